@@ -1,0 +1,113 @@
+# testrig - build, test, benchmark, install.
+#
+#   make                  build ./testrig
+#   make check            unit tests, end-to-end tests, dogfood run, verdict check
+#   make check-sanitize   the same suite under ASan+UBSan and under TSan
+#   make bench            time testrig against xargs -P and a bare spawn loop
+#   make fuzz             run the libFuzzer targets for a while (needs clang)
+#   make install          PREFIX=/usr/local DESTDIR= (binary and man pages)
+
+VERSION     = 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS     ?= -O2 -g
+# A build directory per variant: build/ for the normal build, build/asan and
+# build/tsan for the sanitizer builds (make BUILD=build/asan SAN=...).
+BUILD      ?= build
+SAN        ?=
+# EXTRA_CPPFLAGS=-DTESTRIG_SELF_PIPE selects the self-pipe signal plumbing.
+EXTRA_CPPFLAGS ?=
+
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih zlib 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs inih zlib 2>/dev/null)
+ifeq ($(DEPS_LIBS),)
+$(error pkg-config cannot find inih and zlib: install libinih-dev, zlib1g-dev and pkg-config)
+endif
+
+WARNINGS = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wvla -Werror
+ALL_CPPFLAGS = -Iinclude -DTESTRIG_VERSION='"$(VERSION)"' $(EXTRA_CPPFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = -std=c11 $(WARNINGS) $(CFLAGS) $(SAN) $(DEPS_CFLAGS)
+ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
+LIBS_ALL     = $(DEPS_LIBS) -lpthread $(LIBS)
+
+SRCS    = $(wildcard src/*.c)
+OBJS    = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIBOBJS = $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+HEADERS = $(wildcard include/testrig/*.h)
+
+UNIT_SRCS = $(wildcard test/unit/test_*.c)
+UNIT_BINS = $(patsubst test/unit/%.c,$(BUILD)/test/unit/%,$(UNIT_SRCS))
+FIXTURE   = $(BUILD)/test/fixtures/fixture
+# Each fixture mode is a symlink to the one fixture program (see fixture.c).
+FIXTURE_MODES = $(shell sed -n 's/^MODE.\([a-z0-9-]*\),.*/\1/p' test/fixtures/fixture.c)
+
+ifeq ($(BUILD),build)
+RIG = ./testrig
+else
+RIG = $(BUILD)/testrig
+endif
+
+.PHONY: all check check-build check-sanitize check-asan check-tsan check-selfpipe \
+        bench fuzz install uninstall clean
+
+all: $(RIG)
+
+$(RIG): $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS_ALL)
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/test/unit/%: test/unit/%.c test/unit/check.h $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS_ALL)
+
+$(FIXTURE): test/fixtures/fixture.c Makefile
+	@mkdir -p $(dir $@)/bin
+	$(CC) -std=c11 $(WARNINGS) -O1 -g -o $@ $<
+	@for m in $(FIXTURE_MODES); do ln -sf ../fixture $(dir $@)/bin/$$m; done
+
+check-build: $(RIG) $(UNIT_BINS) $(FIXTURE)
+
+# The suite: test/run.sh runs every test directly (the independent verdicts),
+# then runs the same tests under testrig and compares the two.
+check: check-build
+	RIG=$(RIG) BUILD=$(BUILD) sh test/run.sh
+
+check-asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	        SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+check-tsan:
+	$(MAKE) BUILD=build/tsan CFLAGS="-O1 -g" SAN="-fsanitize=thread" check
+
+check-sanitize: check-asan check-tsan
+
+check-selfpipe:
+	$(MAKE) BUILD=build/selfpipe EXTRA_CPPFLAGS=-DTESTRIG_SELF_PIPE check
+
+bench: $(RIG)
+	sh bench/bench.sh
+
+fuzz:
+	sh test/fuzz/run.sh
+
+install: $(RIG)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(RIG) $(DESTDIR)$(BINDIR)/testrig
+	install -m 644 man/testrig.1 $(DESTDIR)$(MANDIR)/man1/testrig.1
+	if [ -f man/testrig.ini.5 ]; then \
+	    install -m 644 man/testrig.ini.5 $(DESTDIR)$(MANDIR)/man5/testrig.ini.5; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/testrig $(DESTDIR)$(MANDIR)/man1/testrig.1 \
+	      $(DESTDIR)$(MANDIR)/man5/testrig.ini.5
+
+clean:
+	rm -rf build testrig

@@ -1,0 +1,66 @@
+/*
+ * buf.h - the one growable byte buffer (struct buf) and the one growable
+ * vector of strings (struct strvec) that every module uses instead of ad-hoc
+ * realloc arithmetic.  Both own their memory; allocation failure aborts the
+ * program (see xmalloc in util.h), so no call here returns an error.
+ */
+#ifndef TESTRIG_BUF_H
+#define TESTRIG_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * A byte buffer.  `data` is always NUL-terminated once anything has been
+ * added (data[len] == 0), so text can be used as a C string; binary content
+ * may hold NULs of its own.  A zeroed struct (BUF_INIT) is an empty buffer.
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+#define BUF_INIT { NULL, 0, 0 }
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);                 /* len = 0, keeps capacity */
+void buf_grow(struct buf *b, size_t extra);    /* room for `extra` more bytes */
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+void buf_setlen(struct buf *b, size_t len);    /* len <= cap; re-terminates */
+/* Hands the bytes to the caller (NUL-terminated, never NULL); b is emptied. */
+char *buf_detach(struct buf *b, size_t *len);
+/* Spare room after data[len] (for read(2) straight into the buffer). */
+static inline char *buf_tail(struct buf *b) { return b->data + b->len; }
+static inline size_t buf_avail(const struct buf *b)
+{
+	return b->cap ? b->cap - b->len - 1 : 0;
+}
+
+/* A NULL-terminated vector of owned strings, usable as argv or envp. */
+struct strvec {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+#define STRVEC_INIT { NULL, 0, 0 }
+
+void strvec_init(struct strvec *sv);
+void strvec_free(struct strvec *sv);
+void strvec_push(struct strvec *sv, const char *s);      /* copies s */
+void strvec_push_owned(struct strvec *sv, char *s);      /* takes s */
+void strvec_pushf(struct strvec *sv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void strvec_pushv(struct strvec *sv, char *const *v);    /* copies each */
+/* The vector, NULL-terminated even when empty. */
+char **strvec_get(struct strvec *sv);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * cli.h - the command line: which command, which binaries, and every option,
+ * parsed with getopt_long into a struct cli.  Runner settings given as
+ * options are stored in `set` through settings_set, so they are validated
+ * exactly as config values are and carry the origin "command line".
+ */
+#ifndef TESTRIG_CLI_H
+#define TESTRIG_CLI_H
+
+#include <stdbool.h>
+
+#include "testrig/buf.h"
+#include "testrig/list.h"
+#include "testrig/settings.h"
+
+enum command { CMD_RUN, CMD_LIST, CMD_HELP, CMD_VERSION };
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct cli {
+	enum command cmd;
+	struct strvec binaries;
+	enum protocol protocol;
+	bool no_capture;
+	enum color_mode color;
+	char *profile;              /* -P, or NULL */
+	struct settings set;        /* only the bits in set.set_mask were given */
+};
+
+/*
+ * Parses argv.  Returns 0, or 2 (the bad-usage exit code) with a message for
+ * the user in *err that names the option and the accepted values.
+ */
+int cli_parse(int argc, char **argv, struct cli *c, struct buf *err);
+void cli_free(struct cli *c);
+void cli_usage(struct buf *out);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * dispatch.h - running a selected test list: the dispatcher owns the run
+ * state, decides what starts when (slots, fail-fast, cancellation), turns
+ * signals into requests to workers, and feeds the reporters.  It is the only
+ * code that calls reporters.
+ */
+#ifndef TESTRIG_DISPATCH_H
+#define TESTRIG_DISPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "testrig/list.h"
+#include "testrig/report.h"
+#include "testrig/settings.h"
+
+struct run_config {
+	struct test_list *list;          /* tests with ->selected set */
+	const struct settings *settings; /* run-wide settings (profile + command line) */
+	unsigned threads;                /* resolved test-threads */
+	bool no_capture;
+	const char *profile;
+	const char *run_id;
+	char **base_env;                 /* environment every unit starts from */
+	struct reporter **reporters;
+	size_t nreporters;
+};
+
+/* Runs the selected tests; returns the exit code (SPEC section 9). */
+int dispatch_run(const struct run_config *cfg);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * events.h - the queue between the workers and the dispatcher.  Workers push
+ * events (a unit started, is slow, failed an attempt, finished, answered an
+ * info query); the dispatcher alone pops them.  A mutex protects the list; a
+ * condition variable wakes a consumer blocked in evq_pop, and a notify fd
+ * (eventfd or pipe) wakes a consumer blocked in poll(2), so the dispatcher can
+ * wait for events and signals at once.  The fd is written only when the
+ * consumer has said it is about to sleep, so a busy run costs no syscall per
+ * event.
+ */
+#ifndef TESTRIG_EVENTS_H
+#define TESTRIG_EVENTS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct unit_job;
+struct attempt;
+
+enum event_type {
+	EV_STARTED,     /* attempt spawned: attempt, pid */
+	EV_SLOW,        /* attempt passed another slow-timeout period: elapsed, periods */
+	EV_RETRY,       /* attempt failed and will be retried after `delay`: result */
+	EV_FINISHED,    /* the unit is done, the worker is free again: result */
+	EV_INFO,        /* answer to an info query: text */
+	EV_PAUSED,      /* the unit's process group is stopped and its clocks paused */
+};
+
+struct event {
+	enum event_type type;
+	struct unit_job *job;
+	unsigned attempt;       /* 1-based */
+	pid_t pid;
+	unsigned periods;       /* EV_SLOW: slow periods so far */
+	bool terminating;       /* EV_SLOW: this period starts termination */
+	int64_t elapsed;        /* ns on the unit's stopwatch */
+	int64_t delay;          /* EV_RETRY: ns until the next attempt */
+	struct attempt *result; /* EV_RETRY, EV_FINISHED: owned by the event */
+	char *text;             /* EV_INFO: output tail, owned by the event */
+	const char *state;      /* EV_INFO: "running", "terminating", ... (static) */
+	struct event *next;
+};
+
+struct evq {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct event *head, *tail;
+	bool sleeping;          /* the poll-based consumer is about to wait */
+	int notify_rd, notify_wr;
+};
+
+int evq_init(struct evq *q);    /* -1 with errno if no fd could be made */
+void evq_destroy(struct evq *q); /* frees events still queued */
+/* Allocates a zeroed event; the caller fills it and pushes it. */
+struct event *event_new(enum event_type type, struct unit_job *job);
+void event_free(struct event *e);
+void evq_push(struct evq *q, struct event *e);
+/* Takes the oldest event, or NULL at once when the queue is empty. */
+struct event *evq_try_pop(struct evq *q);
+/* Takes the oldest event, waiting on the condition variable for one. */
+struct event *evq_pop(struct evq *q);
+/*
+ * For a poll-based consumer: returns true if the queue is empty and the
+ * consumer may now poll evq_fd(); events pushed from then on write the fd.
+ * After poll returns, call evq_drain_fd().
+ */
+bool evq_prepare_sleep(struct evq *q);
+int evq_fd(const struct evq *q);
+void evq_drain_fd(struct evq *q);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * list.h - the tests of a run: suites (from the config or the command line),
+ * the binaries they name, and the tests those binaries list.  Owns every
+ * suite, binary and test record; discovery (globs, listing commands) lives
+ * here and in the protocol modules it calls.
+ */
+#ifndef TESTRIG_LIST_H
+#define TESTRIG_LIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "testrig/buf.h"
+
+struct settings;
+
+enum protocol { PROTO_EXEC, PROTO_TAP, PROTO_GTEST, PROTO_LIBTEST, PROTO_CUSTOM };
+
+struct suite {
+	char *name;                 /* "" for binaries named on the command line */
+	enum protocol protocol;
+	struct strvec globs;        /* binaries = ... */
+	char *cwd;                  /* NULL: the project root (or ours) */
+	struct strvec env;          /* KEY=VALUE */
+	char *list_command;         /* custom protocol */
+	char *run_command;
+	bool allow_empty;           /* a glob may match nothing */
+	const char *origin;         /* "FILE:LINE" of its section, or "command line" */
+};
+
+struct binary {
+	char *id;                   /* as shown and matched by binary() */
+	char *path;                 /* what is executed */
+	struct suite *suite;
+	size_t first, count;        /* its tests: list->tests[first .. first+count) */
+};
+
+struct test {
+	struct binary *bin;
+	char *name;
+	bool ignored;               /* disabled by its framework (DISABLED_, #[ignore]) */
+	bool selected;              /* chosen by filters and partition */
+	const struct settings *settings;  /* effective per-test settings */
+};
+
+struct test_list {
+	struct suite **suites;
+	size_t nsuites;
+	struct binary **bins;
+	size_t nbins;
+	struct test *tests;
+	size_t ntests, cap;
+};
+
+void test_list_init(struct test_list *l);
+void test_list_free(struct test_list *l);
+struct suite *test_list_add_suite(struct test_list *l, const char *name, enum protocol p);
+struct binary *test_list_add_binary(struct test_list *l, struct suite *s,
+				    const char *id, const char *path);
+/* Adds a test of the binary most recently added (tests of a binary are contiguous). */
+struct test *test_list_add_test(struct test_list *l, struct binary *b,
+				const char *name, bool ignored);
+/* "examples/pass" for exec binaries, "bin/unit Suite.Case" otherwise. */
+void test_display_name(const struct test *t, struct buf *out);
+
+const char *protocol_name(enum protocol p);
+int protocol_lookup(const char *name, enum protocol *out);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * report.h - what the dispatcher tells reporters, and the reporter
+ * interface.  Reporters (human, JUnit, JSON) consume these calls only: they
+ * never see workers, threads or the event queue, and every call comes from
+ * the dispatcher thread.
+ */
+#ifndef TESTRIG_REPORT_H
+#define TESTRIG_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "testrig/settings.h"
+
+struct test;
+struct attempt;
+
+struct run_info {
+	const char *run_id;
+	const char *profile;
+	unsigned threads;
+	size_t scheduled;           /* tests that will be run */
+	size_t filtered_out;        /* tests not selected (counted as skipped) */
+	int64_t start_wall;
+};
+
+/* How a finished test counts in the summary. */
+enum outcome {
+	OUT_PASSED,     /* PASS (possibly flaky, leaky or slow) */
+	OUT_SKIPPED,    /* it reported a skip */
+	OUT_FAILED,     /* FAIL, ERROR, a signal, LEAK-FAIL, or flaky with flaky-result = fail */
+	OUT_EXEC_FAILED,
+	OUT_TIMED_OUT,
+};
+
+struct test_outcome {
+	const struct test *test;
+	const struct attempt *final;     /* the attempt that decided the result */
+	struct attempt *const *retried;  /* the failed attempts before it, oldest first */
+	unsigned nretried;
+	unsigned attempts;               /* attempts run (nretried + 1) */
+	enum outcome outcome;
+	bool flaky;                      /* failed at first, passed on a retry */
+	int64_t duration;                /* of the final attempt */
+};
+
+struct run_counts {
+	size_t scheduled;       /* tests the run meant to start */
+	size_t started;
+	size_t finished;
+	size_t passed, flaky, leaky, slow;
+	size_t failed, exec_failed, timed_out;
+	size_t skipped;         /* filtered out + reported skips */
+	size_t not_run;         /* cancelled before they started */
+};
+
+struct run_summary {
+	struct run_counts counts;
+	int64_t duration;
+	bool cancelled;
+	const char *cancel_reason;  /* "fail-fast", "SIGINT", ... when cancelled */
+};
+
+/* Live state for a progress line. */
+struct run_progress {
+	int64_t elapsed;
+	size_t finished, scheduled, running;
+	size_t failed;
+};
+
+/* One running unit, as an info query shows it. */
+struct unit_info {
+	const char *name;       /* display name of the test or script */
+	const char *state;
+	pid_t pid;
+	unsigned attempt;
+	int64_t elapsed;
+	const char *output_tail;
+};
+
+struct reporter;
+
+struct reporter_ops {
+	void (*run_started)(struct reporter *r, const struct run_info *info);
+	void (*test_started)(struct reporter *r, const struct test *t, unsigned attempt);
+	void (*test_slow)(struct reporter *r, const struct test *t, unsigned attempt,
+			  int64_t elapsed, bool terminating);
+	void (*test_retry)(struct reporter *r, const struct test *t,
+			   const struct attempt *failed, int64_t delay);
+	void (*test_finished)(struct reporter *r, const struct test_outcome *o);
+	void (*info)(struct reporter *r, const struct unit_info *units, size_t n);
+	void (*progress)(struct reporter *r, const struct run_progress *p);
+	void (*message)(struct reporter *r, const char *text);  /* a run-level note */
+	void (*run_finished)(struct reporter *r, const struct run_summary *s);
+	/* Pushes buffered output out; -1 if it could not be written. */
+	int (*flush)(struct reporter *r);
+	/* Final write (files are renamed into place here); -1 on failure. */
+	int (*close)(struct reporter *r);
+	void (*free)(struct reporter *r);
+};
+
+struct reporter {
+	const struct reporter_ops *ops;
+};
+
+/* The human report: status lines and summary to `out`, progress to `err`. */
+struct human_options {
+	FILE *out;
+	FILE *err;
+	bool color;
+	bool progress;          /* err is a terminal */
+	const struct settings *settings;  /* status levels and output modes */
+};
+struct reporter *report_human_new(const struct human_options *opt);
+
+/* The status label of an outcome as the human report shows it. */
+const char *outcome_label(const struct test_outcome *o, char scratch[32]);
+
+#endif

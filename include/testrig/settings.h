@@ -1,0 +1,128 @@
+/*
+ * settings.h - every runner setting that a profile, an override or the
+ * command line can set, with one table describing each key: its name, its
+ * syntax, whether overrides may change it per test.  The command line and the
+ * config loader both go through settings_set(), so a value means the same
+ * wherever it is written, and each value remembers where it came from
+ * (show-config prints that).
+ */
+#ifndef TESTRIG_SETTINGS_H
+#define TESTRIG_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "testrig/spawn.h"
+
+struct buf;
+
+enum output_mode { OUTPUT_NEVER, OUTPUT_IMMEDIATE, OUTPUT_FINAL, OUTPUT_IMMEDIATE_FINAL };
+
+/* --status-level: which finished/in-flight events get a status line. */
+enum status_level {
+	STATUS_NONE, STATUS_FAIL, STATUS_RETRY, STATUS_SLOW, STATUS_LEAK,
+	STATUS_PASS, STATUS_SKIP, STATUS_ALL,
+};
+
+/* --final-status-level: which tests are listed again after the summary. */
+enum final_level {
+	FINAL_NONE, FINAL_FAIL, FINAL_FLAKY, FINAL_SLOW, FINAL_SKIP, FINAL_PASS, FINAL_ALL,
+};
+
+enum backoff { BACKOFF_FIXED, BACKOFF_EXPONENTIAL };
+enum no_tests { NO_TESTS_FAIL, NO_TESTS_WARN, NO_TESTS_PASS };
+
+enum setting_id {
+	SET_TEST_THREADS,
+	SET_RETRIES,
+	SET_BACKOFF,
+	SET_DELAY,
+	SET_MAX_DELAY,
+	SET_JITTER,
+	SET_SLOW_TIMEOUT,
+	SET_TERMINATE_AFTER,
+	SET_GRACE_PERIOD,
+	SET_LEAK_TIMEOUT,
+	SET_LEAK_RESULT,
+	SET_FLAKY_RESULT,
+	SET_OUTPUT_LIMIT,
+	SET_FAIL_FAST,
+	SET_MAX_FAIL,
+	SET_STATUS_LEVEL,
+	SET_FINAL_STATUS_LEVEL,
+	SET_SUCCESS_OUTPUT,
+	SET_FAILURE_OUTPUT,
+	SET_CAPTURE,
+	SET_NO_TESTS,
+	SET_JUNIT,
+	SET_TARGET_RUNNER,
+	SET_DEFAULT_FILTER,
+	SET_TEST_GROUP,
+	SET_THREADS_REQUIRED,
+	SET_COUNT
+};
+
+struct settings {
+	int test_threads;            /* 0: num-cpus; < 0: cpus minus -N */
+	unsigned retries;
+	enum backoff backoff;
+	int64_t delay;
+	int64_t max_delay;           /* 0: no cap */
+	bool jitter;
+	int64_t slow_timeout;        /* 0: never slow */
+	unsigned terminate_after;    /* 0: never terminate */
+	int64_t grace_period;
+	int64_t leak_timeout;
+	bool leak_fail;              /* leak-result = fail */
+	bool flaky_fail;             /* flaky-result = fail */
+	uint64_t output_limit;
+	unsigned max_fail;           /* 0: no limit (fail-fast = false) */
+	bool max_fail_immediate;
+	enum status_level status_level;
+	enum final_level final_status_level;
+	enum output_mode success_output;
+	enum output_mode failure_output;
+	enum capture_mode capture;
+	enum no_tests no_tests;
+	char *junit;                 /* NULL: no JUnit report */
+	char *target_runner;         /* NULL: none */
+	char *default_filter;        /* NULL: all() */
+	char *test_group;            /* NULL: the global group */
+	unsigned threads_required;   /* 0: num-test-threads (all) */
+	/* Where each value came from ("default", "FILE:LINE", "command line"). */
+	const char *origin[SET_COUNT];
+	uint64_t set_mask;           /* bit per setting_id that was set explicitly */
+};
+
+struct setting_def {
+	const char *key;
+	enum setting_id id;
+	bool per_test;               /* may appear in an override */
+	const char *accepted;        /* for error messages: the accepted values */
+};
+
+/* The table, indexed by setting_id. */
+extern const struct setting_def setting_defs[SET_COUNT];
+
+/* The built-in defaults (origin "default"). */
+void settings_defaults(struct settings *s);
+/* Copies with owned strings; settings_free frees them. */
+void settings_copy(struct settings *dst, const struct settings *src);
+void settings_free(struct settings *s);
+/* Looks a key up by name; NULL if unknown. */
+const struct setting_def *setting_lookup(const char *key);
+/*
+ * Parses `value` for the key and stores it, recording `origin` (which must
+ * outlive s).  Returns 0, or -1 with *err set to a static description of the
+ * accepted values.
+ */
+int settings_set(struct settings *s, enum setting_id id, const char *value,
+		 const char *origin, const char **err);
+/* Copies one setting from src to dst (strings duplicated), origin included. */
+void settings_take(struct settings *dst, const struct settings *src, enum setting_id id);
+/* The value as it would be written in a config file. */
+void settings_format(const struct settings *s, enum setting_id id, struct buf *out);
+
+const char *output_mode_name(enum output_mode m);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * sig.h - signal plumbing, the program's one piece of global mutable state.
+ * sig_init blocks every signal testrig handles in the calling thread before
+ * any other thread exists (so every thread inherits the mask), and opens the
+ * fd they are read from: a signalfd on Linux, or a self-pipe written by
+ * async-signal-safe handlers where there is none (build with
+ * -DTESTRIG_SELF_PIPE to use it on Linux too).  Signals inherited as ignored
+ * (nohup's SIGHUP) stay ignored and are not handled.  Children start with an
+ * empty mask (spawn.c); handlers, if any, reset to default on exec.
+ */
+#ifndef TESTRIG_SIG_H
+#define TESTRIG_SIG_H
+
+#include <stdbool.h>
+
+/* Call once from main before starting threads; dies on failure. */
+void sig_init(bool want_sigchld);
+/* The fd to poll for POLLIN. */
+int sig_fd(void);
+/*
+ * Call from the thread that polls sig_fd once the other threads exist: with
+ * the self-pipe, unblocks the handled signals in that thread alone.
+ */
+void sig_listen(void);
+/* The next pending signal, or 0 when none is pending. */
+int sig_next(void);
+/* "signalfd" or "self-pipe". */
+const char *sig_method(void);
+
+#endif

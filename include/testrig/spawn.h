@@ -1,0 +1,49 @@
+/*
+ * spawn.h - starting one child process: argv, environment, working
+ * directory, which of its streams are piped back to us, its own process
+ * group, stdin from /dev/null, an empty signal mask.  It owns nothing after
+ * child_spawn returns: the caller watches and reaps the child (see unit.h).
+ */
+#ifndef TESTRIG_SPAWN_H
+#define TESTRIG_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum capture_mode {
+	CAPTURE_SPLIT,     /* stdout and stderr on two pipes */
+	CAPTURE_COMBINED,  /* both on one pipe, in the order written */
+	CAPTURE_NONE,      /* the child inherits our stdout and stderr */
+};
+
+struct child {
+	/* Filled by the caller. */
+	char *const *argv;          /* argv[0] is the path run (no PATH search) */
+	char *const *envp;
+	const char *cwd;            /* NULL: ours */
+	enum capture_mode capture;
+	bool capture_stdout;        /* with CAPTURE_SPLIT: each stream can */
+	bool capture_stderr;        /*   be left inherited (setup scripts) */
+	/* Filled by child_spawn. */
+	pid_t pid;
+	int out_fd;                 /* read end of the stdout (or combined) pipe, or -1 */
+	int err_fd;                 /* read end of the stderr pipe, or -1 */
+	int pidfd;                  /* a pidfd for the child, or -1 */
+};
+
+/* A child with the defaults: split capture of both streams, no cwd. */
+void child_init(struct child *c, char *const *argv, char *const *envp);
+/*
+ * Starts the child.  Returns 0, or an errno value saying why it could not be
+ * started (ENOENT, EACCES, ENOEXEC, ...): then no process exists and no fd is
+ * left open.  Any other failure (no fds, no memory) is also returned as errno.
+ */
+int child_spawn(struct child *c);
+/* A person's words for a child_spawn error: "not found", "permission denied"... */
+const char *spawn_strerror(int err);
+/* Closes whichever of the child's fds are still open (does not reap it). */
+void child_close_fds(struct child *c);
+/* True when the kernel gave us a pidfd for the last child (probed once). */
+bool spawn_have_pidfd(void);
+
+#endif

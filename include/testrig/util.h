@@ -1,0 +1,72 @@
+/*
+ * util.h - small helpers every module shares: allocation that cannot fail
+ * (it aborts with a message instead), fatal internal errors, fd flags and the
+ * monotonic clock.  Nothing here knows about tests or reports.
+ */
+#ifndef TESTRIG_UTIL_H
+#define TESTRIG_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NS_PER_MS INT64_C(1000000)
+#define NS_PER_SEC INT64_C(1000000000)
+
+/* The program name used in messages ("testrig"). */
+extern const char *progname;
+
+/* Internal error or resource exhaustion: message to stderr, exit 1... never returns. */
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* The same, with strerror(errno) appended. */
+void die_errno(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* "testrig: warning: ..." on stderr. */
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Monotonic time in nanoseconds (CLOCK_MONOTONIC). */
+int64_t mono_ns(void);
+/* Wall-clock time in nanoseconds since the epoch (CLOCK_REALTIME). */
+int64_t wall_ns(void);
+
+/*
+ * A stopwatch that can be paused (job control): elapsed time excludes the
+ * time spent paused.  All values in nanoseconds of CLOCK_MONOTONIC.
+ */
+struct stopwatch {
+	int64_t start;
+	int64_t paused_total;
+	int64_t paused_at;  /* 0 when running */
+};
+
+void stopwatch_start(struct stopwatch *sw, int64_t now);
+int64_t stopwatch_elapsed(const struct stopwatch *sw, int64_t now);
+void stopwatch_pause(struct stopwatch *sw, int64_t now);
+void stopwatch_resume(struct stopwatch *sw, int64_t now);
+
+/* poll(2) timeout in ms for a deadline `ns_left` away: rounds up, caps, -1 for none. */
+int poll_timeout_ms(int64_t ns_left);
+
+/* Sets or clears flags; return -1 with errno on failure. */
+int fd_set_nonblock(int fd);
+int fd_set_cloexec(int fd);
+/* write(2) all of it, retrying on EINTR and short writes; -1 on error. */
+int write_all(int fd, const void *p, size_t n);
+
+/* Reads a whole file into memory (NUL-terminated); -1 with errno on failure. */
+struct buf;
+int read_file(const char *path, struct buf *out);
+
+/* 16 random bytes formatted as a version-4 UUID into out[37]. */
+void uuid_v4(char out[37]);
+
+#endif

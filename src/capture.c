@@ -1,0 +1,147 @@
+/*
+ * capture.c - bounded capture of one stream: head kept whole up to the
+ * limit, then head/2 + a ring holding the most recent bytes.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/capture.h"
+#include "testrig/util.h"
+
+void capture_init(struct capture *c, uint64_t limit)
+{
+	memset(c, 0, sizeof *c);
+	buf_init(&c->head);
+	c->limit = limit;
+}
+
+void capture_free(struct capture *c)
+{
+	buf_free(&c->head);
+	free(c->tail);
+	c->tail = NULL;
+	c->tail_cap = c->tail_start = c->tail_len = 0;
+}
+
+static void ring_add(struct capture *c, const char *p, size_t n)
+{
+	if (!c->tail_cap)
+		return;
+	if (n >= c->tail_cap) {
+		memcpy(c->tail, p + n - c->tail_cap, c->tail_cap);
+		c->tail_start = 0;
+		c->tail_len = c->tail_cap;
+		return;
+	}
+	while (n) {
+		size_t end = (c->tail_start + c->tail_len) % c->tail_cap;
+		size_t room = c->tail_cap - end;
+		size_t k = n < room ? n : room;
+
+		memcpy(c->tail + end, p, k);
+		p += k;
+		n -= k;
+		c->tail_len += k;
+		if (c->tail_len > c->tail_cap) {
+			c->tail_start = (c->tail_start + c->tail_len - c->tail_cap) % c->tail_cap;
+			c->tail_len = c->tail_cap;
+		}
+	}
+}
+
+/* The stream no longer fits: keep limit/2 of head, move the rest to the ring. */
+static void start_truncating(struct capture *c)
+{
+	size_t half = (size_t)(c->limit / 2);
+
+	c->tail_cap = (size_t)(c->limit - half);
+	c->tail = c->tail_cap ? xmalloc(c->tail_cap) : NULL;
+	ring_add(c, c->head.data + half, c->head.len - half);
+	buf_setlen(&c->head, half);
+	/* Give back what the head no longer needs. */
+	c->head.data = xrealloc(c->head.data, half + 1);
+	c->head.cap = half + 1;
+}
+
+void capture_add(struct capture *c, const char *p, size_t n)
+{
+	uint64_t before = c->total;
+
+	c->total += n;
+	if (c->tail || (c->limit == 0)) {
+		ring_add(c, p, n);
+		return;
+	}
+	if (before + n <= c->limit) {
+		buf_add(&c->head, p, n);
+		return;
+	}
+	/* Fill the head up to the limit, then switch to head/2 + ring. */
+	{
+		size_t fit = (size_t)(c->limit - before);
+
+		buf_add(&c->head, p, fit);
+		start_truncating(c);
+		ring_add(c, p + fit, n - fit);
+	}
+}
+
+uint64_t capture_dropped(const struct capture *c)
+{
+	return c->total - c->head.len - c->tail_len;
+}
+
+void capture_finish(struct capture *c)
+{
+	uint64_t dropped = capture_dropped(c);
+	size_t first;
+
+	if (!c->tail && !dropped)
+		return;
+	if (c->head.len && c->head.data[c->head.len - 1] != '\n')
+		buf_addc(&c->head, '\n');
+	buf_printf(&c->head, "[testrig: %" PRIu64 " bytes of output dropped here; "
+		   "output-limit is %" PRIu64 " bytes]\n", dropped, c->limit);
+	if (c->tail_len) {
+		first = c->tail_cap - c->tail_start;
+		if (first > c->tail_len)
+			first = c->tail_len;
+		buf_add(&c->head, c->tail + c->tail_start, first);
+		buf_add(&c->head, c->tail, c->tail_len - first);
+	}
+	free(c->tail);
+	c->tail = NULL;
+	c->tail_cap = c->tail_start = c->tail_len = 0;
+}
+
+void capture_tail_lines(const struct capture *c, unsigned lines, struct buf *out)
+{
+	struct buf all = BUF_INIT;
+	size_t i, start;
+	unsigned seen = 0;
+
+	/* Assemble what is kept (small: info queries are rare). */
+	buf_add(&all, c->head.data ? c->head.data : "", c->head.len);
+	if (c->tail_len) {
+		size_t first = c->tail_cap - c->tail_start;
+		if (first > c->tail_len)
+			first = c->tail_len;
+		buf_add(&all, c->tail + c->tail_start, first);
+		buf_add(&all, c->tail, c->tail_len - first);
+	}
+	i = all.len;
+	if (i && all.data[i - 1] == '\n')
+		i--;
+	start = 0;
+	while (i > 0) {
+		if (all.data[i - 1] == '\n' && ++seen == lines) {
+			start = i;
+			break;
+		}
+		i--;
+	}
+	buf_add(out, all.data ? all.data + start : "", all.len - start);
+	buf_free(&all);
+}

@@ -1,0 +1,223 @@
+/*
+ * cli.c - getopt_long over `testrig COMMAND [OPTIONS] [BINARY...]`.
+ * Knows the spelling of every option and nothing of what they do.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/cli.h"
+#include "testrig/util.h"
+
+enum {
+	OPT_CAPTURE = 256,
+	OPT_NO_CAPTURE,
+	OPT_COLOR,
+	OPT_NO_TESTS,
+	OPT_FAIL_FAST,
+	OPT_NO_FAIL_FAST,
+	OPT_MAX_FAIL,
+	OPT_STATUS_LEVEL,
+	OPT_FINAL_STATUS_LEVEL,
+	OPT_SUCCESS_OUTPUT,
+	OPT_FAILURE_OUTPUT,
+	OPT_PROTOCOL,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{ "test-threads", required_argument, NULL, 'j' },
+	{ "capture", required_argument, NULL, OPT_CAPTURE },
+	{ "no-capture", no_argument, NULL, OPT_NO_CAPTURE },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "no-tests", required_argument, NULL, OPT_NO_TESTS },
+	{ "fail-fast", no_argument, NULL, OPT_FAIL_FAST },
+	{ "no-fail-fast", no_argument, NULL, OPT_NO_FAIL_FAST },
+	{ "max-fail", required_argument, NULL, OPT_MAX_FAIL },
+	{ "status-level", required_argument, NULL, OPT_STATUS_LEVEL },
+	{ "final-status-level", required_argument, NULL, OPT_FINAL_STATUS_LEVEL },
+	{ "success-output", required_argument, NULL, OPT_SUCCESS_OUTPUT },
+	{ "failure-output", required_argument, NULL, OPT_FAILURE_OUTPUT },
+	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
+	{ "profile", required_argument, NULL, 'P' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Options that are runner settings, and the setting each one sets. */
+static const struct { int opt; enum setting_id id; } setting_options[] = {
+	{ 'j', SET_TEST_THREADS },
+	{ OPT_CAPTURE, SET_CAPTURE },
+	{ OPT_NO_TESTS, SET_NO_TESTS },
+	{ OPT_MAX_FAIL, SET_MAX_FAIL },
+	{ OPT_STATUS_LEVEL, SET_STATUS_LEVEL },
+	{ OPT_FINAL_STATUS_LEVEL, SET_FINAL_STATUS_LEVEL },
+	{ OPT_SUCCESS_OUTPUT, SET_SUCCESS_OUTPUT },
+	{ OPT_FAILURE_OUTPUT, SET_FAILURE_OUTPUT },
+};
+
+static const char *option_name(int opt, struct buf *scratch)
+{
+	const struct option *o;
+
+	buf_reset(scratch);
+	for (o = long_options; o->name; o++) {
+		if (o->val == opt) {
+			if (opt < 256)
+				buf_printf(scratch, "-%c/", opt);
+			buf_printf(scratch, "--%s", o->name);
+			return scratch->data;
+		}
+	}
+	buf_printf(scratch, "-%c", opt);
+	return scratch->data;
+}
+
+void cli_usage(struct buf *out)
+{
+	buf_adds(out,
+"usage: testrig run [OPTIONS] [BINARY...]    run tests\n"
+"       testrig list [OPTIONS] [BINARY...]   list tests without running them\n"
+"       testrig --help | --version\n"
+"\n"
+"Options:\n"
+"  -j, --test-threads N        worker threads: num-cpus (default), N, or -N (cpus minus N)\n"
+"  -P, --profile NAME          configuration profile (default: $TESTRIG_PROFILE or default)\n"
+"      --protocol P            how to talk to the binaries: exec (default)\n"
+"      --capture MODE          split (default) or combined stdout/stderr\n"
+"      --no-capture            tests inherit stdout/stderr; runs one test at a time\n"
+"      --fail-fast             stop starting tests after the first failure (default)\n"
+"      --no-fail-fast          run every test whatever fails\n"
+"      --max-fail N[:immediate]  cancel after N failures (:immediate also stops running tests)\n"
+"      --status-level L        none, fail, retry, slow, leak, pass (default), skip, all\n"
+"      --final-status-level L  none, fail, flaky (default), slow, skip, pass, all\n"
+"      --success-output M      never (default), immediate, final, immediate-final\n"
+"      --failure-output M      never, immediate (default), final, immediate-final\n"
+"      --no-tests fail|warn|pass  what an empty selection does (default fail: exit 4)\n"
+"      --color auto|always|never  colored output (auto honours NO_COLOR and terminals)\n"
+"  -h, --help                  this help\n"
+"      --version               print the version\n"
+"\n"
+"Exit codes: 0 all passed, 2 bad command line, 4 no tests, 96 setup error,\n"
+"100 a test failed or the run was cancelled, 110 a report could not be written.\n"
+"See testrig(1).\n");
+}
+
+void cli_free(struct cli *c)
+{
+	strvec_free(&c->binaries);
+	free(c->profile);
+	settings_free(&c->set);
+}
+
+int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
+{
+	struct buf name = BUF_INIT;
+	char **av = argv + 1;      /* argv[1], the command, plays the program name */
+	int ac = argc - 1, opt, rc = 0;
+
+	memset(c, 0, sizeof *c);
+	settings_defaults(&c->set);
+	c->set.set_mask = 0;
+	c->protocol = PROTO_EXEC;
+	if (argc < 2) {
+		buf_adds(err, "no command given (run, list)\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		c->cmd = CMD_HELP;
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		c->cmd = CMD_VERSION;
+		return 0;
+	}
+	if (strcmp(argv[1], "run") == 0) {
+		c->cmd = CMD_RUN;
+	} else if (strcmp(argv[1], "list") == 0) {
+		c->cmd = CMD_LIST;
+	} else {
+		buf_printf(err, "unknown command '%s' (expected run or list)\n", argv[1]);
+		return 2;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(ac, av, ":j:P:h", long_options, NULL)) != -1) {
+		const char *bad = NULL;
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(setting_options); i++) {
+			if (setting_options[i].opt != opt)
+				continue;
+			if (settings_set(&c->set, setting_options[i].id, optarg, "command line", &bad))
+				buf_printf(err, "%s: invalid value '%s' (expected %s)\n",
+					   option_name(opt, &name), optarg, bad);
+			break;
+		}
+		if (i < ARRAY_SIZE(setting_options)) {
+			if (bad) {
+				rc = 2;
+				goto out;
+			}
+			continue;
+		}
+		switch (opt) {
+		case 'P':
+			free(c->profile);
+			c->profile = xstrdup(optarg);
+			break;
+		case OPT_NO_CAPTURE:
+			c->no_capture = true;
+			break;
+		case OPT_FAIL_FAST:
+			settings_set(&c->set, SET_FAIL_FAST, "true", "command line", &bad);
+			break;
+		case OPT_NO_FAIL_FAST:
+			settings_set(&c->set, SET_FAIL_FAST, "false", "command line", &bad);
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") == 0)
+				c->color = COLOR_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				c->color = COLOR_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				c->color = COLOR_NEVER;
+			else {
+				buf_printf(err, "--color: invalid value '%s' (expected auto, always, never)\n",
+					   optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case OPT_PROTOCOL:
+			if (protocol_lookup(optarg, &c->protocol) || c->protocol != PROTO_EXEC) {
+				buf_printf(err, "--protocol: invalid value '%s' (expected exec)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case 'h':
+			c->cmd = CMD_HELP;
+			goto out;
+		case ':':
+			buf_printf(err, "%s needs a value\n", option_name(optopt, &name));
+			rc = 2;
+			goto out;
+		case '?':
+		default:
+			if (optopt && optopt < 256)
+				buf_printf(err, "unknown option '-%c'\n", optopt);
+			else
+				buf_printf(err, "unknown option '%s'\n", av[optind - 1]);
+			rc = 2;
+			goto out;
+		}
+	}
+	for (; optind < ac; optind++)
+		strvec_push(&c->binaries, av[optind]);
+out:
+	buf_free(&name);
+	return rc;
+}

@@ -1,0 +1,783 @@
+/*
+ * dispatch.c - the dispatcher: owns the run state, starts tests on idle
+ * workers in list order, consumes the event queue, turns signals into
+ * requests to workers, applies fail-fast, and is the only caller of the
+ * reporters.  Runs on the main thread; workers never touch anything here.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testrig/dispatch.h"
+#include "testrig/events.h"
+#include "testrig/parse.h"
+#include "testrig/pool.h"
+#include "testrig/sig.h"
+#include "testrig/unit.h"
+#include "testrig/util.h"
+
+#define FLUSH_INTERVAL (50 * NS_PER_MS)
+#define PROGRESS_INTERVAL (100 * NS_PER_MS)
+#define PAUSE_ACK_WAIT (2 * NS_PER_SEC)
+
+/* What the dispatcher knows of one worker. */
+struct worker_state {
+	struct unit_job *job;       /* NULL: idle */
+	size_t test;                /* index in list->tests */
+	unsigned attempt;
+	pid_t pid;
+	struct attempt **retried;   /* failed attempts so far, owned */
+	unsigned nretried;
+	unsigned first_slot, nslots;
+	bool info_pending;
+	bool pause_acked;
+};
+
+struct run {
+	const struct run_config *cfg;
+	struct test_list *list;
+	size_t *order, norder, next;
+	struct evq q;
+	struct pool *pool;
+	struct worker_state *w;
+	unsigned nworkers, nbusy;
+	bool *slot_used;
+	unsigned nslots;
+	char ***suite_env;          /* per suite: the environment base, or NULL */
+	char *env_run_id, *env_profile;
+	struct strvec target_runner;
+	struct run_counts counts;
+	size_t failures;
+	bool cancelled;
+	const char *cancel_reason;
+	char cancel_reason_buf[16];
+	int cancel_signal;
+	bool killed;
+	bool cancelled_running;     /* running tests were told to stop */
+	bool paused;
+	int64_t start_mono;
+	int64_t last_flush;
+	int64_t last_progress;
+	bool dirty;
+	bool report_failed;
+	/* info query in flight */
+	struct unit_info *info;
+	char **info_text;
+	unsigned info_waiting;
+	/* process groups that outlived their test */
+	pid_t *leftover;
+	size_t nleftover;
+};
+
+/* ---- reporters ---------------------------------------------------------- */
+
+#define EACH_REPORTER(r, rep) \
+	for (size_t ri_ = 0; ri_ < (r)->cfg->nreporters && ((rep) = (r)->cfg->reporters[ri_]); ri_++)
+
+static void flush_reports(struct run *r)
+{
+	struct reporter *rep;
+
+	EACH_REPORTER(r, rep)
+		if (rep->ops->flush && rep->ops->flush(rep))
+			r->report_failed = true;
+	r->dirty = false;
+	r->last_flush = mono_ns();
+}
+
+static void report_message(struct run *r, const char *text)
+{
+	struct reporter *rep;
+
+	EACH_REPORTER(r, rep)
+		if (rep->ops->message)
+			rep->ops->message(rep, text);
+	r->dirty = true;
+}
+
+/* ---- jobs --------------------------------------------------------------- */
+
+static const struct settings *test_settings(const struct run *r, const struct test *t)
+{
+	return t->settings ? t->settings : r->cfg->settings;
+}
+
+static void limits_from(struct unit_limits *l, const struct settings *s)
+{
+	memset(l, 0, sizeof *l);
+	l->slow_timeout = s->slow_timeout;
+	l->terminate_after = s->terminate_after;
+	l->grace_period = s->grace_period;
+	l->leak_timeout = s->leak_timeout;
+	l->leak_fail = s->leak_fail;
+	l->output_limit = s->output_limit;
+	l->retries = s->retries;
+	l->exponential = s->backoff == BACKOFF_EXPONENTIAL;
+	l->delay = s->delay;
+	l->max_delay = s->max_delay;
+	l->jitter = s->jitter;
+}
+
+static bool env_name_in(const char *entry, const struct strvec *set)
+{
+	size_t len = strcspn(entry, "=");
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (strncmp(set->v[i], entry, len) == 0 && set->v[i][len] == '=')
+			return true;
+	return false;
+}
+
+/* The environment every test of a suite starts from (built once per suite). */
+static char **suite_env(struct run *r, const struct suite *s)
+{
+	size_t si, n = 0, i;
+	char **base = r->cfg->base_env, **env;
+
+	for (si = 0; si < r->list->nsuites; si++)
+		if (r->list->suites[si] == s)
+			break;
+	if (r->suite_env[si])
+		return r->suite_env[si];
+	while (base[n])
+		n++;
+	env = xcalloc(n + s->env.n + 1, sizeof *env);
+	n = 0;
+	for (i = 0; base[i]; i++)
+		if (!env_name_in(base[i], &s->env))
+			env[n++] = base[i];
+	for (i = 0; i < s->env.n; i++)
+		env[n++] = s->env.v[i];
+	env[n] = NULL;
+	r->suite_env[si] = env;
+	return env;
+}
+
+static struct unit_job *test_job(struct run *r, const struct test *t, unsigned slot)
+{
+	const struct settings *s = test_settings(r, t);
+	struct unit_job *job = xcalloc(1, sizeof *job);
+	struct strvec argv = STRVEC_INIT;
+	char **base = suite_env(r, t->bin->suite);
+	size_t nbase = 0, n;
+
+	job->kind = UNIT_TEST;
+	job->owner = (void *)t;
+	strvec_pushv(&argv, r->target_runner.v);
+	strvec_push(&argv, t->bin->path);
+	job->argv = strvec_get(&argv);
+	while (base[nbase])
+		nbase++;
+	job->envp = xcalloc(nbase + 10, sizeof *job->envp);
+	memcpy(job->envp, base, nbase * sizeof *base);
+	n = nbase;
+	job->envp[n++] = (char *)"TESTRIG=1";
+	job->envp[n++] = r->env_run_id;
+	job->envp[n++] = r->env_profile;
+	strvec_pushf(&job->env_owned, "TESTRIG_TOTAL_ATTEMPTS=%u", s->retries + 1);
+	strvec_pushf(&job->env_owned, "TESTRIG_BINARY_ID=%s", t->bin->id);
+	strvec_pushf(&job->env_owned, "TESTRIG_TEST_NAME=%s", t->name);
+	strvec_pushf(&job->env_owned, "TESTRIG_SLOT=%u", slot);
+	for (size_t i = 0; i < job->env_owned.n; i++)
+		job->envp[n++] = job->env_owned.v[i];
+	job->env_attempt = (int)n;      /* TESTRIG_ATTEMPT goes here, then NULL */
+	job->envp[n + 1] = NULL;
+	job->cwd = t->bin->suite->cwd;
+	job->capture = r->cfg->no_capture ? CAPTURE_NONE : s->capture;
+	job->capture_stdout = job->capture_stderr = true;
+	limits_from(&job->limits, s);
+	job->judge = unit_judge_exec;
+	return job;
+}
+
+/* ---- scheduling --------------------------------------------------------- */
+
+static unsigned take_slot(struct run *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nslots; i++) {
+		if (!r->slot_used[i]) {
+			r->slot_used[i] = true;
+			return i;
+		}
+	}
+	die("internal error: no free slot with an idle worker");
+}
+
+static void start_tests(struct run *r)
+{
+	while (!r->cancelled && !r->paused && r->next < r->norder && r->nbusy < r->nworkers) {
+		size_t ti = r->order[r->next++];
+		struct test *t = &r->list->tests[ti];
+		unsigned wi, slot;
+
+		for (wi = 0; r->w[wi].job; wi++)
+			;
+		slot = take_slot(r);
+		r->w[wi].job = test_job(r, t, slot);
+		r->w[wi].test = ti;
+		r->w[wi].attempt = 0;
+		r->w[wi].pid = -1;
+		r->w[wi].first_slot = slot;
+		r->w[wi].nslots = 1;
+		r->nbusy++;
+		r->counts.started++;
+		pool_submit(r->pool, wi, r->w[wi].job);
+	}
+}
+
+static void request_busy(struct run *r, unsigned bits, int sig)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nworkers; i++)
+		if (r->w[i].job)
+			pool_request(r->pool, i, bits, sig);
+}
+
+static void cancel_run(struct run *r, const char *reason, int sig)
+{
+	if (r->cancelled)
+		return;
+	r->cancelled = true;
+	r->cancel_reason = reason;
+	r->cancel_signal = sig;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static struct worker_state *worker_of(struct run *r, const struct event *e)
+{
+	return &r->w[e->job->worker];
+}
+
+static void finish_info_query(struct run *r);
+
+static void on_finished(struct run *r, struct event *e)
+{
+	struct worker_state *w = worker_of(r, e);
+	const struct test *t = &r->list->tests[w->test];
+	const struct settings *s = test_settings(r, t);
+	struct test_outcome o;
+	struct attempt *final = e->result;
+	struct reporter *rep;
+	unsigned i;
+
+	e->result = NULL;
+	if (!final) {
+		/* Cancelled while waiting to retry: the last failure stands. */
+		final = w->retried[--w->nretried];
+	}
+	memset(&o, 0, sizeof o);
+	o.test = t;
+	o.final = final;
+	o.retried = w->retried;
+	o.nretried = w->nretried;
+	o.attempts = w->nretried + 1;
+	o.duration = final->duration;
+	o.flaky = w->nretried > 0 && verdict_ok(final->verdict) && final->verdict != V_SKIP;
+	switch (final->verdict) {
+	case V_PASS:
+	case V_LEAK:
+		o.outcome = o.flaky && s->flaky_fail ? OUT_FAILED : OUT_PASSED;
+		break;
+	case V_SKIP:
+		o.outcome = OUT_SKIPPED;
+		break;
+	case V_EXEC_FAIL:
+		o.outcome = OUT_EXEC_FAILED;
+		break;
+	case V_TIMEOUT:
+		o.outcome = OUT_TIMED_OUT;
+		break;
+	default:
+		o.outcome = OUT_FAILED;
+	}
+	r->counts.finished++;
+	switch (o.outcome) {
+	case OUT_PASSED:
+		r->counts.passed++;
+		r->counts.flaky += o.flaky;
+		r->counts.leaky += final->verdict == V_LEAK;
+		r->counts.slow += final->slow;
+		break;
+	case OUT_SKIPPED:
+		r->counts.skipped++;
+		break;
+	case OUT_FAILED:
+		r->counts.failed++;
+		break;
+	case OUT_EXEC_FAILED:
+		r->counts.exec_failed++;
+		break;
+	case OUT_TIMED_OUT:
+		r->counts.timed_out++;
+		break;
+	}
+	if (final->group_left) {
+		r->leftover = xreallocarray(r->leftover, r->nleftover + 1, sizeof *r->leftover);
+		r->leftover[r->nleftover++] = final->pid;
+	}
+	EACH_REPORTER(r, rep)
+		rep->ops->test_finished(rep, &o);
+	r->dirty = true;
+
+	attempt_free(final);
+	for (i = 0; i < w->nretried; i++)
+		attempt_free(w->retried[i]);
+	free(w->retried);
+	w->retried = NULL;
+	w->nretried = 0;
+	for (i = 0; i < w->nslots; i++)
+		r->slot_used[w->first_slot + i] = false;
+	unit_job_free(w->job);
+	w->job = NULL;
+	r->nbusy--;
+	if (w->info_pending) {
+		w->info_pending = false;
+		if (--r->info_waiting == 0)
+			finish_info_query(r);
+	}
+
+	if (o.outcome != OUT_PASSED && o.outcome != OUT_SKIPPED) {
+		r->failures++;
+		if (s->max_fail && r->failures >= s->max_fail && !r->cancelled) {
+			cancel_run(r, "fail-fast", 0);
+			if (s->max_fail_immediate && r->nbusy) {
+				r->cancelled_running = true;
+				request_busy(r, REQ_TERMINATE, SIGTERM);
+			}
+		}
+	}
+}
+
+static void on_event(struct run *r, struct event *e)
+{
+	struct worker_state *w = worker_of(r, e);
+	const struct test *t = &r->list->tests[w->test];
+	struct reporter *rep;
+
+	switch (e->type) {
+	case EV_STARTED:
+		w->attempt = e->attempt;
+		w->pid = e->pid;
+		EACH_REPORTER(r, rep)
+			if (rep->ops->test_started)
+				rep->ops->test_started(rep, t, e->attempt);
+		break;
+	case EV_SLOW:
+		EACH_REPORTER(r, rep)
+			if (rep->ops->test_slow)
+				rep->ops->test_slow(rep, t, e->attempt, e->elapsed, e->terminating);
+		r->dirty = true;
+		break;
+	case EV_RETRY:
+		w->retried = xreallocarray(w->retried, w->nretried + 1, sizeof *w->retried);
+		w->retried[w->nretried++] = e->result;
+		e->result = NULL;
+		w->pid = -1;
+		EACH_REPORTER(r, rep)
+			if (rep->ops->test_retry)
+				rep->ops->test_retry(rep, t, w->retried[w->nretried - 1], e->delay);
+		r->dirty = true;
+		break;
+	case EV_FINISHED:
+		on_finished(r, e);
+		break;
+	case EV_INFO: {
+		unsigned wi = e->job->worker;
+		struct buf name = BUF_INIT;
+
+		if (!w->info_pending)
+			break;
+		test_display_name(t, &name);
+		r->info[wi].name = buf_detach(&name, NULL);
+		r->info[wi].state = e->state;
+		r->info[wi].pid = e->pid;
+		r->info[wi].attempt = e->attempt;
+		r->info[wi].elapsed = e->elapsed;
+		r->info_text[wi] = e->text;
+		r->info[wi].output_tail = e->text ? e->text : "";
+		e->text = NULL;
+		w->info_pending = false;
+		if (--r->info_waiting == 0)
+			finish_info_query(r);
+		break;
+	}
+	case EV_PAUSED:
+		w->pause_acked = true;
+		break;
+	}
+}
+
+/* ---- info queries -------------------------------------------------------- */
+
+static void start_info_query(struct run *r)
+{
+	unsigned i;
+
+	if (r->info_waiting)
+		return;
+	for (i = 0; i < r->nworkers; i++) {
+		if (!r->w[i].job)
+			continue;
+		r->w[i].info_pending = true;
+		r->info_waiting++;
+		pool_request(r->pool, i, REQ_INFO, 0);
+	}
+	if (!r->info_waiting)
+		finish_info_query(r);
+}
+
+static void finish_info_query(struct run *r)
+{
+	struct unit_info *list = xcalloc(r->nworkers + 1, sizeof *list);
+	struct reporter *rep;
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < r->nworkers; i++) {
+		if (r->info[i].name)
+			list[n++] = r->info[i];
+	}
+	EACH_REPORTER(r, rep)
+		if (rep->ops->info)
+			rep->ops->info(rep, list, n);
+	for (i = 0; i < r->nworkers; i++) {
+		free((char *)r->info[i].name);
+		free(r->info_text[i]);
+		r->info_text[i] = NULL;
+		memset(&r->info[i], 0, sizeof r->info[i]);
+	}
+	free(list);
+	r->dirty = true;
+}
+
+/* ---- signals and job control ------------------------------------------ */
+
+static void pause_run(struct run *r)
+{
+	int64_t now = mono_ns(), deadline = now + PAUSE_ACK_WAIT;
+	unsigned i, waiting = 0;
+
+	r->paused = true;
+	flush_reports(r);
+	for (i = 0; i < r->nworkers; i++) {
+		r->w[i].pause_acked = false;
+		pool_pause(r->pool, i, true, now);
+		if (r->w[i].job)
+			waiting++;
+	}
+	/* Stop only once every busy worker has stopped its process group. */
+	while (waiting) {
+		struct event *e;
+		struct pollfd pf;
+
+		while ((e = evq_try_pop(&r->q))) {
+			bool ack = e->type == EV_PAUSED;
+			on_event(r, e);
+			event_free(e);
+			if (ack)
+				waiting--;
+		}
+		waiting = 0;
+		for (i = 0; i < r->nworkers; i++)
+			if (r->w[i].job && !r->w[i].pause_acked)
+				waiting++;
+		if (!waiting || mono_ns() >= deadline)
+			break;
+		if (!evq_prepare_sleep(&r->q))
+			continue;
+		pf.fd = evq_fd(&r->q);
+		pf.events = POLLIN;
+		(void)poll(&pf, 1, poll_timeout_ms(deadline - mono_ns()));
+		evq_drain_fd(&r->q);
+	}
+	flush_reports(r);
+	raise(SIGSTOP);
+}
+
+static void resume_run(struct run *r)
+{
+	int64_t now = mono_ns();
+	unsigned i;
+
+	if (!r->paused)
+		return;
+	r->paused = false;
+	for (i = 0; i < r->nworkers; i++)
+		pool_pause(r->pool, i, false, now);
+}
+
+static const char *signal_name(int sig, char buf[16])
+{
+	const char *a = sigabbrev_np(sig);
+
+	snprintf(buf, 16, "SIG%s", a ? a : "?");
+	return buf;
+}
+
+static void on_signal(struct run *r, int sig)
+{
+	switch (sig) {
+	case SIGINT:
+	case SIGTERM:
+	case SIGHUP:
+		if (!r->cancelled || !r->cancel_signal) {
+			r->cancelled = true;
+			r->cancel_signal = sig;
+			r->cancel_reason = signal_name(sig, r->cancel_reason_buf);
+			request_busy(r, REQ_TERMINATE, sig);
+		} else if (!r->killed) {
+			r->killed = true;
+			request_busy(r, REQ_KILL, 0);
+		}
+		if (r->paused)
+			resume_run(r);
+		break;
+	case SIGTSTP:
+		pause_run(r);
+		break;
+	case SIGCONT:
+		resume_run(r);
+		break;
+	case SIGUSR1:
+		start_info_query(r);
+		break;
+	case SIGCHLD:
+		request_busy(r, REQ_REAP, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the end ------------------------------------------------------------ */
+
+/* Kills what outlived its test: SIGTERM, the grace period, SIGKILL. */
+static void kill_leftovers(struct run *r)
+{
+	int64_t grace = r->cfg->settings->grace_period, deadline;
+	size_t i, alive = 0;
+	struct buf msg = BUF_INIT;
+
+	for (i = 0; i < r->nleftover; i++) {
+		while (waitpid(-r->leftover[i], NULL, WNOHANG) > 0)
+			;
+		if (kill(-r->leftover[i], SIGTERM) == 0) {
+			kill(-r->leftover[i], SIGCONT);
+			alive++;
+		} else {
+			r->leftover[i] = 0;
+		}
+	}
+	if (!alive)
+		return;
+	buf_printf(&msg, "%zu process group%s of finished tests still running: "
+		   "sent SIGTERM", alive, alive == 1 ? "" : "s");
+	deadline = mono_ns() + grace;
+	while (alive && mono_ns() < deadline) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		alive = 0;
+		for (i = 0; i < r->nleftover; i++) {
+			if (!r->leftover[i])
+				continue;
+			while (waitpid(-r->leftover[i], NULL, WNOHANG) > 0)
+				;
+			if (kill(-r->leftover[i], 0) == 0)
+				alive++;
+			else
+				r->leftover[i] = 0;
+		}
+	}
+	if (alive) {
+		for (i = 0; i < r->nleftover; i++)
+			if (r->leftover[i])
+				kill(-r->leftover[i], SIGKILL);
+		buf_printf(&msg, ", then SIGKILL to %zu after the grace period", alive);
+	}
+	report_message(r, msg.data);
+	buf_free(&msg);
+}
+
+static int exit_code(const struct run *r, const struct run_summary *s)
+{
+	const struct run_counts *c = &r->counts;
+
+	if (c->failed || c->exec_failed || c->timed_out || s->cancelled)
+		return 100;
+	if (r->report_failed)
+		return 110;
+	return 0;
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static bool wants_progress(const struct run *r)
+{
+	struct reporter *rep;
+
+	EACH_REPORTER(r, rep)
+		if (rep->ops->progress)
+			return true;
+	return false;
+}
+
+static void progress(struct run *r, int64_t now)
+{
+	struct run_progress p;
+	struct reporter *rep;
+
+	p.elapsed = now - r->start_mono;
+	p.finished = r->counts.finished;
+	p.scheduled = r->norder;
+	p.running = r->nbusy;
+	p.failed = r->counts.failed + r->counts.exec_failed + r->counts.timed_out;
+	EACH_REPORTER(r, rep)
+		if (rep->ops->progress)
+			rep->ops->progress(rep, &p);
+	r->last_progress = now;
+}
+
+static void wait_for_something(struct run *r)
+{
+	struct pollfd pf[2];
+	int64_t now = mono_ns(), deadline = INT64_MAX;
+	int n;
+
+	if (r->dirty)
+		deadline = r->last_flush + FLUSH_INTERVAL;
+	if (wants_progress(r) && r->nbusy)
+		deadline = deadline < r->last_progress + PROGRESS_INTERVAL ? deadline
+			: r->last_progress + PROGRESS_INTERVAL;
+	if (deadline <= now) {
+		if (r->dirty && now >= r->last_flush + FLUSH_INTERVAL)
+			flush_reports(r);
+		if (wants_progress(r) && r->nbusy && now >= r->last_progress + PROGRESS_INTERVAL)
+			progress(r, now);
+		return;
+	}
+	if (!evq_prepare_sleep(&r->q))
+		return;
+	pf[0].fd = evq_fd(&r->q);
+	pf[0].events = POLLIN;
+	pf[1].fd = sig_fd();
+	pf[1].events = POLLIN;
+	n = poll(pf, 2, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - now));
+	if (n < 0 && errno != EINTR)
+		die_errno("poll");
+	evq_drain_fd(&r->q);
+	if (n > 0 && pf[1].revents) {
+		int sig;
+		while ((sig = sig_next()))
+			on_signal(r, sig);
+	}
+}
+
+int dispatch_run(const struct run_config *cfg)
+{
+	struct run run, *r = &run;
+	struct run_info info;
+	struct run_summary sum;
+	struct reporter *rep;
+	const char *err;
+	size_t i;
+	int code;
+
+	memset(r, 0, sizeof *r);
+	r->cfg = cfg;
+	r->list = cfg->list;
+	r->order = xcalloc(r->list->ntests + 1, sizeof *r->order);
+	for (i = 0; i < r->list->ntests; i++)
+		if (r->list->tests[i].selected)
+			r->order[r->norder++] = i;
+	r->counts.scheduled = r->norder;
+	r->counts.skipped = r->list->ntests - r->norder;
+	r->nworkers = r->nslots = cfg->threads;
+	r->w = xcalloc(r->nworkers, sizeof *r->w);
+	r->slot_used = xcalloc(r->nslots, sizeof *r->slot_used);
+	r->info = xcalloc(r->nworkers, sizeof *r->info);
+	r->info_text = xcalloc(r->nworkers, sizeof *r->info_text);
+	r->suite_env = xcalloc(r->list->nsuites + 1, sizeof *r->suite_env);
+	r->env_run_id = xasprintf("TESTRIG_RUN_ID=%s", cfg->run_id);
+	r->env_profile = xasprintf("TESTRIG_PROFILE=%s", cfg->profile);
+	if (cfg->settings->target_runner &&
+	    split_words(cfg->settings->target_runner, &r->target_runner, &err))
+		die("target-runner: %s", err);  /* validated when the setting was read */
+	if (evq_init(&r->q))
+		die_errno("cannot create the event queue");
+	r->pool = pool_create(r->nworkers, &r->q);
+	sig_listen();
+
+	r->start_mono = r->last_flush = r->last_progress = mono_ns();
+	memset(&info, 0, sizeof info);
+	info.run_id = cfg->run_id;
+	info.profile = cfg->profile;
+	info.threads = cfg->threads;
+	info.scheduled = r->norder;
+	info.filtered_out = r->list->ntests - r->norder;
+	info.start_wall = wall_ns();
+	EACH_REPORTER(r, rep)
+		if (rep->ops->run_started)
+			rep->ops->run_started(rep, &info);
+	r->dirty = true;
+
+	for (;;) {
+		struct event *e;
+		bool any = false;
+
+		start_tests(r);
+		while ((e = evq_try_pop(&r->q))) {
+			on_event(r, e);
+			event_free(e);
+			any = true;
+		}
+		if (any)
+			continue;
+		if (!r->nbusy && (r->next >= r->norder || r->cancelled))
+			break;
+		wait_for_something(r);
+	}
+
+	pool_destroy(r->pool);
+	kill_leftovers(r);
+	memset(&sum, 0, sizeof sum);
+	sum.counts = r->counts;
+	sum.counts.not_run = r->norder - r->next;
+	sum.duration = mono_ns() - r->start_mono;
+	/* Fail-fast after the last test started cancelled nothing. */
+	sum.cancelled = r->cancelled && (sum.counts.not_run || r->cancel_signal ||
+					 r->cancelled_running);
+	sum.cancel_reason = r->cancel_reason;
+	EACH_REPORTER(r, rep)
+		rep->ops->run_finished(rep, &sum);
+	EACH_REPORTER(r, rep)
+		if (rep->ops->close && rep->ops->close(rep))
+			r->report_failed = true;
+	code = exit_code(r, &sum);
+
+	evq_destroy(&r->q);
+	for (i = 0; i < r->list->nsuites; i++)
+		free(r->suite_env[i]);
+	free(r->suite_env);
+	strvec_free(&r->target_runner);
+	free(r->env_run_id);
+	free(r->env_profile);
+	free(r->order);
+	free(r->w);
+	free(r->slot_used);
+	free(r->info);
+	free(r->info_text);
+	free(r->leftover);
+	return code;
+}

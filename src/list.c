@@ -1,0 +1,116 @@
+/*
+ * list.c - suites, binaries and tests: the records and their lifetime.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/list.h"
+#include "testrig/util.h"
+
+static const char *const protocol_names[] = { "exec", "tap", "gtest", "libtest", "custom" };
+
+const char *protocol_name(enum protocol p)
+{
+	return protocol_names[p];
+}
+
+int protocol_lookup(const char *name, enum protocol *out)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(protocol_names); i++) {
+		if (strcmp(name, protocol_names[i]) == 0) {
+			*out = (enum protocol)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void test_list_init(struct test_list *l)
+{
+	memset(l, 0, sizeof *l);
+}
+
+void test_list_free(struct test_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->ntests; i++)
+		free(l->tests[i].name);
+	free(l->tests);
+	for (i = 0; i < l->nbins; i++) {
+		free(l->bins[i]->id);
+		free(l->bins[i]->path);
+		free(l->bins[i]);
+	}
+	free(l->bins);
+	for (i = 0; i < l->nsuites; i++) {
+		struct suite *s = l->suites[i];
+		free(s->name);
+		strvec_free(&s->globs);
+		free(s->cwd);
+		strvec_free(&s->env);
+		free(s->list_command);
+		free(s->run_command);
+		free(s);
+	}
+	free(l->suites);
+	test_list_init(l);
+}
+
+struct suite *test_list_add_suite(struct test_list *l, const char *name, enum protocol p)
+{
+	struct suite *s = xcalloc(1, sizeof *s);
+
+	s->name = xstrdup(name);
+	s->protocol = p;
+	s->origin = "command line";
+	l->suites = xreallocarray(l->suites, l->nsuites + 1, sizeof *l->suites);
+	l->suites[l->nsuites++] = s;
+	return s;
+}
+
+struct binary *test_list_add_binary(struct test_list *l, struct suite *s,
+				    const char *id, const char *path)
+{
+	struct binary *b = xcalloc(1, sizeof *b);
+
+	b->id = xstrdup(id);
+	b->path = xstrdup(path);
+	b->suite = s;
+	b->first = l->ntests;
+	l->bins = xreallocarray(l->bins, l->nbins + 1, sizeof *l->bins);
+	l->bins[l->nbins++] = b;
+	return b;
+}
+
+struct test *test_list_add_test(struct test_list *l, struct binary *b,
+				const char *name, bool ignored)
+{
+	struct test *t;
+
+	if (l->ntests == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->tests = xreallocarray(l->tests, l->cap, sizeof *l->tests);
+	}
+	t = &l->tests[l->ntests++];
+	memset(t, 0, sizeof *t);
+	t->bin = b;
+	t->name = xstrdup(name);
+	t->ignored = ignored;
+	if (!b->count)
+		b->first = l->ntests - 1;
+	b->count++;
+	return t;
+}
+
+void test_display_name(const struct test *t, struct buf *out)
+{
+	buf_adds(out, t->bin->id);
+	if (t->bin->suite->protocol != PROTO_EXEC && t->bin->suite->protocol != PROTO_TAP) {
+		buf_addc(out, ' ');
+		buf_adds(out, t->name);
+	}
+}

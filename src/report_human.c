@@ -1,0 +1,457 @@
+/*
+ * report_human.c - the report a person reads: a status line per finished
+ * test, captured output as failure-output/success-output say, a summary, the
+ * final status list, and (on a terminal) a live progress line on stderr.
+ * Consumes reporter calls only; owns the copies of outputs it keeps for the
+ * end of the run.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/buf.h"
+#include "testrig/list.h"
+#include "testrig/parse.h"
+#include "testrig/report.h"
+#include "testrig/unit.h"
+#include "testrig/util.h"
+
+#define C_RED "\033[31;1m"
+#define C_GREEN "\033[32;1m"
+#define C_YELLOW "\033[33;1m"
+#define C_MAGENTA "\033[35;1m"
+#define C_BOLD "\033[1m"
+#define C_RESET "\033[0m"
+
+/* A finished test kept for the final status list. */
+struct kept {
+	const struct test *test;
+	char label[32];
+	const char *color;
+	int64_t duration;
+	enum final_level level;     /* the lowest final-status-level that lists it */
+	struct buf output;          /* formatted output block, for final output modes */
+};
+
+struct human {
+	struct reporter base;
+	struct human_options opt;
+	struct buf line;            /* scratch for one status line */
+	struct kept *kept;
+	size_t nkept, capkept;
+	bool progress_shown;
+	bool write_failed;
+};
+
+static const char *color(const struct human *h, const char *c)
+{
+	return h->opt.color ? c : "";
+}
+
+static void out(struct human *h, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, h->opt.out) != n)
+		h->write_failed = true;
+}
+
+/* "   0.004s" (nine columns), or "> 60.000s" for a time still running. */
+static void add_duration(struct buf *b, int64_t ns, bool at_least)
+{
+	struct buf t = BUF_INIT;
+
+	format_seconds(&t, ns);
+	if (at_least)
+		buf_printf(b, "[>%8s]", t.data);
+	else
+		buf_printf(b, "[%9s]", t.data);
+	buf_free(&t);
+}
+
+static void status_line(struct human *h, const char *label, const char *col,
+			int64_t ns, bool at_least, const struct test *t)
+{
+	struct buf *b = &h->line;
+	size_t len = strlen(label);
+
+	buf_reset(b);
+	if (len < 12)
+		buf_printf(b, "%*s", (int)(12 - len), "");
+	buf_printf(b, "%s%s%s ", color(h, col), label, color(h, C_RESET));
+	add_duration(b, ns, at_least);
+	buf_addc(b, ' ');
+	test_display_name(t, b);
+	buf_addc(b, '\n');
+	out(h, b->data, b->len);
+}
+
+const char *outcome_label(const struct test_outcome *o, char scratch[32])
+{
+	char sig[16];
+	const char *v = verdict_label(o->final, sig);
+
+	if (o->attempts > 1) {
+		snprintf(scratch, 32, "TRY %u %s", o->attempts, v);
+		return scratch;
+	}
+	snprintf(scratch, 32, "%s", v);
+	return scratch;
+}
+
+static const char *verdict_color(enum verdict v)
+{
+	switch (v) {
+	case V_PASS: return C_GREEN;
+	case V_LEAK:
+	case V_SKIP: return C_YELLOW;
+	default: return C_RED;
+	}
+}
+
+/* Appends an attempt's captured output as a block with headers. */
+static void format_output(struct buf *b, const struct human *h, const struct test *t,
+			  const struct attempt *a, const char *try_prefix)
+{
+	const struct capture *streams[2] = { &a->out, &a->err };
+	const char *names[2] = { "STDOUT", "STDERR" };
+	int i;
+
+	if (a->message) {
+		buf_printf(b, "    %s\n", a->message);
+	}
+	if (a->out.total + a->err.total == 0)
+		return;
+	if (a->err.total == 0 && a->out.total && h->opt.settings->capture == CAPTURE_COMBINED)
+		names[0] = "OUTPUT";
+	for (i = 0; i < 2; i++) {
+		const struct capture *c = streams[i];
+
+		if (!c->total)
+			continue;
+		buf_printf(b, "%s--- %s%s: ", color(h, C_BOLD), try_prefix, names[i]);
+		test_display_name(t, b);
+		buf_printf(b, " ---%s\n", color(h, C_RESET));
+		buf_add(b, c->head.data, c->head.len);
+		if (c->head.len && c->head.data[c->head.len - 1] != '\n')
+			buf_addc(b, '\n');
+	}
+}
+
+static bool show_immediately(enum output_mode m)
+{
+	return m == OUTPUT_IMMEDIATE || m == OUTPUT_IMMEDIATE_FINAL;
+}
+
+static bool show_finally(enum output_mode m)
+{
+	return m == OUTPUT_FINAL || m == OUTPUT_IMMEDIATE_FINAL;
+}
+
+static void clear_progress(struct human *h)
+{
+	if (h->progress_shown) {
+		fputs("\r\033[K", h->opt.err);
+		fflush(h->opt.err);
+		h->progress_shown = false;
+	}
+}
+
+static void h_run_started(struct reporter *r, const struct run_info *info)
+{
+	struct human *h = (struct human *)r;
+	struct buf *b = &h->line;
+
+	buf_reset(b);
+	buf_printf(b, "%s%12s%s %zu test%s", color(h, C_GREEN), "Starting", color(h, C_RESET),
+		   info->scheduled, info->scheduled == 1 ? "" : "s");
+	buf_printf(b, " on %u thread%s", info->threads, info->threads == 1 ? "" : "s");
+	if (info->filtered_out)
+		buf_printf(b, " (%zu skipped)", info->filtered_out);
+	buf_addc(b, '\n');
+	out(h, b->data, b->len);
+}
+
+static void h_test_slow(struct reporter *r, const struct test *t, unsigned attempt,
+			int64_t elapsed, bool terminating)
+{
+	struct human *h = (struct human *)r;
+
+	(void)attempt;
+	if (h->opt.settings->status_level < STATUS_SLOW)
+		return;
+	status_line(h, terminating ? "TERMINATING" : "SLOW", C_YELLOW, elapsed, true, t);
+}
+
+static void h_test_retry(struct reporter *r, const struct test *t,
+			 const struct attempt *a, int64_t delay)
+{
+	struct human *h = (struct human *)r;
+	const struct settings *s = t->settings ? t->settings : h->opt.settings;
+	char sig[16], label[32];
+	struct buf b = BUF_INIT, prefix = BUF_INIT;
+
+	(void)delay;
+	if (h->opt.settings->status_level < STATUS_RETRY)
+		return;
+	snprintf(label, sizeof label, "TRY %u %s", a->number, verdict_label(a, sig));
+	status_line(h, label, C_MAGENTA, a->duration, false, t);
+	if (show_immediately(s->failure_output)) {
+		buf_printf(&prefix, "TRY %u ", a->number);
+		format_output(&b, h, t, a, prefix.data);
+		out(h, b.data, b.len);
+	}
+	buf_free(&b);
+	buf_free(&prefix);
+}
+
+static enum final_level final_level_of(const struct test_outcome *o)
+{
+	switch (o->outcome) {
+	case OUT_FAILED:
+	case OUT_EXEC_FAILED:
+	case OUT_TIMED_OUT:
+		return FINAL_FAIL;
+	case OUT_SKIPPED:
+		return FINAL_SKIP;
+	case OUT_PASSED:
+		break;
+	}
+	if (o->flaky)
+		return FINAL_FLAKY;
+	if (o->final->slow)
+		return FINAL_SLOW;
+	return FINAL_PASS;
+}
+
+static void h_test_finished(struct reporter *r, const struct test_outcome *o)
+{
+	struct human *h = (struct human *)r;
+	const struct settings *s = o->test->settings ? o->test->settings : h->opt.settings;
+	bool failed = o->outcome != OUT_PASSED && o->outcome != OUT_SKIPPED;
+	enum status_level need;
+	enum output_mode mode = failed ? s->failure_output : s->success_output;
+	enum final_level fl = final_level_of(o);
+	char label[32];
+	const char *col = o->outcome == OUT_FAILED && verdict_ok(o->final->verdict)
+		? C_RED : verdict_color(o->final->verdict);
+
+	outcome_label(o, label);
+	if (failed)
+		need = STATUS_FAIL;
+	else if (o->outcome == OUT_SKIPPED)
+		need = STATUS_SKIP;
+	else if (o->final->verdict == V_LEAK)
+		need = STATUS_LEAK;
+	else
+		need = STATUS_PASS;
+	if (h->opt.settings->status_level >= need) {
+		status_line(h, label, col, o->duration, false, o->test);
+		if (show_immediately(mode) && o->outcome != OUT_SKIPPED) {
+			struct buf b = BUF_INIT;
+			format_output(&b, h, o->test, o->final, "");
+			out(h, b.data, b.len);
+			buf_free(&b);
+		}
+	}
+	if (h->opt.settings->final_status_level >= fl) {
+		struct kept *k;
+
+		if (h->nkept == h->capkept) {
+			h->capkept = h->capkept ? h->capkept * 2 : 16;
+			h->kept = xreallocarray(h->kept, h->capkept, sizeof *h->kept);
+		}
+		k = &h->kept[h->nkept++];
+		memset(k, 0, sizeof *k);
+		k->test = o->test;
+		k->duration = o->duration;
+		k->level = fl;
+		k->color = col;
+		if (o->flaky)
+			snprintf(k->label, sizeof k->label, "FLAKY %u/%u", o->attempts, o->attempts);
+		else
+			snprintf(k->label, sizeof k->label, "%s", label);
+		if (show_finally(mode) && o->outcome != OUT_SKIPPED)
+			format_output(&k->output, h, o->test, o->final, "");
+	}
+}
+
+static void h_info(struct reporter *r, const struct unit_info *u, size_t n)
+{
+	struct human *h = (struct human *)r;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	clear_progress(h);
+	fflush(h->opt.out);
+	buf_printf(&b, "%s: %zu unit%s running\n", progname, n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		const char *p = u[i].output_tail;
+
+		buf_printf(&b, "  %s: %s", u[i].name, u[i].state);
+		if (u[i].pid > 0)
+			buf_printf(&b, ", pid %d", (int)u[i].pid);
+		buf_adds(&b, ", ");
+		format_seconds(&b, u[i].elapsed);
+		buf_printf(&b, ", attempt %u\n", u[i].attempt);
+		while (p && *p) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+			buf_adds(&b, "    | ");
+			buf_add(&b, p, len);
+			buf_addc(&b, '\n');
+			p += len + (nl ? 1 : 0);
+		}
+	}
+	fwrite(b.data, 1, b.len, h->opt.err);
+	fflush(h->opt.err);
+	buf_free(&b);
+}
+
+static void h_progress(struct reporter *r, const struct run_progress *p)
+{
+	struct human *h = (struct human *)r;
+	int64_t secs = p->elapsed / NS_PER_SEC;
+
+	fflush(h->opt.out);
+	fprintf(h->opt.err, "\r\033[K%s%12s%s [%02d:%02d:%02d] %zu/%zu: %zu running",
+		color(h, C_BOLD), "Running", color(h, C_RESET),
+		(int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+		p->finished, p->scheduled, p->running);
+	if (p->failed)
+		fprintf(h->opt.err, ", %s%zu failed%s", color(h, C_RED), p->failed, color(h, C_RESET));
+	fflush(h->opt.err);
+	h->progress_shown = true;
+}
+
+static void h_message(struct reporter *r, const char *text)
+{
+	struct human *h = (struct human *)r;
+
+	clear_progress(h);
+	fflush(h->opt.out);
+	fprintf(h->opt.err, "%s: %s\n", progname, text);
+	fflush(h->opt.err);
+}
+
+static void count_clause(struct buf *b, size_t n, const char *what, bool always, bool *first)
+{
+	if (!n && !always)
+		return;
+	buf_printf(b, "%s%zu %s", *first ? "" : ", ", n, what);
+	*first = false;
+}
+
+static void h_run_finished(struct reporter *r, const struct run_summary *s)
+{
+	struct human *h = (struct human *)r;
+	const struct run_counts *c = &s->counts;
+	struct buf *b = &h->line;
+	bool first = true;
+	size_t i;
+
+	buf_reset(b);
+	buf_adds(b, "------------\n");
+	buf_printf(b, "%s%12s%s ", color(h, C_BOLD), "Summary", color(h, C_RESET));
+	add_duration(b, s->duration, false);
+	if (c->finished == c->scheduled)
+		buf_printf(b, " %zu test%s run: ", c->scheduled, c->scheduled == 1 ? "" : "s");
+	else
+		buf_printf(b, " %zu/%zu tests run: ", c->finished, c->scheduled);
+	count_clause(b, c->passed, "passed", true, &first);
+	if (c->slow || c->flaky || c->leaky) {
+		bool inner = true;
+		buf_adds(b, " (");
+		count_clause(b, c->slow, "slow", false, &inner);
+		count_clause(b, c->flaky, "flaky", false, &inner);
+		count_clause(b, c->leaky, "leaky", false, &inner);
+		buf_addc(b, ')');
+	}
+	count_clause(b, c->failed, "failed", false, &first);
+	count_clause(b, c->exec_failed, "exec failed", false, &first);
+	count_clause(b, c->timed_out, "timed out", false, &first);
+	count_clause(b, c->skipped, "skipped", true, &first);
+	buf_addc(b, '\n');
+	out(h, b->data, b->len);
+
+	for (i = 0; i < h->nkept; i++) {
+		struct kept *k = &h->kept[i];
+
+		status_line(h, k->label, k->color, k->duration, false, k->test);
+		out(h, k->output.data, k->output.len);
+	}
+	if (s->cancelled) {
+		buf_reset(b);
+		buf_printf(b, "%s%12s%s %zu test%s did not run: ", color(h, C_RED), "Cancelled",
+			   color(h, C_RESET), c->not_run, c->not_run == 1 ? "" : "s");
+		if (strcmp(s->cancel_reason, "fail-fast") == 0)
+			buf_adds(b, "the run stopped after a failure (fail-fast; "
+				 "--no-fail-fast runs every test)\n");
+		else
+			buf_printf(b, "the run was interrupted by %s\n", s->cancel_reason);
+		out(h, b->data, b->len);
+	}
+}
+
+static int h_flush(struct reporter *r)
+{
+	struct human *h = (struct human *)r;
+
+	clear_progress(h);
+	if (fflush(h->opt.out))
+		h->write_failed = true;
+	return h->write_failed ? -1 : 0;
+}
+
+static int h_close(struct reporter *r)
+{
+	return h_flush(r);
+}
+
+static void h_free(struct reporter *r)
+{
+	struct human *h = (struct human *)r;
+	size_t i;
+
+	for (i = 0; i < h->nkept; i++)
+		buf_free(&h->kept[i].output);
+	free(h->kept);
+	buf_free(&h->line);
+	free(h);
+}
+
+static const struct reporter_ops human_ops = {
+	.run_started = h_run_started,
+	.test_slow = h_test_slow,
+	.test_retry = h_test_retry,
+	.test_finished = h_test_finished,
+	.info = h_info,
+	.message = h_message,
+	.run_finished = h_run_finished,
+	.flush = h_flush,
+	.close = h_close,
+	.free = h_free,
+};
+
+static const struct reporter_ops human_ops_progress = {
+	.run_started = h_run_started,
+	.test_slow = h_test_slow,
+	.test_retry = h_test_retry,
+	.test_finished = h_test_finished,
+	.info = h_info,
+	.progress = h_progress,
+	.message = h_message,
+	.run_finished = h_run_finished,
+	.flush = h_flush,
+	.close = h_close,
+	.free = h_free,
+};
+
+struct reporter *report_human_new(const struct human_options *opt)
+{
+	struct human *h = xcalloc(1, sizeof *h);
+
+	h->base.ops = opt->progress ? &human_ops_progress : &human_ops;
+	h->opt = *opt;
+	return &h->base;
+}

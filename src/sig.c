@@ -1,0 +1,132 @@
+/*
+ * sig.c - the signalfd or self-pipe through which the dispatcher hears
+ * SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT, SIGUSR1 (and SIGCHLD when no
+ * pidfd exists).  SIGPIPE is blocked everywhere so a closed reader gives
+ * EPIPE instead of killing the run; blocked signals are not inherited as
+ * pending by children and spawn.c clears the mask.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#if defined(__linux__) && !defined(TESTRIG_SELF_PIPE)
+#include <sys/signalfd.h>
+#define USE_SIGNALFD 1
+#else
+#define USE_SIGNALFD 0
+#endif
+
+#include "testrig/sig.h"
+#include "testrig/util.h"
+
+static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT, SIGUSR1, SIGCHLD };
+
+static sigset_t handled_set;
+static int read_fd = -1;
+#if !USE_SIGNALFD
+static int write_fd = -1;
+
+static void on_signal(int signo)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)signo;
+
+	(void)!write(write_fd, &c, 1);
+	errno = saved;
+}
+#endif
+
+static bool inherited_ignored(int signo)
+{
+	struct sigaction sa;
+
+	return sigaction(signo, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+void sig_init(bool want_sigchld)
+{
+	sigset_t block;
+	size_t i;
+	int e;
+
+	sigemptyset(&handled_set);
+	for (i = 0; i < ARRAY_SIZE(handled); i++) {
+		if (handled[i] == SIGCHLD && !want_sigchld)
+			continue;
+		if (inherited_ignored(handled[i]))
+			continue;
+		sigaddset(&handled_set, handled[i]);
+	}
+	block = handled_set;
+	sigaddset(&block, SIGPIPE);
+	if ((e = pthread_sigmask(SIG_BLOCK, &block, NULL)))
+		die("pthread_sigmask: %s", strerror(e));
+#if USE_SIGNALFD
+	read_fd = signalfd(-1, &handled_set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (read_fd < 0)
+		die_errno("signalfd");
+#else
+	{
+		int p[2];
+		struct sigaction sa;
+
+		if (pipe(p) || fd_set_cloexec(p[0]) || fd_set_cloexec(p[1]) ||
+		    fd_set_nonblock(p[0]) || fd_set_nonblock(p[1]))
+			die_errno("signal pipe");
+		read_fd = p[0];
+		write_fd = p[1];
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigfillset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		for (i = 0; i < ARRAY_SIZE(handled); i++)
+			if (sigismember(&handled_set, handled[i]) &&
+			    sigaction(handled[i], &sa, NULL))
+				die_errno("sigaction");
+	}
+#endif
+}
+
+int sig_fd(void)
+{
+	return read_fd;
+}
+
+void sig_listen(void)
+{
+#if !USE_SIGNALFD
+	int e = pthread_sigmask(SIG_UNBLOCK, &handled_set, NULL);
+
+	if (e)
+		die("pthread_sigmask: %s", strerror(e));
+#endif
+}
+
+int sig_next(void)
+{
+#if USE_SIGNALFD
+	struct signalfd_siginfo si;
+	ssize_t r;
+
+	do
+		r = read(read_fd, &si, sizeof si);
+	while (r < 0 && errno == EINTR);
+	return r == (ssize_t)sizeof si ? (int)si.ssi_signo : 0;
+#else
+	unsigned char c;
+	ssize_t r;
+
+	do
+		r = read(read_fd, &c, 1);
+	while (r < 0 && errno == EINTR);
+	return r == 1 ? c : 0;
+#endif
+}
+
+const char *sig_method(void)
+{
+	return USE_SIGNALFD ? "signalfd" : "self-pipe";
+}

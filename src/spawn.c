@@ -1,0 +1,265 @@
+/*
+ * spawn.c - child_spawn: posix_spawn (a vfork-style clone in glibc, the
+ * cheapest way to start a process) with a fork+exec fallback where the C
+ * library cannot change directory in posix_spawn.  Also the pidfd probe.
+ * Global state: the /dev/null fd and the pidfd probe result, both set once
+ * and then only read (atomics).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "testrig/spawn.h"
+#include "testrig/util.h"
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+#define HAVE_SPAWN_CHDIR 1
+#else
+#define HAVE_SPAWN_CHDIR 0
+#endif
+
+static pthread_once_t devnull_once = PTHREAD_ONCE_INIT;
+static int devnull_fd = -1;
+/* 1 unknown, 2 available, 0 not available */
+static atomic_int pidfd_state = 1;
+
+static void open_devnull(void)
+{
+	devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull_fd < 0)
+		die_errno("open /dev/null");
+}
+
+void child_init(struct child *c, char *const *argv, char *const *envp)
+{
+	memset(c, 0, sizeof *c);
+	c->argv = argv;
+	c->envp = envp;
+	c->capture = CAPTURE_SPLIT;
+	c->capture_stdout = c->capture_stderr = true;
+	c->pid = -1;
+	c->out_fd = c->err_fd = c->pidfd = -1;
+}
+
+const char *spawn_strerror(int err)
+{
+	switch (err) {
+	case ENOENT: return "not found";
+	case EACCES: return "permission denied";
+	case ENOEXEC: return "not an executable format";
+	case ENOTDIR: return "a path component is not a directory";
+	case ELOOP: return "too many symbolic links";
+	case ENAMETOOLONG: return "path too long";
+	case E2BIG: return "argument list too long";
+	case ETXTBSY: return "text file busy";
+	case EISDIR: return "is a directory";
+	default: return strerror(err);
+	}
+}
+
+void child_close_fds(struct child *c)
+{
+	if (c->out_fd >= 0)
+		close(c->out_fd);
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->out_fd = c->err_fd = c->pidfd = -1;
+}
+
+bool spawn_have_pidfd(void)
+{
+	return atomic_load(&pidfd_state) == 2;
+}
+
+static void open_pidfd(struct child *c)
+{
+#ifdef SYS_pidfd_open
+	int st = atomic_load(&pidfd_state);
+
+	if (st == 0)
+		return;
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	if (c->pidfd >= 0) {
+		/* pidfd_open sets O_CLOEXEC itself. */
+		if (st == 1)
+			atomic_store(&pidfd_state, 2);
+	} else if (errno == ENOSYS || errno == EINVAL) {
+		atomic_store(&pidfd_state, 0);
+	}
+#else
+	(void)c;
+	atomic_store(&pidfd_state, 0);
+#endif
+}
+
+/* Pipe ends: [0] ours (read), [1] the child's (write). */
+struct pipes {
+	int out[2];
+	int err[2];
+};
+
+static void close_pair(int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	p[0] = p[1] = -1;
+}
+
+static int make_pipes(struct child *c, struct pipes *p)
+{
+	p->out[0] = p->out[1] = p->err[0] = p->err[1] = -1;
+	if (c->capture == CAPTURE_NONE)
+		return 0;
+	if ((c->capture == CAPTURE_COMBINED || c->capture_stdout) &&
+	    pipe2(p->out, O_CLOEXEC))
+		return errno;
+	if (c->capture == CAPTURE_SPLIT && c->capture_stderr &&
+	    pipe2(p->err, O_CLOEXEC)) {
+		int e = errno;
+		close_pair(p->out);
+		return e;
+	}
+	return 0;
+}
+
+/* The fd the child's stdout/stderr should be, or -1 to inherit ours. */
+static int child_out(const struct pipes *p)
+{
+	return p->out[1];
+}
+
+static int child_err(const struct child *c, const struct pipes *p)
+{
+	return c->capture == CAPTURE_COMBINED ? p->out[1] : p->err[1];
+}
+
+#if !HAVE_SPAWN_CHDIR
+/* fork+exec, reporting an exec failure through a CLOEXEC pipe. */
+static int fork_exec(struct child *c, const struct pipes *p)
+{
+	int ep[2], err = 0;
+	sigset_t empty;
+	pid_t pid;
+	ssize_t r;
+
+	if (pipe2(ep, O_CLOEXEC))
+		return errno;
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(ep[0]);
+		close(ep[1]);
+		return err;
+	}
+	if (pid == 0) {
+		int o = child_out(p), e = child_err(c, p);
+
+		setpgid(0, 0);
+		sigemptyset(&empty);
+		pthread_sigmask(SIG_SETMASK, &empty, NULL);
+		if (dup2(devnull_fd, 0) < 0 ||
+		    (o >= 0 && dup2(o, 1) < 0) || (e >= 0 && dup2(e, 2) < 0) ||
+		    (c->cwd && chdir(c->cwd) < 0)) {
+			err = errno;
+		} else {
+			execve(c->argv[0], c->argv, c->envp);
+			err = errno;
+		}
+		(void)!write(ep[1], &err, sizeof err);
+		_exit(127);
+	}
+	close(ep[1]);
+	do
+		r = read(ep[0], &err, sizeof err);
+	while (r < 0 && errno == EINTR);
+	close(ep[0]);
+	if (r == (ssize_t)sizeof err) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return err;
+	}
+	c->pid = pid;
+	return 0;
+}
+#endif
+
+static int posix_spawn_child(struct child *c, const struct pipes *p)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t empty;
+	int o = child_out(p), e = child_err(c, p), err;
+
+	if ((err = posix_spawn_file_actions_init(&fa)))
+		return err;
+	if ((err = posix_spawnattr_init(&at))) {
+		posix_spawn_file_actions_destroy(&fa);
+		return err;
+	}
+	sigemptyset(&empty);
+	err = posix_spawn_file_actions_adddup2(&fa, devnull_fd, 0);
+	if (!err && o >= 0)
+		err = posix_spawn_file_actions_adddup2(&fa, o, 1);
+	if (!err && e >= 0)
+		err = posix_spawn_file_actions_adddup2(&fa, e, 2);
+#if HAVE_SPAWN_CHDIR
+	if (!err && c->cwd)
+		err = posix_spawn_file_actions_addchdir_np(&fa, c->cwd);
+#endif
+	if (!err)
+		err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+					       POSIX_SPAWN_SETSIGMASK);
+	if (!err)
+		err = posix_spawnattr_setpgroup(&at, 0);
+	if (!err)
+		err = posix_spawnattr_setsigmask(&at, &empty);
+	if (!err)
+		err = posix_spawn(&c->pid, c->argv[0], &fa, &at, c->argv, c->envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return err;
+}
+
+int child_spawn(struct child *c)
+{
+	struct pipes p;
+	int err;
+
+	pthread_once(&devnull_once, open_devnull);
+	c->pid = -1;
+	c->out_fd = c->err_fd = c->pidfd = -1;
+	if ((err = make_pipes(c, &p)))
+		return err;
+#if HAVE_SPAWN_CHDIR
+	err = posix_spawn_child(c, &p);
+#else
+	err = c->cwd ? fork_exec(c, &p) : posix_spawn_child(c, &p);
+#endif
+	if (p.out[1] >= 0)
+		close(p.out[1]);
+	if (p.err[1] >= 0)
+		close(p.err[1]);
+	if (err) {
+		if (p.out[0] >= 0)
+			close(p.out[0]);
+		if (p.err[0] >= 0)
+			close(p.err[0]);
+		c->pid = -1;
+		return err;
+	}
+	c->out_fd = p.out[0];
+	c->err_fd = p.err[0];
+	open_pidfd(c);
+	return 0;
+}

@@ -1,0 +1,629 @@
+/*
+ * unit.c - one unit's life on a worker thread: spawn, watch, time out,
+ * detect leaks, reap, judge, retry.  Everything here runs on the worker that
+ * owns the unit; the only shared state is the unit_ctl request word (under
+ * its mutex) and the event queue.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
+
+#include "testrig/events.h"
+#include "testrig/unit.h"
+#include "testrig/util.h"
+
+#define READ_CHUNK 65536
+#define INFO_TAIL_LINES 5
+
+struct attempt *attempt_new(unsigned number, uint64_t output_limit)
+{
+	struct attempt *a = xcalloc(1, sizeof *a);
+
+	a->number = number;
+	a->exit_code = -1;
+	a->pid = -1;
+	capture_init(&a->out, output_limit);
+	capture_init(&a->err, output_limit);
+	return a;
+}
+
+void attempt_free(struct attempt *a)
+{
+	if (!a)
+		return;
+	capture_free(&a->out);
+	capture_free(&a->err);
+	free(a->message);
+	free(a);
+}
+
+const char *verdict_label(const struct attempt *a, char scratch[16])
+{
+	switch (a->verdict) {
+	case V_PASS: return "PASS";
+	case V_LEAK: return "LEAK";
+	case V_SKIP: return "SKIP";
+	case V_FAIL: return "FAIL";
+	case V_ERROR: return "ERROR";
+	case V_TIMEOUT: return "TIMEOUT";
+	case V_LEAK_FAIL: return "LEAK-FAIL";
+	case V_EXEC_FAIL: return "EXEC-FAIL";
+	case V_SIGNAL: {
+		const char *abbrev = sigabbrev_np(a->signo);
+		if (abbrev)
+			snprintf(scratch, 16, "SIG%s", abbrev);
+		else
+			snprintf(scratch, 16, "SIG%d", a->signo);
+		return scratch;
+	}
+	}
+	return "?";
+}
+
+void unit_judge_exec(struct attempt *a, const void *arg)
+{
+	(void)arg;
+	if (a->signo)
+		a->verdict = V_SIGNAL;
+	else if (a->exit_code == 0)
+		a->verdict = V_PASS;
+	else if (a->exit_code == 77)
+		a->verdict = V_SKIP;
+	else if (a->exit_code == 99)
+		a->verdict = V_ERROR;
+	else
+		a->verdict = V_FAIL;
+}
+
+static void judge_plain(struct attempt *a, const void *arg)
+{
+	(void)arg;
+	a->verdict = a->signo ? V_SIGNAL : a->exit_code == 0 ? V_PASS : V_FAIL;
+}
+
+void unit_job_free(struct unit_job *job)
+{
+	size_t i;
+
+	if (!job)
+		return;
+	for (i = 0; job->argv && job->argv[i]; i++)
+		free(job->argv[i]);
+	free(job->argv);
+	free(job->envp);
+	strvec_free(&job->env_owned);
+	free(job);
+}
+
+int unit_ctl_init(struct unit_ctl *ctl, uint64_t seed)
+{
+	int p[2];
+
+	memset(ctl, 0, sizeof *ctl);
+	ctl->rng = seed | 1;
+	ctl->scratch = xmalloc(READ_CHUNK);
+#ifdef __linux__
+	p[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p[0] >= 0) {
+		ctl->wake_rd = ctl->wake_wr = p[0];
+		goto done;
+	}
+#endif
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -1;
+	ctl->wake_rd = p[0];
+	ctl->wake_wr = p[1];
+done:
+	if (pthread_mutex_init(&ctl->lock, NULL))
+		die("cannot initialise a worker lock");
+	return 0;
+}
+
+void unit_ctl_destroy(struct unit_ctl *ctl)
+{
+	if (ctl->wake_wr != ctl->wake_rd)
+		close(ctl->wake_wr);
+	close(ctl->wake_rd);
+	pthread_mutex_destroy(&ctl->lock);
+	free(ctl->scratch);
+}
+
+void unit_ctl_request(struct unit_ctl *ctl, unsigned bits, int term_signal)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&ctl->lock);
+	ctl->requests |= bits;
+	if (bits & REQ_TERMINATE)
+		ctl->term_signal = term_signal;
+	pthread_mutex_unlock(&ctl->lock);
+	if (write(ctl->wake_wr, &one, ctl->wake_wr == ctl->wake_rd ? sizeof one : 1) < 0 &&
+	    errno != EAGAIN)
+		die_errno("waking a worker");
+}
+
+void unit_ctl_pause(struct unit_ctl *ctl, bool paused, int64_t at)
+{
+	pthread_mutex_lock(&ctl->lock);
+	ctl->want_paused = paused;
+	ctl->pause_change_at = at;
+	pthread_mutex_unlock(&ctl->lock);
+	unit_ctl_request(ctl, REQ_PAUSE, 0);
+}
+
+/*
+ * Takes the pending requests, the signal to terminate with, the pause wish
+ * and when it was made.
+ */
+static unsigned take_requests(struct unit_ctl *ctl, int *sig, bool *want_paused,
+			      int64_t *at)
+{
+	unsigned r;
+	char b[64];
+
+	while (read(ctl->wake_rd, b, sizeof b) > 0)
+		;
+	pthread_mutex_lock(&ctl->lock);
+	r = ctl->requests;
+	ctl->requests = 0;
+	*sig = ctl->term_signal;
+	*want_paused = ctl->want_paused;
+	*at = ctl->pause_change_at;
+	pthread_mutex_unlock(&ctl->lock);
+	return r;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	/* xorshift64*: jitter needs spread, not cryptography */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+int64_t unit_retry_delay(const struct unit_limits *l, unsigned next, uint64_t *rng)
+{
+	int64_t d = l->delay;
+	unsigned i;
+
+	if (l->exponential) {
+		for (i = 2; i < next && d > 0; i++) {
+			if (d > INT64_MAX / 4) {
+				d = INT64_MAX / 4;
+				break;
+			}
+			d *= 2;
+			if (l->max_delay && d >= l->max_delay)
+				break;
+		}
+	}
+	if (l->max_delay && d > l->max_delay)
+		d = l->max_delay;
+	if (l->jitter && d > 0) {
+		/* a uniform factor in (0.5, 1] */
+		double f = 0.5 + 0.5 * ((double)(rng_next(rng) >> 11) + 1.0) / 9007199254740992.0;
+		d = (int64_t)((double)d * f);
+	}
+	return d;
+}
+
+/* The state of one attempt while it is watched. */
+struct watch {
+	struct unit_job *job;
+	struct unit_ctl *ctl;
+	struct evq *q;
+	struct attempt *a;
+	struct child c;
+	struct stopwatch sw;
+	bool exited;
+	bool terminating;       /* the TERM signal was sent */
+	bool killed;            /* SIGKILL was sent */
+	bool timed_out;
+	unsigned periods;
+	int64_t next_slow;      /* stopwatch time of the next slow report */
+	int64_t grace_deadline;
+	int64_t leak_deadline;
+};
+
+static void signal_group(struct watch *w, int sig)
+{
+	if (w->a->pid > 0 && kill(-w->a->pid, sig) < 0 && errno != ESRCH)
+		warnx_("cannot signal process group %d: %s", (int)w->a->pid, strerror(errno));
+}
+
+static void start_termination(struct watch *w, int sig, int64_t now_el)
+{
+	if (w->terminating || w->killed)
+		return;
+	w->terminating = true;
+	if (sig == SIGKILL || w->job->limits.grace_period == 0) {
+		signal_group(w, SIGKILL);
+		w->killed = true;
+		return;
+	}
+	signal_group(w, sig);
+	/* A stopped group would never act on SIGTERM. */
+	signal_group(w, SIGCONT);
+	w->grace_deadline = now_el + w->job->limits.grace_period;
+}
+
+static void try_reap(struct watch *w)
+{
+	struct rusage ru;
+	int st;
+	pid_t r;
+
+	if (w->exited)
+		return;
+	do
+		r = wait4(w->a->pid, &st, WNOHANG, &ru);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return;
+	w->exited = true;
+	w->a->duration = stopwatch_elapsed(&w->sw, mono_ns());
+	w->a->user_ns = (int64_t)ru.ru_utime.tv_sec * NS_PER_SEC + ru.ru_utime.tv_usec * 1000;
+	w->a->sys_ns = (int64_t)ru.ru_stime.tv_sec * NS_PER_SEC + ru.ru_stime.tv_usec * 1000;
+	w->a->maxrss_kb = ru.ru_maxrss;
+	if (WIFEXITED(st))
+		w->a->exit_code = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		w->a->signo = WTERMSIG(st);
+	w->leak_deadline = w->a->duration + w->job->limits.leak_timeout;
+	if (w->c.pidfd >= 0) {
+		close(w->c.pidfd);
+		w->c.pidfd = -1;
+	}
+}
+
+static void post_info(struct watch *w, const char *state, int64_t elapsed)
+{
+	struct event *e = event_new(EV_INFO, w->job);
+
+	e->attempt = w->a ? w->a->number : 0;
+	e->pid = w->a && !w->exited ? w->a->pid : -1;
+	e->elapsed = elapsed;
+	e->state = state;
+	if (w->a) {
+		struct buf t = BUF_INIT;
+		capture_tail_lines(&w->a->out, INFO_TAIL_LINES, &t);
+		if (w->c.err_fd >= 0 || w->a->err.total)
+			capture_tail_lines(&w->a->err, INFO_TAIL_LINES, &t);
+		e->text = buf_detach(&t, NULL);
+	}
+	evq_push(w->q, e);
+}
+
+static void handle_requests(struct watch *w, int64_t now)
+{
+	int sig = SIGTERM;
+	bool want_paused;
+	int64_t at;
+	unsigned r = take_requests(w->ctl, &sig, &want_paused, &at);
+	int64_t el;
+
+	if (want_paused && !w->ctl->paused) {
+		signal_group(w, SIGSTOP);
+		stopwatch_pause(&w->sw, at > w->sw.start ? at : w->sw.start);
+		w->ctl->paused = true;
+		evq_push(w->q, event_new(EV_PAUSED, w->job));
+	}
+	if (!want_paused && w->ctl->paused) {
+		stopwatch_resume(&w->sw, at > w->sw.paused_at ? at : now);
+		signal_group(w, SIGCONT);
+		w->ctl->paused = false;
+	}
+	el = stopwatch_elapsed(&w->sw, now);
+	if (r & REQ_TERMINATE) {
+		w->a->cancelled = true;
+		start_termination(w, sig, el);
+	}
+	if (r & REQ_STOP_RETRYING)
+		w->a->cancelled = true;
+	if (r & REQ_KILL) {
+		w->a->cancelled = true;
+		w->terminating = w->killed = true;
+		signal_group(w, SIGKILL);
+		if (w->ctl->paused)
+			signal_group(w, SIGCONT);
+	}
+	if (r & REQ_REAP)
+		try_reap(w);
+	if (r & REQ_INFO) {
+		const char *state = w->exited ? "waiting for leaked handles"
+			: w->terminating ? "terminating" : "running";
+		post_info(w, state, el);
+	}
+}
+
+/* Reads what is available on one pipe; closes it at EOF or error. */
+static void drain(int *fd, struct capture *cap, char *scratch)
+{
+	ssize_t n = read(*fd, scratch, READ_CHUNK);
+
+	if (n > 0) {
+		capture_add(cap, scratch, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	close(*fd);
+	*fd = -1;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The poll loop: until the child is reaped and its pipes are closed or leaked. */
+static void watch_attempt(struct watch *w, char *scratch)
+{
+	const struct unit_limits *l = &w->job->limits;
+
+	w->next_slow = l->slow_timeout > 0 ? l->slow_timeout : INT64_MAX;
+	for (;;) {
+		struct pollfd pf[4];
+		int np = 0, i_wake, i_pid = -1, i_out = -1, i_err = -1, r;
+		int64_t now, el, deadline = INT64_MAX;
+
+		if (w->exited && w->c.out_fd < 0 && w->c.err_fd < 0)
+			break;
+		if (!w->exited && w->c.out_fd < 0 && w->c.err_fd < 0 && w->c.pidfd < 0) {
+			/* No pidfd: pipes are closed, see if it has exited already. */
+			try_reap(w);
+			if (w->exited)
+				break;
+		}
+		pf[np].fd = w->ctl->wake_rd;
+		pf[np].events = POLLIN;
+		i_wake = np++;
+		if (w->c.pidfd >= 0) {
+			pf[np].fd = w->c.pidfd;
+			pf[np].events = POLLIN;
+			i_pid = np++;
+		}
+		if (w->c.out_fd >= 0) {
+			pf[np].fd = w->c.out_fd;
+			pf[np].events = POLLIN;
+			i_out = np++;
+		}
+		if (w->c.err_fd >= 0) {
+			pf[np].fd = w->c.err_fd;
+			pf[np].events = POLLIN;
+			i_err = np++;
+		}
+		now = mono_ns();
+		el = stopwatch_elapsed(&w->sw, now);
+		if (!w->ctl->paused) {
+			if (!w->exited) {
+				deadline = min64(deadline, w->next_slow);
+				if (w->terminating && !w->killed)
+					deadline = min64(deadline, w->grace_deadline);
+			} else {
+				deadline = min64(deadline, w->leak_deadline);
+			}
+		}
+		r = poll(pf, (nfds_t)np, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - el));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (r > 0 && pf[i_wake].revents)
+			handle_requests(w, mono_ns());
+		if (i_out >= 0 && pf[i_out].revents && w->c.out_fd >= 0)
+			drain(&w->c.out_fd, &w->a->out, scratch);
+		if (i_err >= 0 && pf[i_err].revents && w->c.err_fd >= 0)
+			drain(&w->c.err_fd, &w->a->err, scratch);
+		if (i_pid >= 0 && pf[i_pid].revents)
+			try_reap(w);
+		if (w->ctl->paused)
+			continue;
+		now = mono_ns();
+		el = stopwatch_elapsed(&w->sw, now);
+		if (!w->exited && el >= w->next_slow) {
+			struct event *e = event_new(EV_SLOW, w->job);
+
+			w->periods++;
+			w->a->slow = true;
+			e->attempt = w->a->number;
+			e->pid = w->a->pid;
+			e->elapsed = el;
+			e->periods = w->periods;
+			e->terminating = l->terminate_after && w->periods >= l->terminate_after &&
+				!w->terminating;
+			evq_push(w->q, e);
+			if (e->terminating) {
+				w->timed_out = true;
+				start_termination(w, SIGTERM, el);
+			}
+			w->next_slow += l->slow_timeout;
+		}
+		if (!w->exited && w->terminating && !w->killed && el >= w->grace_deadline) {
+			signal_group(w, SIGKILL);
+			w->killed = true;
+		}
+		if (w->exited && el >= w->leak_deadline &&
+		    (w->c.out_fd >= 0 || w->c.err_fd >= 0)) {
+			/* A descendant holds the pipes: stop waiting for it. */
+			w->a->leaked = true;
+			break;
+		}
+	}
+}
+
+/* Reaps what is left of the group (our subreaped zombies), then checks for survivors. */
+static void check_group(struct watch *w)
+{
+	pid_t pg = w->a->pid;
+
+	while (waitpid(-pg, NULL, WNOHANG) > 0)
+		;
+	if (kill(-pg, 0) == 0)
+		w->a->group_left = true;
+}
+
+static void post_started(struct watch *w)
+{
+	struct event *e = event_new(EV_STARTED, w->job);
+
+	e->attempt = w->a->number;
+	e->pid = w->a->pid;
+	evq_push(w->q, e);
+}
+
+static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
+				   struct evq *q, unsigned number, char *scratch)
+{
+	struct watch w;
+	char attempt_var[40];
+	int err;
+
+	memset(&w, 0, sizeof w);
+	w.job = job;
+	w.ctl = ctl;
+	w.q = q;
+	w.a = attempt_new(number, job->limits.output_limit);
+	if (job->env_attempt >= 0) {
+		snprintf(attempt_var, sizeof attempt_var, "TESTRIG_ATTEMPT=%u", number);
+		job->envp[job->env_attempt] = attempt_var;
+	}
+	child_init(&w.c, job->argv, job->envp);
+	w.c.cwd = job->cwd;
+	w.c.capture = job->capture;
+	w.c.capture_stdout = job->capture_stdout;
+	w.c.capture_stderr = job->capture_stderr;
+	w.a->start_wall = wall_ns();
+	stopwatch_start(&w.sw, mono_ns());
+	if (ctl->paused)
+		stopwatch_pause(&w.sw, w.sw.start);
+	err = child_spawn(&w.c);
+	if (job->env_attempt >= 0)
+		job->envp[job->env_attempt] = NULL;
+	if (err) {
+		w.a->verdict = V_EXEC_FAIL;
+		w.a->message = xasprintf("could not run %s: %s", job->argv[0], spawn_strerror(err));
+		return w.a;
+	}
+	w.a->pid = w.c.pid;
+	post_started(&w);
+	if (ctl->paused)
+		signal_group(&w, SIGSTOP);
+	watch_attempt(&w, scratch);
+	child_close_fds(&w.c);
+	check_group(&w);
+	if (w.a->leaked && !w.a->group_left)
+		w.a->group_left = true;  /* whoever holds the pipe is still alive */
+	capture_finish(&w.a->out);
+	capture_finish(&w.a->err);
+	if (w.timed_out)
+		w.a->verdict = V_TIMEOUT;
+	else
+		(job->judge ? job->judge : judge_plain)(w.a, job->judge_arg);
+	if (w.a->leaked && w.a->verdict == V_PASS)
+		w.a->verdict = job->limits.leak_fail ? V_LEAK_FAIL : V_LEAK;
+	return w.a;
+}
+
+/* Sleeps before a retry on the pausable clock; false if told to stop. */
+static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q,
+		       int64_t delay, unsigned next)
+{
+	struct stopwatch sw;
+
+	stopwatch_start(&sw, mono_ns());
+	if (ctl->paused)
+		stopwatch_pause(&sw, sw.start);
+	for (;;) {
+		struct pollfd pf = { ctl->wake_rd, POLLIN, 0 };
+		int64_t now = mono_ns(), el = stopwatch_elapsed(&sw, now);
+		unsigned r;
+		int sig;
+		bool want_paused;
+		int64_t at;
+
+		if (!ctl->paused && el >= delay)
+			return true;
+		if (poll(&pf, 1, ctl->paused ? -1 : poll_timeout_ms(delay - el)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (!pf.revents)
+			continue;
+		r = take_requests(ctl, &sig, &want_paused, &at);
+		now = mono_ns();
+		if (want_paused && !ctl->paused) {
+			stopwatch_pause(&sw, at > sw.start ? at : sw.start);
+			ctl->paused = true;
+			evq_push(q, event_new(EV_PAUSED, job));
+		}
+		if (!want_paused && ctl->paused) {
+			stopwatch_resume(&sw, at > sw.paused_at ? at : now);
+			ctl->paused = false;
+		}
+		if (r & REQ_INFO) {
+			struct event *e = event_new(EV_INFO, job);
+			e->attempt = next;
+			e->pid = -1;
+			e->elapsed = stopwatch_elapsed(&sw, now);
+			e->delay = delay;
+			e->state = "waiting before a retry";
+			evq_push(q, e);
+		}
+		if (r & (REQ_TERMINATE | REQ_KILL | REQ_STOP_RETRYING))
+			return false;
+	}
+}
+
+void unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
+{
+	unsigned max = job->kind == UNIT_TEST ? job->limits.retries + 1 : 1;
+	char *scratch = ctl->scratch;
+	struct attempt *a = NULL;
+	unsigned n;
+
+	for (n = 1;; n++) {
+		struct event *e;
+		int64_t delay;
+
+		a = run_attempt(job, ctl, q, n, scratch);
+		if (verdict_ok(a->verdict) || n >= max || a->cancelled ||
+		    a->verdict == V_EXEC_FAIL)
+			break;
+		delay = unit_retry_delay(&job->limits, n + 1, &ctl->rng);
+		e = event_new(EV_RETRY, job);
+		e->attempt = n;
+		e->delay = delay;
+		e->result = a;
+		a = NULL;
+		evq_push(q, e);
+		if (!wait_retry(job, ctl, q, delay, n + 1)) {
+			/* Cancelled while waiting: the failed attempt stands. */
+			struct event *f = event_new(EV_FINISHED, job);
+			f->attempt = n;
+			evq_push(q, f);
+			return;
+		}
+	}
+	{
+		struct event *e = event_new(EV_FINISHED, job);
+		e->attempt = a->number;
+		e->result = a;
+		evq_push(q, e);
+	}
+}

@@ -1,0 +1,78 @@
+#!/bin/sh
+# Every exit code of SPEC section 9 that the command line can reach.
+. "$(dirname "$0")/lib.sh"
+
+pass=$(fx pass) fail=$(fx fail)
+
+rig run "$pass"
+expect_rc 0 "all passed"
+
+rig run "$pass" "$fail"
+expect_rc 100 "a test failed"
+
+# 2: bad command lines, each with a message naming what was wrong.
+rig
+expect_rc 2 "no command"
+expect_err "no command given"
+rig frobnicate
+expect_rc 2 "unknown command"
+expect_err "unknown command 'frobnicate'"
+rig run --no-such-option "$pass"
+expect_rc 2 "unknown option"
+expect_err "unknown option '--no-such-option'"
+rig run -j zero "$pass"
+expect_rc 2 "bad -j"
+expect_err "-j/--test-threads: invalid value 'zero'"
+rig run -j 0 "$pass"
+expect_rc 2 "-j 0"
+rig run --color sometimes "$pass"
+expect_rc 2 "bad --color"
+expect_err "--color: invalid value 'sometimes' (expected auto, always, never)"
+rig run --capture both "$pass"
+expect_rc 2 "bad --capture"
+expect_err "expected split, combined"
+rig run --status-level loud "$pass"
+expect_rc 2 "bad --status-level"
+expect_err "none, fail, retry, slow, leak, pass, skip, all"
+rig run --max-fail 2:later "$pass"
+expect_rc 2 "bad --max-fail"
+rig run --protocol smoke-signals "$pass"
+expect_rc 2 "bad --protocol"
+rig run --failure-output
+expect_rc 2 "missing value"
+expect_err "--failure-output needs a value"
+expect_err "Try 'testrig --help'"
+
+# 4: nothing selected; --no-tests decides.
+rig run
+expect_rc 4 "no tests"
+expect_err "no tests to run"
+rig run --no-tests warn
+expect_rc 0 "--no-tests warn"
+expect_err "warning: no tests to run"
+rig run --no-tests pass
+expect_rc 0 "--no-tests pass"
+rig list
+expect_rc 4 "list with no tests"
+
+# 96: a setup error, here an unknown profile (there is no config file).
+rig run -P nightly "$pass"
+expect_rc 96 "unknown profile"
+expect_err "unknown profile 'nightly'"
+TESTRIG_PROFILE=nightly rig run "$pass"
+expect_rc 96 "unknown profile from the environment"
+expect_err "from \$TESTRIG_PROFILE"
+TESTRIG_PROFILE=default rig run "$pass"
+expect_rc 0 "the default profile by name"
+
+# --help and --version succeed and say something useful.
+rig --help
+expect_rc 0 "--help"
+expect_out "usage: testrig run"
+rig run --help
+expect_rc 0 "run --help"
+rig --version
+expect_rc 0 "--version"
+expect_line '^testrig [0-9]+\.[0-9]+\.[0-9]+$'
+
+finish

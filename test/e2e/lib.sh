@@ -1,0 +1,135 @@
+# lib.sh - helpers for the end-to-end tests (sourced, POSIX sh).
+#
+# Each test script runs the built testrig on fixture programs in a private
+# temporary directory $T and checks exit codes, report lines and leftover
+# processes.  It exits 0 when every check held, 1 otherwise, so it is itself
+# an exec test.  RIG (the testrig binary) and BUILD (where the fixtures are)
+# come from the environment, defaulting to the normal build.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+: "${BUILD:=build}"
+: "${RIG:=$top/testrig}"
+case $RIG in /*) ;; *) RIG=$top/$RIG ;; esac
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+FIXTURE=$BUILD/test/fixtures/fixture
+T=$(mktemp -d "${TMPDIR:-/tmp}/testrig-e2e.XXXXXX")
+failures=0
+checks=0
+rc=0
+# The fixtures honour FX_*; start each test from a clean slate.
+unset FX_EXIT FX_SLEEP_MS FX_FLOOD_MIB FX_PASS_ON FX_ALLOW_FDS FX_PIDFILE FX_THEN NO_COLOR
+
+cleanup() {
+	# Kill anything a failed test left behind, so one failure is not many.
+	pkill -KILL -f "$T/" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# fail MESSAGE: record a failed check (and show the report it was about).
+fail() {
+	failures=$((failures + 1))
+	echo "FAILED: $*" >&2
+	if [ -f "$T/out" ]; then
+		echo "--- testrig stdout:" >&2
+		head -c 4000 "$T/out" >&2
+		echo "--- testrig stderr:" >&2
+		head -c 2000 "$T/err" >&2
+		echo "---" >&2
+	fi
+}
+
+ok() { checks=$((checks + 1)); }
+
+# fx MODE [DIR]: a fixture test program; prints its path ($T/DIR/MODE).
+fx() {
+	d=$T/${2:-bin}
+	mkdir -p "$d"
+	ln -sf "$FIXTURE" "$d/$1"
+	echo "$d/$1"
+}
+
+# rig ARGS...: runs testrig; stdout in $T/out, stderr in $T/err, status in $rc.
+rig() {
+	"$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+}
+
+expect_rc() {
+	if [ "$rc" -eq "$1" ]; then ok; else fail "exit status $rc, expected $1${2:+ ($2)}"; fi
+}
+
+# expect_out TEXT / expect_err TEXT: a fixed string is in stdout / stderr.
+expect_out() {
+	if grep -qF -- "$1" "$T/out"; then ok; else fail "stdout lacks: $1"; fi
+}
+expect_err() {
+	if grep -qF -- "$1" "$T/err"; then ok; else fail "stderr lacks: $1"; fi
+}
+expect_no_out() {
+	if grep -qF -- "$1" "$T/out"; then fail "stdout has: $1"; else ok; fi
+}
+expect_no_err() {
+	if grep -qF -- "$1" "$T/err"; then fail "stderr has: $1"; else ok; fi
+}
+# expect_line REGEX: some stdout line matches the extended regex.
+expect_line() {
+	if grep -qE -- "$1" "$T/out"; then ok; else fail "no stdout line matches: $1"; fi
+}
+
+# expect_summary TEXT: the summary line says exactly TEXT after its duration.
+expect_summary() {
+	got=$(sed -n 's/^ *Summary \[ *[0-9.]*s\] //p' "$T/out" | sed 's/\x1b\[[0-9;]*m//g')
+	if [ "$got" = "$1" ]; then ok; else fail "summary '$got', expected '$1'"; fi
+}
+
+# status_of ID: the status label of the first status line for test ID.
+status_of() {
+	sed 's/\x1b\[[0-9;]*m//g' "$T/out" |
+		sed -n "s|^ *\\([A-Z][A-Z0-9 /-]*[A-Z0-9]\\) \\[[ >0-9.]*s\\] $1\$|\\1|p" | head -n 1
+}
+expect_status() {
+	got=$(status_of "$1")
+	if [ "$got" = "$2" ]; then ok; else fail "status of $1 is '$got', expected '$2'"; fi
+}
+
+# expect_no_leftovers: no process started from $T is still running.
+expect_no_leftovers() {
+	i=0
+	while pgrep -f "$T/" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 50 ]; then
+			fail "processes left running: $(pgrep -af "$T/" | head -5)"
+			return
+		fi
+		sleep 0.1
+	done
+	ok
+}
+
+# block STREAM ID: the bytes testrig printed under "--- STREAM: ID ---"
+# (up to the next header or the summary), into $T/block.
+block() {
+	python3 - "$T/out" "--- $1: $2 ---" >"$T/block" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+head = sys.argv[2].encode() + b'\n'
+i = data.find(head)
+if i < 0:
+    sys.exit(1)
+rest = data[i + len(head):]
+ends = [j for j in (rest.find(b'\n--- '), rest.find(b'\n------------\n')) if j >= 0]
+# Stop at the next header or separator (keep the newline that ends the block).
+cut = min(ends) + 1 if ends else len(rest)
+sys.stdout.buffer.write(rest[:cut])
+PY
+}
+
+finish() {
+	if [ "$failures" -gt 0 ]; then
+		echo "$0: $failures of $((checks + failures)) checks failed" >&2
+		exit 1
+	fi
+	echo "$0: $checks checks passed"
+	exit 0
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# --status-level, --final-status-level, --success-output, --failure-output.
+. "$(dirname "$0")/lib.sh"
+
+pass=$(fx pass) fail=$(fx fail) skip=$(fx skip) env=$(fx env)
+
+count() { grep -c -- "$1" "$T/out"; }
+
+rig run --no-fail-fast -j 1 --failure-output never "$fail"
+expect_no_out "fixture fail: stdout"
+rig run --no-fail-fast -j 1 --failure-output final "$fail" "$pass"
+expect_out "fixture fail: stdout"
+# final: after the summary, not after the status line.
+awk '/^ *Summary/ { s = 1 } /fixture fail: stdout/ { print s; exit }' "$T/out" | grep -q 1 &&
+	ok || fail "final output printed before the summary"
+rig run -j 1 --failure-output immediate-final "$fail"
+[ "$(count 'fixture fail: stdout')" -eq 2 ] && ok || fail "immediate-final shows output twice"
+rig run -j 1 --failure-output immediate "$fail"
+[ "$(count 'fixture fail: stdout')" -eq 1 ] && ok || fail "immediate shows it once"
+
+rig run --success-output immediate "$env"
+expect_out "TESTRIG=1"
+rig run "$env"
+expect_no_out "TESTRIG=1"
+
+rig run --status-level none --no-fail-fast "$pass" "$fail"
+expect_no_out "PASS ["
+expect_line '^ *Summary'
+# Even with no status lines the failures are listed after the summary.
+expect_line "^        FAIL \\[.*\\] $fail\$"
+rig run --status-level fail --no-fail-fast "$pass" "$fail"
+[ "$(count "PASS \[")" -eq 0 ] && ok || fail "status-level fail shows passes"
+[ "$(count "FAIL \[")" -eq 2 ] && ok || fail "status-level fail shows the failure (and the final list)"
+rig run --status-level all "$pass" "$skip"
+expect_status "$skip" SKIP
+
+rig run --final-status-level none --no-fail-fast "$fail"
+[ "$(count "FAIL \[")" -eq 1 ] && ok || fail "final-status-level none lists failures again"
+rig run --final-status-level all "$pass" "$skip"
+# Each appears twice at level all (skip only in the final list).
+[ "$(count "PASS \[")" -eq 2 ] && ok || fail "final-status-level all lists passes"
+[ "$(count "SKIP \[")" -eq 1 ] && ok || fail "final-status-level all lists skips"
+
+finish

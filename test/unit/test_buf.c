@@ -1,0 +1,103 @@
+/* test_buf.c - struct buf and struct strvec. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include "check.h"
+#include "testrig/buf.h"
+#include "testrig/util.h"
+
+static void test_empty(void)
+{
+	struct buf b = BUF_INIT;
+	char *p;
+	size_t len = 99;
+
+	CHECK_INT(b.len, 0);
+	CHECK_INT(buf_avail(&b), 0);
+	p = buf_detach(&b, &len);
+	CHECK_STR(p, "");
+	CHECK_INT(len, 0);
+	free(p);
+	buf_free(&b);
+}
+
+static void test_append(void)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	buf_adds(&b, "ab");
+	buf_addc(&b, 'c');
+	buf_add(&b, "d\0e", 3);
+	CHECK_INT(b.len, 6);
+	CHECK(memcmp(b.data, "abcd\0e", 7) == 0);
+	buf_reset(&b);
+	CHECK_INT(b.len, 0);
+	CHECK_STR(b.data, "");
+	for (i = 0; i < 10000; i++)
+		buf_printf(&b, "%d,", i);
+	CHECK(b.len > 40000);
+	CHECK(b.data[b.len] == 0);
+	CHECK(strncmp(b.data + b.len - 5, "9999,", 5) == 0);
+	buf_free(&b);
+}
+
+static void test_printf_long(void)
+{
+	struct buf b = BUF_INIT;
+	char big[5000];
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	buf_adds(&b, "<");
+	buf_printf(&b, "%s>", big);
+	CHECK_INT(b.len, 5001);
+	CHECK(b.data[0] == '<' && b.data[5000] == '>' && b.data[5001] == 0);
+	buf_free(&b);
+}
+
+static void test_setlen_and_tail(void)
+{
+	struct buf b = BUF_INIT;
+
+	buf_grow(&b, 100);
+	CHECK(buf_avail(&b) >= 100);
+	memcpy(buf_tail(&b), "hello", 5);
+	buf_setlen(&b, 5);
+	CHECK_STR(b.data, "hello");
+	buf_free(&b);
+}
+
+static void test_strvec(void)
+{
+	struct strvec sv = STRVEC_INIT;
+	char *src[] = { "a", "b", NULL };
+	char **v;
+	int i;
+
+	v = strvec_get(&sv);
+	CHECK(v != NULL && v[0] == NULL);
+	strvec_push(&sv, "x");
+	strvec_pushf(&sv, "%s=%d", "n", 5);
+	strvec_pushv(&sv, src);
+	CHECK_INT(sv.n, 4);
+	CHECK_STR(sv.v[1], "n=5");
+	CHECK_STR(sv.v[3], "b");
+	CHECK(sv.v[4] == NULL);
+	for (i = 0; i < 1000; i++)
+		strvec_push(&sv, "y");
+	CHECK_INT(sv.n, 1004);
+	CHECK(sv.v[1004] == NULL);
+	strvec_free(&sv);
+	CHECK_INT(sv.n, 0);
+}
+
+int main(void)
+{
+	RUN(test_empty);
+	RUN(test_append);
+	RUN(test_printf_long);
+	RUN(test_setlen_and_tail);
+	RUN(test_strvec);
+	return check_done();
+}

@@ -1,0 +1,154 @@
+/* test_cli.c - command-line parsing: commands, options, values, errors. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include "check.h"
+#include "testrig/cli.h"
+#include "testrig/util.h"
+
+static int parse(struct cli *c, struct buf *err, const char *const *args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	while (args[argc]) {
+		argv[argc] = (char *)args[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	buf_reset(err);
+	return cli_parse(argc, argv, c, err);
+}
+
+static void test_run_basic(void)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+	const char *a[] = { "testrig", "run", "-j", "3", "bin/a", "--no-fail-fast", "bin/b", NULL };
+
+	CHECK_INT(parse(&c, &err, a), 0);
+	CHECK_INT(c.cmd, CMD_RUN);
+	CHECK_INT(c.binaries.n, 2);
+	CHECK_STR(c.binaries.v[0], "bin/a");
+	CHECK_STR(c.binaries.v[1], "bin/b");
+	CHECK_INT(c.set.test_threads, 3);
+	CHECK_INT(c.set.max_fail, 0);
+	CHECK(c.set.set_mask & (UINT64_C(1) << SET_TEST_THREADS));
+	CHECK(c.set.set_mask & (UINT64_C(1) << SET_FAIL_FAST));
+	CHECK(!(c.set.set_mask & (UINT64_C(1) << SET_RETRIES)));
+	CHECK_STR(c.set.origin[SET_TEST_THREADS], "command line");
+	cli_free(&c);
+	buf_free(&err);
+}
+
+static void test_values(void)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+	const char *a[] = { "testrig", "run", "--test-threads=-1", "--capture", "combined",
+		"--max-fail", "3:immediate", "--status-level=all", "--final-status-level", "none",
+		"--success-output", "final", "--failure-output", "never", "--color", "never",
+		"--no-tests", "warn", "-P", "ci", "--no-capture", "--", "-odd-name", NULL };
+
+	CHECK_INT(parse(&c, &err, a), 0);
+	CHECK_STR(err.data ? err.data : "", "");
+	CHECK_INT(c.set.test_threads, -1);
+	CHECK_INT(c.set.capture, CAPTURE_COMBINED);
+	CHECK_INT(c.set.max_fail, 3);
+	CHECK(c.set.max_fail_immediate);
+	CHECK_INT(c.set.status_level, STATUS_ALL);
+	CHECK_INT(c.set.final_status_level, FINAL_NONE);
+	CHECK_INT(c.set.success_output, OUTPUT_FINAL);
+	CHECK_INT(c.set.failure_output, OUTPUT_NEVER);
+	CHECK_INT(c.color, COLOR_NEVER);
+	CHECK_INT(c.set.no_tests, NO_TESTS_WARN);
+	CHECK_STR(c.profile, "ci");
+	CHECK(c.no_capture);
+	CHECK_INT(c.binaries.n, 1);
+	CHECK_STR(c.binaries.v[0], "-odd-name");
+	cli_free(&c);
+	buf_free(&err);
+}
+
+static void expect_error(const char *const *a, const char *msg)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+
+	CHECK_INT(parse(&c, &err, a), 2);
+	if (!err.data || !strstr(err.data, msg)) {
+		check_failed_count++;
+		fprintf(stderr, "error '%s' lacks '%s'\n", err.data ? err.data : "", msg);
+	}
+	cli_free(&c);
+	buf_free(&err);
+}
+
+static void test_errors(void)
+{
+	const char *a1[] = { "testrig", NULL };
+	const char *a2[] = { "testrig", "walk", NULL };
+	const char *a3[] = { "testrig", "run", "-j", "x", NULL };
+	const char *a4[] = { "testrig", "run", "--max-fail", "1:soon", NULL };
+	const char *a5[] = { "testrig", "run", "--bogus", NULL };
+	const char *a6[] = { "testrig", "run", "-q", NULL };
+	const char *a7[] = { "testrig", "run", "--status-level", NULL };
+	const char *a8[] = { "testrig", "run", "--capture", "none", NULL };
+	const char *a9[] = { "testrig", "run", "-j", "0", NULL };
+
+	expect_error(a1, "no command given");
+	expect_error(a2, "unknown command 'walk'");
+	expect_error(a3, "-j/--test-threads: invalid value 'x' (expected num-cpus");
+	expect_error(a4, "--max-fail: invalid value '1:soon'");
+	expect_error(a5, "unknown option '--bogus'");
+	expect_error(a6, "unknown option '-q'");
+	expect_error(a7, "--status-level needs a value");
+	expect_error(a8, "--capture: invalid value 'none' (expected split, combined)");
+	expect_error(a9, "-j/--test-threads: invalid value '0'");
+}
+
+static void test_help_version(void)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+	const char *h[] = { "testrig", "--help", NULL };
+	const char *v[] = { "testrig", "--version", NULL };
+	const char *rh[] = { "testrig", "run", "-h", NULL };
+
+	CHECK_INT(parse(&c, &err, h), 0);
+	CHECK_INT(c.cmd, CMD_HELP);
+	cli_free(&c);
+	CHECK_INT(parse(&c, &err, v), 0);
+	CHECK_INT(c.cmd, CMD_VERSION);
+	cli_free(&c);
+	CHECK_INT(parse(&c, &err, rh), 0);
+	CHECK_INT(c.cmd, CMD_HELP);
+	cli_free(&c);
+	buf_free(&err);
+}
+
+/* Parsing twice in one process works (getopt state is reset). */
+static void test_reparse(void)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+	const char *a[] = { "testrig", "list", "-j", "2", "x", NULL };
+
+	CHECK_INT(parse(&c, &err, a), 0);
+	cli_free(&c);
+	CHECK_INT(parse(&c, &err, a), 0);
+	CHECK_INT(c.cmd, CMD_LIST);
+	CHECK_INT(c.binaries.n, 1);
+	cli_free(&c);
+	buf_free(&err);
+}
+
+int main(void)
+{
+	RUN(test_run_basic);
+	RUN(test_values);
+	RUN(test_errors);
+	RUN(test_help_version);
+	RUN(test_reparse);
+	return check_done();
+}
