@@ -6,6 +6,7 @@
  * end of the run.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ struct human {
 	size_t nkept, capkept;
 	bool progress_shown;
 	bool write_failed;
+	int write_errno;            /* why the first write failed */
+	bool warned;
 };
 
 static const char *color(const struct human *h, const char *c)
@@ -49,10 +52,17 @@ static const char *color(const struct human *h, const char *c)
 	return h->opt.color ? c : "";
 }
 
+static void write_failed(struct human *h)
+{
+	if (!h->write_failed)
+		h->write_errno = errno;
+	h->write_failed = true;
+}
+
 static void out(struct human *h, const void *p, size_t n)
 {
 	if (n && fwrite(p, 1, n, h->opt.out) != n)
-		h->write_failed = true;
+		write_failed(h);
 }
 
 /* "   0.004s" (nine columns), or "> 60.000s" for a time still running. */
@@ -399,7 +409,13 @@ static int h_flush(struct reporter *r)
 
 	clear_progress(h);
 	if (fflush(h->opt.out))
-		h->write_failed = true;
+		write_failed(h);
+	if (h->write_failed && !h->warned) {
+		/* Said once; the run goes on and the exit status says 110. */
+		fprintf(h->opt.err, "%s: error: cannot write the report to standard output: %s\n",
+			progname, strerror(h->write_errno));
+		h->warned = true;
+	}
 	return h->write_failed ? -1 : 0;
 }
 

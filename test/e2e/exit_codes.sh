@@ -65,6 +65,16 @@ expect_err "from \$TESTRIG_PROFILE"
 TESTRIG_PROFILE=default rig run "$pass"
 expect_rc 0 "the default profile by name"
 
+# 110: the report cannot be written (stdout closed, or a reader gone).
+"$RIG" run "$pass" >&- 2>"$T/err"
+rc=$?
+expect_rc 110 "stdout closed"
+expect_err "cannot write the report to standard output"
+# A failure outranks the report error.
+"$RIG" run "$fail" >&- 2>"$T/err"
+rc=$?
+expect_rc 100 "failure and stdout closed"
+
 # --help and --version succeed and say something useful.
 rig --help
 expect_rc 0 "--help"
