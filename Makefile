@@ -46,6 +46,13 @@ FIXTURE   = $(BUILD)/test/fixtures/fixture
 # Each fixture mode is a symlink to the one fixture program (see fixture.c).
 FIXTURE_MODES = $(shell sed -n 's/^MODE.\([a-z0-9-]*\),.*/\1/p' test/fixtures/fixture.c)
 
+# make V=1 shows the commands.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 ifeq ($(BUILD),build)
 RIG = ./testrig
 else
@@ -58,19 +65,23 @@ endif
 all: $(RIG)
 
 $(RIG): $(OBJS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS_ALL)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS_ALL)
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/unit/%: test/unit/%.c test/unit/check.h $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS_ALL)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS_ALL)
 
 $(FIXTURE): test/fixtures/fixture.c Makefile
 	@mkdir -p $(dir $@)/bin
-	$(CC) -std=c11 $(WARNINGS) -O1 -g -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=c11 $(WARNINGS) -O1 -g -o $@ $<
 	@for m in $(FIXTURE_MODES); do ln -sf ../fixture $(dir $@)/bin/$$m; done
 
 check-build: $(RIG) $(UNIT_BINS) $(FIXTURE)

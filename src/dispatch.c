@@ -34,21 +34,41 @@ struct worker_state {
 	pid_t pid;
 	struct attempt **retried;   /* failed attempts so far, owned */
 	unsigned nretried;
-	unsigned first_slot, nslots;
+	unsigned first_slot;        /* TESTRIG_SLOT */
+	unsigned held;              /* slots held (threads-required) */
+	int group;                  /* index in run->groups */
+	int group_slot;             /* TESTRIG_GROUP_SLOT, or -1 */
 	bool info_pending;
 	bool pause_acked;
+};
+
+/*
+ * The tests of one test group (group 0 is the tests in no group), in run
+ * order, and how many of them run now.
+ */
+struct group_state {
+	const char *name;
+	unsigned max;               /* 0: no bound */
+	unsigned running;
+	size_t *queue;              /* positions in run->order, ascending */
+	size_t n, next;
+	int *slot_owner;            /* group slots: worker index or -1 */
+	unsigned nslots;
 };
 
 struct run {
 	const struct run_config *cfg;
 	struct test_list *list;
-	size_t *order, norder, next;
+	size_t *order, norder;
+	unsigned *need;             /* slots each test (by order position) holds */
+	struct group_state *groups;
+	size_t ngroups;
 	struct evq q;
 	struct pool *pool;
 	struct worker_state *w;
 	unsigned nworkers, nbusy;
-	bool *slot_used;
-	unsigned nslots;
+	int *slot_owner;            /* test slots: worker index or -1 */
+	unsigned nslots, free_slots;
 	char ***suite_env;          /* per suite: the environment base, or NULL */
 	char *env_run_id, *env_profile;
 	struct strvec target_runner;
@@ -160,7 +180,8 @@ static char **suite_env(struct run *r, const struct suite *s)
 	return env;
 }
 
-static struct unit_job *test_job(struct run *r, const struct test *t, unsigned slot)
+static struct unit_job *test_job(struct run *r, const struct test *t, unsigned slot,
+				 int group_slot)
 {
 	const struct settings *s = test_settings(r, t);
 	struct unit_job *job = xcalloc(1, sizeof *job);
@@ -175,7 +196,7 @@ static struct unit_job *test_job(struct run *r, const struct test *t, unsigned s
 	job->argv = strvec_get(&argv);
 	while (base[nbase])
 		nbase++;
-	job->envp = xcalloc(nbase + 10, sizeof *job->envp);
+	job->envp = xcalloc(nbase + 12, sizeof *job->envp);
 	memcpy(job->envp, base, nbase * sizeof *base);
 	n = nbase;
 	job->envp[n++] = (char *)"TESTRIG=1";
@@ -185,6 +206,8 @@ static struct unit_job *test_job(struct run *r, const struct test *t, unsigned s
 	strvec_pushf(&job->env_owned, "TESTRIG_BINARY_ID=%s", t->bin->id);
 	strvec_pushf(&job->env_owned, "TESTRIG_TEST_NAME=%s", t->name);
 	strvec_pushf(&job->env_owned, "TESTRIG_SLOT=%u", slot);
+	if (group_slot >= 0)
+		strvec_pushf(&job->env_owned, "TESTRIG_GROUP_SLOT=%d", group_slot);
 	for (size_t i = 0; i < job->env_owned.n; i++)
 		job->envp[n++] = job->env_owned.v[i];
 	job->env_attempt = (int)n;      /* TESTRIG_ATTEMPT goes here, then NULL */
@@ -199,38 +222,115 @@ static struct unit_job *test_job(struct run *r, const struct test *t, unsigned s
 
 /* ---- scheduling --------------------------------------------------------- */
 
-static unsigned take_slot(struct run *r)
+/* The lowest free slot of `owner` (n slots), now held by worker wi. */
+static int take_slot(int *owner, unsigned n, unsigned wi)
 {
 	unsigned i;
 
-	for (i = 0; i < r->nslots; i++) {
-		if (!r->slot_used[i]) {
-			r->slot_used[i] = true;
-			return i;
+	for (i = 0; i < n; i++) {
+		if (owner[i] < 0) {
+			owner[i] = (int)wi;
+			return (int)i;
 		}
 	}
-	die("internal error: no free slot with an idle worker");
+	die("internal error: no free slot");
 }
 
+static void release_slots(int *owner, unsigned n, unsigned wi)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (owner[i] == (int)wi)
+			owner[i] = -1;
+}
+
+/*
+ * Starts tests while workers, slots and group bounds allow.  The next test
+ * is the earliest one in run order whose group has room; a test that needs
+ * more free slots than there are waits, and nothing after it starts first,
+ * so tests that need many slots are not starved by small ones.
+ */
 static void start_tests(struct run *r)
 {
-	while (!r->cancelled && !r->paused && r->next < r->norder && r->nbusy < r->nworkers) {
-		size_t ti = r->order[r->next++];
-		struct test *t = &r->list->tests[ti];
-		unsigned wi, slot;
+	while (!r->cancelled && !r->paused && r->nbusy < r->nworkers) {
+		struct group_state *g = NULL;
+		struct worker_state *w;
+		size_t gi, pos;
+		unsigned wi, k;
+		struct test *t;
 
+		for (gi = 0; gi < r->ngroups; gi++) {
+			struct group_state *c = &r->groups[gi];
+
+			if (c->next >= c->n || (c->max && c->running >= c->max))
+				continue;
+			if (!g || c->queue[c->next] < g->queue[g->next])
+				g = c;
+		}
+		if (!g)
+			break;
+		pos = g->queue[g->next];
+		if (r->need[pos] > r->free_slots)
+			break;
+		g->next++;
+		g->running++;
+		t = &r->list->tests[r->order[pos]];
 		for (wi = 0; r->w[wi].job; wi++)
 			;
-		slot = take_slot(r);
-		r->w[wi].job = test_job(r, t, slot);
-		r->w[wi].test = ti;
-		r->w[wi].attempt = 0;
-		r->w[wi].pid = -1;
-		r->w[wi].first_slot = slot;
-		r->w[wi].nslots = 1;
+		w = &r->w[wi];
+		w->test = r->order[pos];
+		w->attempt = 0;
+		w->pid = -1;
+		w->group = (int)(g - r->groups);
+		w->first_slot = (unsigned)take_slot(r->slot_owner, r->nslots, wi);
+		for (k = 1; k < r->need[pos]; k++)
+			take_slot(r->slot_owner, r->nslots, wi);
+		r->free_slots -= r->need[pos];
+		w->held = r->need[pos];
+		w->group_slot = g->name ? take_slot(g->slot_owner, g->nslots, wi) : -1;
+		w->job = test_job(r, t, w->first_slot, w->group_slot);
 		r->nbusy++;
 		r->counts.started++;
-		pool_submit(r->pool, wi, r->w[wi].job);
+		pool_submit(r->pool, wi, w->job);
+	}
+}
+
+/* Sorts the selected tests into their groups' queues; slots each test needs. */
+static void plan_groups(struct run *r)
+{
+	const struct run_config *cfg = r->cfg;
+	size_t i, j;
+
+	r->ngroups = cfg->ngroups + 1;
+	r->groups = xcalloc(r->ngroups, sizeof *r->groups);
+	for (i = 0; i < cfg->ngroups; i++) {
+		r->groups[i + 1].name = cfg->groups[i].name;
+		r->groups[i + 1].max = cfg->groups[i].max_threads;
+	}
+	r->need = xcalloc(r->norder + 1, sizeof *r->need);
+	for (i = 0; i < r->norder; i++) {
+		const struct settings *s = test_settings(r, &r->list->tests[r->order[i]]);
+		size_t g = 0;
+
+		r->need[i] = s->threads_required && s->threads_required < r->nslots
+			? s->threads_required : r->nslots;
+		for (j = 1; s->test_group && j < r->ngroups; j++)
+			if (strcmp(r->groups[j].name, s->test_group) == 0)
+				g = j;
+		if (s->test_group && !g)
+			die("internal error: unknown test group '%s'", s->test_group);
+		r->groups[g].queue = xreallocarray(r->groups[g].queue, r->groups[g].n + 1,
+						   sizeof *r->groups[g].queue);
+		r->groups[g].queue[r->groups[g].n++] = i;
+	}
+	for (i = 0; i < r->ngroups; i++) {
+		struct group_state *g = &r->groups[i];
+
+		g->nslots = g->max && g->max < r->nslots ? g->max : r->nslots;
+		g->slot_owner = xcalloc(g->nslots, sizeof *g->slot_owner);
+		for (j = 0; j < g->nslots; j++)
+			g->slot_owner[j] = -1;
 	}
 }
 
@@ -336,8 +436,14 @@ static void on_finished(struct run *r, struct event *e)
 	free(w->retried);
 	w->retried = NULL;
 	w->nretried = 0;
-	for (i = 0; i < w->nslots; i++)
-		r->slot_used[w->first_slot + i] = false;
+	release_slots(r->slot_owner, r->nslots, e->job->worker);
+	r->free_slots += w->held;
+	{
+		struct group_state *g = &r->groups[w->group];
+		g->running--;
+		if (g->name)
+			release_slots(g->slot_owner, g->nslots, e->job->worker);
+	}
 	unit_job_free(w->job);
 	w->job = NULL;
 	r->nbusy--;
@@ -703,9 +809,12 @@ int dispatch_run(const struct run_config *cfg)
 			r->order[r->norder++] = i;
 	r->counts.scheduled = r->norder;
 	r->counts.skipped = r->list->ntests - r->norder;
-	r->nworkers = r->nslots = cfg->threads;
+	r->nworkers = r->nslots = r->free_slots = cfg->threads;
 	r->w = xcalloc(r->nworkers, sizeof *r->w);
-	r->slot_used = xcalloc(r->nslots, sizeof *r->slot_used);
+	r->slot_owner = xcalloc(r->nslots, sizeof *r->slot_owner);
+	for (i = 0; i < r->nslots; i++)
+		r->slot_owner[i] = -1;
+	plan_groups(r);
 	r->info = xcalloc(r->nworkers, sizeof *r->info);
 	r->info_text = xcalloc(r->nworkers, sizeof *r->info_text);
 	r->suite_env = xcalloc(r->list->nsuites + 1, sizeof *r->suite_env);
@@ -744,7 +853,7 @@ int dispatch_run(const struct run_config *cfg)
 		}
 		if (any)
 			continue;
-		if (!r->nbusy && (r->next >= r->norder || r->cancelled))
+		if (!r->nbusy && (r->counts.started >= r->norder || r->cancelled))
 			break;
 		wait_for_something(r);
 	}
@@ -753,7 +862,7 @@ int dispatch_run(const struct run_config *cfg)
 	kill_leftovers(r);
 	memset(&sum, 0, sizeof sum);
 	sum.counts = r->counts;
-	sum.counts.not_run = r->norder - r->next;
+	sum.counts.not_run = r->norder - r->counts.started;
 	sum.duration = mono_ns() - r->start_mono;
 	/* Fail-fast after the last test started cancelled nothing. */
 	sum.cancelled = r->cancelled && (sum.counts.not_run || r->cancel_signal ||
@@ -775,7 +884,13 @@ int dispatch_run(const struct run_config *cfg)
 	free(r->env_profile);
 	free(r->order);
 	free(r->w);
-	free(r->slot_used);
+	free(r->slot_owner);
+	for (i = 0; i < r->ngroups; i++) {
+		free(r->groups[i].queue);
+		free(r->groups[i].slot_owner);
+	}
+	free(r->groups);
+	free(r->need);
 	free(r->info);
 	free(r->info_text);
 	free(r->leftover);

@@ -2,8 +2,10 @@
  * list.c - suites, binaries and tests: the records and their lifetime.
  */
 #define _GNU_SOURCE
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "testrig/list.h"
 #include "testrig/util.h"
@@ -113,4 +115,80 @@ void test_display_name(const struct test *t, struct buf *out)
 		buf_addc(out, ' ');
 		buf_adds(out, t->name);
 	}
+}
+
+bool protocol_lists_tests(enum protocol p)
+{
+	return p != PROTO_EXEC && p != PROTO_TAP;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The binary id: the path relative to the root when it lies below it. */
+static const char *relative_to(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (n && strncmp(path, root, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+int test_list_expand_suite(struct test_list *l, struct suite *s, const char *root,
+			   struct buf *err)
+{
+	struct strvec found = STRVEC_INIT;
+	size_t i, j;
+
+	for (i = 0; i < s->globs.n; i++) {
+		const char *g = s->globs.v[i];
+		char *pattern = g[0] == '/' ? xstrdup(g) : xasprintf("%s/%s", root, g);
+		glob_t gl;
+		size_t before = found.n;
+		int rc = glob(pattern, 0, NULL, &gl);
+
+		if (rc != 0 && rc != GLOB_NOMATCH) {
+			buf_printf(err, "%s: [suite.%s]: cannot expand '%s'%s\n", s->origin, s->name,
+				   g, rc == GLOB_NOSPACE ? ": out of memory" : ": read error");
+			free(pattern);
+			strvec_free(&found);
+			return -1;
+		}
+		for (j = 0; rc == 0 && j < gl.gl_pathc; j++) {
+			struct stat st;
+			/* Directories are never tests; let the rest fail at exec if they must. */
+			if (stat(gl.gl_pathv[j], &st) == 0 && S_ISDIR(st.st_mode))
+				continue;
+			strvec_push(&found, gl.gl_pathv[j]);
+		}
+		if (rc == 0)
+			globfree(&gl);
+		free(pattern);
+		if (found.n == before && !s->allow_empty) {
+			buf_printf(err, "%s: [suite.%s]: binaries pattern '%s' matches no file "
+				   "under %s (set allow-empty = true if that is expected)\n",
+				   s->origin, s->name, g, root);
+			strvec_free(&found);
+			return -1;
+		}
+	}
+	if (found.n)
+		qsort(found.v, found.n, sizeof *found.v, compare_paths);
+	for (i = 0; i < found.n; i++) {
+		struct binary *b;
+		const char *slash;
+
+		if (i && strcmp(found.v[i], found.v[i - 1]) == 0)
+			continue;
+		b = test_list_add_binary(l, s, relative_to(found.v[i], root), found.v[i]);
+		if (!protocol_lists_tests(s->protocol)) {
+			slash = strrchr(found.v[i], '/');
+			test_list_add_test(l, b, slash ? slash + 1 : found.v[i], false);
+		}
+	}
+	strvec_free(&found);
+	return 0;
 }

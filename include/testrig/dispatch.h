@@ -14,6 +14,12 @@
 #include "testrig/report.h"
 #include "testrig/settings.h"
 
+/* A [test-group.NAME]: at most max_threads of its tests run at once. */
+struct run_group {
+	const char *name;
+	unsigned max_threads;            /* 0: no bound beyond the test threads */
+};
+
 struct run_config {
 	struct test_list *list;          /* tests with ->selected set */
 	const struct settings *settings; /* run-wide settings (profile + command line) */
@@ -22,6 +28,8 @@ struct run_config {
 	const char *profile;
 	const char *run_id;
 	char **base_env;                 /* environment every unit starts from */
+	const struct run_group *groups;
+	size_t ngroups;
 	struct reporter **reporters;
 	size_t nreporters;
 };

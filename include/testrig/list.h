@@ -63,6 +63,17 @@ struct test *test_list_add_test(struct test_list *l, struct binary *b,
 /* "examples/pass" for exec binaries, "bin/unit Suite.Case" otherwise. */
 void test_display_name(const struct test *t, struct buf *out);
 
+/*
+ * Expands a config suite's binaries globs (relative to `root`) into binaries,
+ * sorted by path, without duplicates; for exec and tap suites each binary is
+ * also its one test.  A glob that matches nothing is an error unless the
+ * suite allows it: returns -1 with the message in *err.
+ */
+int test_list_expand_suite(struct test_list *l, struct suite *s, const char *root,
+			   struct buf *err);
+/* True when the suite's binaries must be asked for their tests. */
+bool protocol_lists_tests(enum protocol p);
+
 const char *protocol_name(enum protocol p);
 int protocol_lookup(const char *name, enum protocol *out);
 
