@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testrig/cli.h"
+#include "testrig/parse.h"
 #include "testrig/util.h"
 
 enum {
@@ -23,6 +24,8 @@ enum {
 	OPT_SUCCESS_OUTPUT,
 	OPT_FAILURE_OUTPUT,
 	OPT_PROTOCOL,
+	OPT_RETRIES,
+	OPT_SHOW_SLOWEST,
 	OPT_HELP,
 };
 
@@ -41,6 +44,8 @@ static const struct option long_options[] = {
 	{ "failure-output", required_argument, NULL, OPT_FAILURE_OUTPUT },
 	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 	{ "profile", required_argument, NULL, 'P' },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "show-slowest", required_argument, NULL, OPT_SHOW_SLOWEST },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -48,6 +53,7 @@ static const struct option long_options[] = {
 /* Options that are runner settings, and the setting each one sets. */
 static const struct { int opt; enum setting_id id; } setting_options[] = {
 	{ 'j', SET_TEST_THREADS },
+	{ OPT_RETRIES, SET_RETRIES },
 	{ OPT_CAPTURE, SET_CAPTURE },
 	{ OPT_NO_TESTS, SET_NO_TESTS },
 	{ OPT_MAX_FAIL, SET_MAX_FAIL },
@@ -87,6 +93,7 @@ void cli_usage(struct buf *out)
 "      --protocol P            how to talk to the binaries: exec (default)\n"
 "      --capture MODE          split (default) or combined stdout/stderr\n"
 "      --no-capture            tests inherit stdout/stderr; runs one test at a time\n"
+"      --retries N             retry each failing test up to N times (overrides the config)\n"
 "      --fail-fast             stop starting tests after the first failure (default)\n"
 "      --no-fail-fast          run every test whatever fails\n"
 "      --max-fail N[:immediate]  cancel after N failures (:immediate also stops running tests)\n"
@@ -96,6 +103,7 @@ void cli_usage(struct buf *out)
 "      --failure-output M      never, immediate (default), final, immediate-final\n"
 "      --no-tests fail|warn|pass  what an empty selection does (default fail: exit 4)\n"
 "      --color auto|always|never  colored output (auto honours NO_COLOR and terminals)\n"
+"      --show-slowest N        list the N slowest tests after the summary\n"
 "  -h, --help                  this help\n"
 "      --version               print the version\n"
 "\n"
@@ -164,6 +172,14 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			continue;
 		}
 		switch (opt) {
+		case OPT_SHOW_SLOWEST:
+			if (parse_uint(optarg, 1000000, &c->show_slowest)) {
+				buf_printf(err, "--show-slowest: invalid value '%s' (expected a number)\n",
+					   optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
 		case 'P':
 			free(c->profile);
 			c->profile = xstrdup(optarg);

@@ -6,16 +6,21 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "testrig/dispatch.h"
+#include "testrig/env.h"
 #include "testrig/events.h"
+#include "testrig/filter.h"
 #include "testrig/parse.h"
 #include "testrig/pool.h"
 #include "testrig/sig.h"
@@ -29,7 +34,10 @@
 /* What the dispatcher knows of one worker. */
 struct worker_state {
 	struct unit_job *job;       /* NULL: idle */
-	size_t test;                /* index in list->tests */
+	enum unit_kind kind;
+	size_t test;                /* UNIT_TEST: index in list->tests */
+	size_t script;              /* UNIT_SCRIPT: index in cfg->scripts */
+	bool teardown;              /* UNIT_SCRIPT: the teardown command */
 	unsigned attempt;
 	pid_t pid;
 	struct attempt **retried;   /* failed attempts so far, owned */
@@ -69,14 +77,24 @@ struct run {
 	unsigned nworkers, nbusy;
 	int *slot_owner;            /* test slots: worker index or -1 */
 	unsigned nslots, free_slots;
-	char ***suite_env;          /* per suite: the environment base, or NULL */
+	struct env_cache envs;
 	char *env_run_id, *env_profile;
+	/* setup scripts */
+	uint64_t *script_mask;      /* per order position: scripts whose exports apply */
+	struct strvec *exports;     /* per script: KEY=VALUE it exported */
+	bool *script_started;       /* per script: its command was run */
+	char *env_dir;              /* where TESTRIG_ENV files are made, or NULL */
+	struct attempt *script_result;  /* the finished script's attempt */
+	bool script_done;
+	size_t scripts_failed;
+	bool setup_failed;
+	bool setup_phase_cancelled; /* a signal came while setup scripts ran */
 	struct strvec target_runner;
 	struct run_counts counts;
 	size_t failures;
 	bool cancelled;
 	const char *cancel_reason;
-	char cancel_reason_buf[16];
+	char cancel_detail[160];
 	int cancel_signal;
 	bool killed;
 	bool cancelled_running;     /* running tests were told to stop */
@@ -144,49 +162,14 @@ static void limits_from(struct unit_limits *l, const struct settings *s)
 	l->jitter = s->jitter;
 }
 
-static bool env_name_in(const char *entry, const struct strvec *set)
+static struct unit_job *test_job(struct run *r, size_t pos, unsigned slot, int group_slot)
 {
-	size_t len = strcspn(entry, "=");
-	size_t i;
-
-	for (i = 0; i < set->n; i++)
-		if (strncmp(set->v[i], entry, len) == 0 && set->v[i][len] == '=')
-			return true;
-	return false;
-}
-
-/* The environment every test of a suite starts from (built once per suite). */
-static char **suite_env(struct run *r, const struct suite *s)
-{
-	size_t si, n = 0, i;
-	char **base = r->cfg->base_env, **env;
-
-	for (si = 0; si < r->list->nsuites; si++)
-		if (r->list->suites[si] == s)
-			break;
-	if (r->suite_env[si])
-		return r->suite_env[si];
-	while (base[n])
-		n++;
-	env = xcalloc(n + s->env.n + 1, sizeof *env);
-	n = 0;
-	for (i = 0; base[i]; i++)
-		if (!env_name_in(base[i], &s->env))
-			env[n++] = base[i];
-	for (i = 0; i < s->env.n; i++)
-		env[n++] = s->env.v[i];
-	env[n] = NULL;
-	r->suite_env[si] = env;
-	return env;
-}
-
-static struct unit_job *test_job(struct run *r, const struct test *t, unsigned slot,
-				 int group_slot)
-{
+	const struct test *t = &r->list->tests[r->order[pos]];
 	const struct settings *s = test_settings(r, t);
 	struct unit_job *job = xcalloc(1, sizeof *job);
 	struct strvec argv = STRVEC_INIT;
-	char **base = suite_env(r, t->bin->suite);
+	char **base = env_build(&r->envs, &t->bin->suite->env, r->exports, r->cfg->nscripts,
+				r->script_mask[pos]);
 	size_t nbase = 0, n;
 
 	job->kind = UNIT_TEST;
@@ -194,8 +177,7 @@ static struct unit_job *test_job(struct run *r, const struct test *t, unsigned s
 	strvec_pushv(&argv, r->target_runner.v);
 	strvec_push(&argv, t->bin->path);
 	job->argv = strvec_get(&argv);
-	while (base[nbase])
-		nbase++;
+	nbase = env_count(base);
 	job->envp = xcalloc(nbase + 12, sizeof *job->envp);
 	memcpy(job->envp, base, nbase * sizeof *base);
 	n = nbase;
@@ -258,7 +240,6 @@ static void start_tests(struct run *r)
 		struct worker_state *w;
 		size_t gi, pos;
 		unsigned wi, k;
-		struct test *t;
 
 		for (gi = 0; gi < r->ngroups; gi++) {
 			struct group_state *c = &r->groups[gi];
@@ -275,10 +256,10 @@ static void start_tests(struct run *r)
 			break;
 		g->next++;
 		g->running++;
-		t = &r->list->tests[r->order[pos]];
 		for (wi = 0; r->w[wi].job; wi++)
 			;
 		w = &r->w[wi];
+		w->kind = UNIT_TEST;
 		w->test = r->order[pos];
 		w->attempt = 0;
 		w->pid = -1;
@@ -289,7 +270,7 @@ static void start_tests(struct run *r)
 		r->free_slots -= r->need[pos];
 		w->held = r->need[pos];
 		w->group_slot = g->name ? take_slot(g->slot_owner, g->nslots, wi) : -1;
-		w->job = test_job(r, t, w->first_slot, w->group_slot);
+		w->job = test_job(r, pos, w->first_slot, w->group_slot);
 		r->nbusy++;
 		r->counts.started++;
 		pool_submit(r->pool, wi, w->job);
@@ -343,13 +324,21 @@ static void request_busy(struct run *r, unsigned bits, int sig)
 			pool_request(r->pool, i, bits, sig);
 }
 
-static void cancel_run(struct run *r, const char *reason, int sig)
+static void cancel_run(struct run *r, const char *reason, int sig, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void cancel_run(struct run *r, const char *reason, int sig, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (r->cancelled)
 		return;
 	r->cancelled = true;
 	r->cancel_reason = reason;
 	r->cancel_signal = sig;
+	va_start(ap, fmt);
+	vsnprintf(r->cancel_detail, sizeof r->cancel_detail, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -456,7 +445,9 @@ static void on_finished(struct run *r, struct event *e)
 	if (o.outcome != OUT_PASSED && o.outcome != OUT_SKIPPED) {
 		r->failures++;
 		if (s->max_fail && r->failures >= s->max_fail && !r->cancelled) {
-			cancel_run(r, "fail-fast", 0);
+			cancel_run(r, "fail-fast", 0, "the run stopped after %s (fail-fast; "
+				   "--no-fail-fast runs every test)",
+				   s->max_fail == 1 ? "a failure" : "the maximum number of failures");
 			if (s->max_fail_immediate && r->nbusy) {
 				r->cancelled_running = true;
 				request_busy(r, REQ_TERMINATE, SIGTERM);
@@ -465,12 +456,41 @@ static void on_finished(struct run *r, struct event *e)
 	}
 }
 
+static void on_script_event(struct run *r, struct event *e);
+
+/* Records one worker's answer to an info query (`name` is taken). */
+static void info_answer(struct run *r, struct event *e, char *name)
+{
+	unsigned wi = e->job->worker;
+
+	r->info[wi].name = name;
+	r->info[wi].state = e->state;
+	r->info[wi].pid = e->pid;
+	r->info[wi].attempt = e->attempt;
+	r->info[wi].elapsed = e->elapsed;
+	r->info_text[wi] = e->text;
+	r->info[wi].output_tail = e->text ? e->text : "";
+	e->text = NULL;
+	r->w[wi].info_pending = false;
+	if (--r->info_waiting == 0)
+		finish_info_query(r);
+}
+
 static void on_event(struct run *r, struct event *e)
 {
 	struct worker_state *w = worker_of(r, e);
-	const struct test *t = &r->list->tests[w->test];
+	const struct test *t;
 	struct reporter *rep;
 
+	if (e->type == EV_PAUSED) {
+		w->pause_acked = true;
+		return;
+	}
+	if (w->kind == UNIT_SCRIPT) {
+		on_script_event(r, e);
+		return;
+	}
+	t = &r->list->tests[w->test];
 	switch (e->type) {
 	case EV_STARTED:
 		w->attempt = e->attempt;
@@ -499,29 +519,294 @@ static void on_event(struct run *r, struct event *e)
 		on_finished(r, e);
 		break;
 	case EV_INFO: {
-		unsigned wi = e->job->worker;
 		struct buf name = BUF_INIT;
 
 		if (!w->info_pending)
 			break;
 		test_display_name(t, &name);
-		r->info[wi].name = buf_detach(&name, NULL);
-		r->info[wi].state = e->state;
-		r->info[wi].pid = e->pid;
-		r->info[wi].attempt = e->attempt;
-		r->info[wi].elapsed = e->elapsed;
-		r->info_text[wi] = e->text;
-		r->info[wi].output_tail = e->text ? e->text : "";
-		e->text = NULL;
-		w->info_pending = false;
-		if (--r->info_waiting == 0)
-			finish_info_query(r);
+		info_answer(r, e, buf_detach(&name, NULL));
 		break;
 	}
 	case EV_PAUSED:
-		w->pause_acked = true;
 		break;
 	}
+}
+
+
+/* ---- setup scripts and teardowns ---------------------------------------- */
+
+static struct unit_job *script_job(struct run *r, size_t si, bool teardown,
+				   const char *env_file)
+{
+	const struct run_script *sc = &r->cfg->scripts[si];
+	struct unit_job *job = xcalloc(1, sizeof *job);
+	struct strvec argv = STRVEC_INIT;
+	char **base = teardown
+		? env_build(&r->envs, NULL, r->exports, r->cfg->nscripts, UINT64_C(1) << si)
+		: r->cfg->base_env;
+	size_t n = env_count(base);
+
+	job->kind = UNIT_SCRIPT;
+	job->owner = (void *)sc;
+	strvec_pushv(&argv, teardown ? sc->teardown_argv : sc->argv);
+	job->argv = strvec_get(&argv);
+	job->envp = xcalloc(n + 6, sizeof *job->envp);
+	memcpy(job->envp, base, n * sizeof *base);
+	job->envp[n++] = (char *)"TESTRIG=1";
+	job->envp[n++] = r->env_run_id;
+	job->envp[n++] = r->env_profile;
+	if (env_file) {
+		strvec_pushf(&job->env_owned, "TESTRIG_ENV=%s", env_file);
+		job->envp[n++] = job->env_owned.v[0];
+	}
+	job->envp[n] = NULL;
+	job->env_attempt = -1;
+	job->cwd = r->cfg->root;
+	job->capture = CAPTURE_SPLIT;
+	job->capture_stdout = sc->capture_stdout;
+	job->capture_stderr = sc->capture_stderr;
+	job->limits = sc->limits;
+	job->limits.retries = 0;
+	return job;
+}
+
+static void pump(struct run *r);
+
+/* Runs one script (or teardown) on worker 0 and waits for it, signals and all. */
+static struct attempt *run_script_unit(struct run *r, size_t si, bool teardown,
+				       const char *env_file)
+{
+	const struct run_script *sc = &r->cfg->scripts[si];
+	struct worker_state *w = &r->w[0];
+	struct reporter *rep;
+	struct attempt *a;
+
+	w->kind = UNIT_SCRIPT;
+	w->script = si;
+	w->teardown = teardown;
+	w->attempt = 0;
+	w->pid = -1;
+	w->job = script_job(r, si, teardown, env_file);
+	r->nbusy++;
+	r->script_done = false;
+	EACH_REPORTER(r, rep)
+		if (rep->ops->script_started)
+			rep->ops->script_started(rep, sc->name,
+						 teardown ? sc->teardown_command : sc->command,
+						 teardown);
+	r->dirty = true;
+	pool_submit(r->pool, 0, w->job);
+	while (!r->script_done)
+		pump(r);
+	a = r->script_result;
+	r->script_result = NULL;
+	return a;
+}
+
+static void on_script_event(struct run *r, struct event *e)
+{
+	struct worker_state *w = worker_of(r, e);
+	const struct run_script *sc = &r->cfg->scripts[w->script];
+	struct reporter *rep;
+
+	switch (e->type) {
+	case EV_STARTED:
+		w->attempt = e->attempt;
+		w->pid = e->pid;
+		break;
+	case EV_SLOW:
+		EACH_REPORTER(r, rep)
+			if (rep->ops->script_slow)
+				rep->ops->script_slow(rep, sc->name, w->teardown, e->elapsed,
+						      e->terminating);
+		r->dirty = true;
+		break;
+	case EV_FINISHED:
+		r->script_result = e->result;
+		e->result = NULL;
+		r->script_done = true;
+		if (r->script_result->group_left) {
+			r->leftover = xreallocarray(r->leftover, r->nleftover + 1,
+						    sizeof *r->leftover);
+			r->leftover[r->nleftover++] = r->script_result->pid;
+		}
+		unit_job_free(w->job);
+		w->job = NULL;
+		r->nbusy--;
+		if (w->info_pending) {
+			w->info_pending = false;
+			if (--r->info_waiting == 0)
+				finish_info_query(r);
+		}
+		break;
+	case EV_INFO:
+		if (w->info_pending)
+			info_answer(r, e, xasprintf("%s %s", w->teardown ? "teardown" : "setup script",
+						    sc->name));
+		break;
+	case EV_RETRY:
+	case EV_PAUSED:
+		break;
+	}
+}
+
+/* Whether a selected test matches the script's filter. */
+static bool script_applies(const struct run *r, const struct run_script *sc, size_t pos)
+{
+	const struct test *t = &r->list->tests[r->order[pos]];
+	struct filter_subject subj;
+
+	if (!sc->filter)
+		return true;
+	subj.test_name = t->name;
+	subj.binary_id = t->bin->id;
+	subj.suite = t->bin->suite->name;
+	subj.ignored = t->ignored;
+	return filter_match(sc->filter, &subj);
+}
+
+static bool make_env_dir(struct run *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl;
+
+	if (r->env_dir)
+		return true;
+	tmpl = xasprintf("%s/testrig-%.8s-XXXXXX", tmp && *tmp ? tmp : "/tmp", r->cfg->run_id);
+	if (!mkdtemp(tmpl)) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "cannot create a directory for TESTRIG_ENV files "
+			 "(%s): %s", tmpl, strerror(errno));
+		report_message(r, msg);
+		free(tmpl);
+		return false;
+	}
+	r->env_dir = tmpl;
+	return true;
+}
+
+/* Runs the applicable setup scripts in order; stops at the first failure. */
+static void run_setup(struct run *r)
+{
+	size_t si, pos;
+
+	for (si = 0; si < r->cfg->nscripts && !r->cancelled; si++) {
+		const struct run_script *sc = &r->cfg->scripts[si];
+		struct script_outcome o;
+		struct reporter *rep;
+		struct attempt *a;
+		struct buf err = BUF_INIT, data = BUF_INIT;
+		char *env_file;
+		int fd;
+
+		for (pos = 0; pos < r->norder; pos++)
+			if (script_applies(r, sc, pos))
+				break;
+		if (pos == r->norder)
+			continue;
+		memset(&o, 0, sizeof o);
+		o.name = sc->name;
+		o.command = sc->command;
+		env_file = make_env_dir(r) ? xasprintf("%s/%zu-%s.env", r->env_dir, si, sc->name)
+			: NULL;
+		fd = env_file ? open(env_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+		if (fd < 0) {
+			if (env_file)
+				buf_printf(&err, "cannot create %s: %s", env_file, strerror(errno));
+			else
+				buf_adds(&err, "no directory for its TESTRIG_ENV file");
+			o.error = err.data;
+			a = NULL;
+		} else {
+			close(fd);
+			r->script_started[si] = true;
+			a = run_script_unit(r, si, false, env_file);
+			o.attempt = a;
+			o.ok = a->verdict == V_PASS || a->verdict == V_LEAK;
+			if (o.ok) {
+				if (read_file(env_file, &data)) {
+					buf_printf(&err, "cannot read its TESTRIG_ENV file %s: %s",
+						   env_file, strerror(errno));
+					o.ok = false;
+				} else if (env_parse_exports(data.data ? data.data : "", data.len,
+							     &r->exports[si], &err)) {
+					char *m = xasprintf("its TESTRIG_ENV file, %s", err.data);
+					buf_reset(&err);
+					buf_adds(&err, m);
+					free(m);
+					o.ok = false;
+				}
+				if (!o.ok)
+					o.error = err.data;
+			}
+		}
+		EACH_REPORTER(r, rep)
+			if (rep->ops->script_finished)
+				rep->ops->script_finished(rep, &o);
+		r->dirty = true;
+		if (!o.ok) {
+			r->setup_failed = true;
+			r->scripts_failed++;
+			cancel_run(r, "setup-script", 0, "setup script '%s' failed", sc->name);
+		}
+		attempt_free(a);
+		buf_free(&err);
+		buf_free(&data);
+		free(env_file);
+	}
+	/* Which scripts' exports each test gets. */
+	for (pos = 0; pos < r->norder; pos++)
+		for (si = 0; si < r->cfg->nscripts; si++)
+			if (r->exports[si].n && script_applies(r, &r->cfg->scripts[si], pos))
+				r->script_mask[pos] |= UINT64_C(1) << si;
+}
+
+/* Runs the teardowns of the scripts that ran, last first, whatever happened. */
+static void run_teardowns(struct run *r)
+{
+	size_t si;
+
+	for (si = r->cfg->nscripts; si-- > 0;) {
+		const struct run_script *sc = &r->cfg->scripts[si];
+		struct script_outcome o;
+		struct reporter *rep;
+		struct attempt *a;
+
+		if (!r->script_started[si] || !sc->teardown_argv)
+			continue;
+		if (r->killed)
+			break;      /* a second signal: nothing more runs */
+		a = run_script_unit(r, si, true, NULL);
+		memset(&o, 0, sizeof o);
+		o.name = sc->name;
+		o.command = sc->teardown_command;
+		o.teardown = true;
+		o.attempt = a;
+		o.ok = a->verdict == V_PASS || a->verdict == V_LEAK;
+		EACH_REPORTER(r, rep)
+			if (rep->ops->script_finished)
+				rep->ops->script_finished(rep, &o);
+		r->dirty = true;
+		if (!o.ok)
+			r->scripts_failed++;
+		attempt_free(a);
+	}
+}
+
+static void remove_env_dir(struct run *r)
+{
+	size_t si;
+
+	if (!r->env_dir)
+		return;
+	for (si = 0; si < r->cfg->nscripts; si++) {
+		char *f = xasprintf("%s/%zu-%s.env", r->env_dir, si, r->cfg->scripts[si].name);
+		unlink(f);
+		free(f);
+	}
+	if (rmdir(r->env_dir))
+		warnx_("cannot remove %s: %s", r->env_dir, strerror(errno));
+	free(r->env_dir);
 }
 
 /* ---- info queries -------------------------------------------------------- */
@@ -637,10 +922,12 @@ static void on_signal(struct run *r, int sig)
 	case SIGINT:
 	case SIGTERM:
 	case SIGHUP:
-		if (!r->cancelled || !r->cancel_signal) {
-			r->cancelled = true;
-			r->cancel_signal = sig;
-			r->cancel_reason = signal_name(sig, r->cancel_reason_buf);
+		if (!r->cancel_signal) {
+			char name[16];
+
+			r->cancelled = false;    /* a signal outranks fail-fast as the reason */
+			cancel_run(r, "signal", sig, "the run was interrupted by %s",
+				   signal_name(sig, name));
 			request_busy(r, REQ_TERMINATE, sig);
 		} else if (!r->killed) {
 			r->killed = true;
@@ -720,6 +1007,9 @@ static int exit_code(const struct run *r, const struct run_summary *s)
 {
 	const struct run_counts *c = &r->counts;
 
+	if (r->setup_failed || r->scripts_failed ||
+	    (r->cancel_signal && r->setup_phase_cancelled))
+		return 105;
 	if (c->failed || c->exec_failed || c->timed_out || s->cancelled)
 		return 100;
 	if (r->report_failed)
@@ -790,6 +1080,31 @@ static void wait_for_something(struct run *r)
 	}
 }
 
+/* Handles what has happened, or waits for something to happen. */
+static void pump(struct run *r)
+{
+	struct event *e;
+	bool any = false;
+
+	while ((e = evq_try_pop(&r->q))) {
+		on_event(r, e);
+		event_free(e);
+		any = true;
+	}
+	if (!any)
+		wait_for_something(r);
+}
+
+static void run_tests_phase(struct run *r)
+{
+	for (;;) {
+		start_tests(r);
+		if (!r->nbusy && (r->counts.started >= r->norder || r->cancelled))
+			break;
+		pump(r);
+	}
+}
+
 int dispatch_run(const struct run_config *cfg)
 {
 	struct run run, *r = &run;
@@ -817,7 +1132,10 @@ int dispatch_run(const struct run_config *cfg)
 	plan_groups(r);
 	r->info = xcalloc(r->nworkers, sizeof *r->info);
 	r->info_text = xcalloc(r->nworkers, sizeof *r->info_text);
-	r->suite_env = xcalloc(r->list->nsuites + 1, sizeof *r->suite_env);
+	env_cache_init(&r->envs, cfg->base_env);
+	r->script_mask = xcalloc(r->norder + 1, sizeof *r->script_mask);
+	r->exports = xcalloc(cfg->nscripts + 1, sizeof *r->exports);
+	r->script_started = xcalloc(cfg->nscripts + 1, sizeof *r->script_started);
 	r->env_run_id = xasprintf("TESTRIG_RUN_ID=%s", cfg->run_id);
 	r->env_profile = xasprintf("TESTRIG_PROFILE=%s", cfg->profile);
 	if (cfg->settings->target_runner &&
@@ -841,25 +1159,16 @@ int dispatch_run(const struct run_config *cfg)
 			rep->ops->run_started(rep, &info);
 	r->dirty = true;
 
-	for (;;) {
-		struct event *e;
-		bool any = false;
-
-		start_tests(r);
-		while ((e = evq_try_pop(&r->q))) {
-			on_event(r, e);
-			event_free(e);
-			any = true;
-		}
-		if (any)
-			continue;
-		if (!r->nbusy && (r->counts.started >= r->norder || r->cancelled))
-			break;
-		wait_for_something(r);
-	}
+	run_setup(r);
+	if (r->cancelled && r->cancel_signal)
+		r->setup_phase_cancelled = true;
+	if (!r->cancelled)
+		run_tests_phase(r);
+	run_teardowns(r);
 
 	pool_destroy(r->pool);
 	kill_leftovers(r);
+	remove_env_dir(r);
 	memset(&sum, 0, sizeof sum);
 	sum.counts = r->counts;
 	sum.counts.not_run = r->norder - r->counts.started;
@@ -868,6 +1177,9 @@ int dispatch_run(const struct run_config *cfg)
 	sum.cancelled = r->cancelled && (sum.counts.not_run || r->cancel_signal ||
 					 r->cancelled_running);
 	sum.cancel_reason = r->cancel_reason;
+	sum.cancel_detail = r->cancel_detail;
+	sum.cancel_signal = r->cancel_signal;
+	sum.scripts_failed = r->scripts_failed;
 	EACH_REPORTER(r, rep)
 		rep->ops->run_finished(rep, &sum);
 	EACH_REPORTER(r, rep)
@@ -876,9 +1188,12 @@ int dispatch_run(const struct run_config *cfg)
 	code = exit_code(r, &sum);
 
 	evq_destroy(&r->q);
-	for (i = 0; i < r->list->nsuites; i++)
-		free(r->suite_env[i]);
-	free(r->suite_env);
+	env_cache_free(&r->envs);
+	for (i = 0; i < cfg->nscripts; i++)
+		strvec_free(&r->exports[i]);
+	free(r->exports);
+	free(r->script_started);
+	free(r->script_mask);
 	strvec_free(&r->target_runner);
 	free(r->env_run_id);
 	free(r->env_profile);

@@ -203,6 +203,7 @@ static int run_tests(const struct cli *c, const char *profile, struct settings *
 	ho.color = use_color(c->color, 1);
 	ho.progress = isatty(2) && !c->no_capture;
 	ho.settings = s;
+	ho.show_slowest = c->show_slowest;
 	human = report_human_new(&ho);
 	cfg.reporters = &human;
 	cfg.nreporters = 1;

@@ -41,6 +41,8 @@ struct human {
 	struct buf line;            /* scratch for one status line */
 	struct kept *kept;
 	size_t nkept, capkept;
+	struct kept *slowest;       /* the show_slowest slowest so far, slowest first */
+	size_t nslowest;
 	bool progress_shown;
 	bool write_failed;
 	int write_errno;            /* why the first write failed */
@@ -78,8 +80,9 @@ static void add_duration(struct buf *b, int64_t ns, bool at_least)
 	buf_free(&t);
 }
 
-static void status_line(struct human *h, const char *label, const char *col,
-			int64_t ns, bool at_least, const struct test *t)
+/* "    LABEL [ duration] " into h->line; the caller appends the name. */
+static void status_start(struct human *h, const char *label, const char *col,
+			 int64_t ns, bool at_least)
 {
 	struct buf *b = &h->line;
 	size_t len = strlen(label);
@@ -90,9 +93,15 @@ static void status_line(struct human *h, const char *label, const char *col,
 	buf_printf(b, "%s%s%s ", color(h, col), label, color(h, C_RESET));
 	add_duration(b, ns, at_least);
 	buf_addc(b, ' ');
-	test_display_name(t, b);
-	buf_addc(b, '\n');
-	out(h, b->data, b->len);
+}
+
+static void status_line(struct human *h, const char *label, const char *col,
+			int64_t ns, bool at_least, const struct test *t)
+{
+	status_start(h, label, col, ns, at_least);
+	test_display_name(t, &h->line);
+	buf_addc(&h->line, '\n');
+	out(h, h->line.data, h->line.len);
 }
 
 const char *outcome_label(const struct test_outcome *o, char scratch[32])
@@ -119,8 +128,8 @@ static const char *verdict_color(enum verdict v)
 }
 
 /* Appends an attempt's captured output as a block with headers. */
-static void format_output(struct buf *b, const struct human *h, const struct test *t,
-			  const struct attempt *a, const char *try_prefix)
+static void format_output_named(struct buf *b, const struct human *h, const char *name,
+				const struct attempt *a, const char *try_prefix)
 {
 	const struct capture *streams[2] = { &a->out, &a->err };
 	const char *names[2] = { "STDOUT", "STDERR" };
@@ -138,13 +147,22 @@ static void format_output(struct buf *b, const struct human *h, const struct tes
 
 		if (!c->total)
 			continue;
-		buf_printf(b, "%s--- %s%s: ", color(h, C_BOLD), try_prefix, names[i]);
-		test_display_name(t, b);
-		buf_printf(b, " ---%s\n", color(h, C_RESET));
+		buf_printf(b, "%s--- %s%s: %s ---%s\n", color(h, C_BOLD), try_prefix, names[i],
+			   name, color(h, C_RESET));
 		buf_add(b, c->head.data, c->head.len);
 		if (c->head.len && c->head.data[c->head.len - 1] != '\n')
 			buf_addc(b, '\n');
 	}
+}
+
+static void format_output(struct buf *b, const struct human *h, const struct test *t,
+			  const struct attempt *a, const char *try_prefix)
+{
+	struct buf name = BUF_INIT;
+
+	test_display_name(t, &name);
+	format_output_named(b, h, name.data, a, try_prefix);
+	buf_free(&name);
 }
 
 static bool show_immediately(enum output_mode m)
@@ -179,6 +197,52 @@ static void h_run_started(struct reporter *r, const struct run_info *info)
 		buf_printf(b, " (%zu skipped)", info->filtered_out);
 	buf_addc(b, '\n');
 	out(h, b->data, b->len);
+}
+
+static void h_script_slow(struct reporter *r, const char *name, bool teardown,
+			  int64_t elapsed, bool terminating)
+{
+	struct human *h = (struct human *)r;
+
+	if (h->opt.settings->status_level < STATUS_SLOW)
+		return;
+	status_start(h, terminating ? "TERMINATING" : teardown ? "TEARDOWN-SLOW" : "SETUP-SLOW",
+		     C_YELLOW, elapsed, true);
+	buf_printf(&h->line, "%s\n", name);
+	out(h, h->line.data, h->line.len);
+}
+
+static void h_script_finished(struct reporter *r, const struct script_outcome *o)
+{
+	struct human *h = (struct human *)r;
+	const char *label = o->ok ? (o->teardown ? "TEARDOWN" : "SETUP")
+		: (o->teardown ? "TEARDOWN-FAIL" : "SETUP-FAIL");
+	int64_t ns = o->attempt ? o->attempt->duration : 0;
+	char sig[16];
+
+	if (o->ok && h->opt.settings->status_level < STATUS_PASS)
+		return;
+	status_start(h, label, o->ok ? C_GREEN : C_RED, ns, false);
+	buf_printf(&h->line, "%s: %s\n", o->name, o->command);
+	if (!o->ok) {
+		struct buf name = BUF_INIT;
+
+		if (o->attempt && o->attempt->verdict != V_PASS && o->attempt->verdict != V_LEAK) {
+			if (o->attempt->verdict == V_TIMEOUT)
+				buf_adds(&h->line, "    timed out\n");
+			else if (o->attempt->verdict == V_SIGNAL)
+				buf_printf(&h->line, "    killed by %s\n", verdict_label(o->attempt, sig));
+			else if (o->attempt->exit_code >= 0)
+				buf_printf(&h->line, "    exit status %d\n", o->attempt->exit_code);
+		}
+		if (o->error)
+			buf_printf(&h->line, "    %s\n", o->error);
+		buf_printf(&name, "%s %s", o->teardown ? "teardown" : "setup script", o->name);
+		if (o->attempt)
+			format_output_named(&h->line, h, name.data, o->attempt, "");
+		buf_free(&name);
+	}
+	out(h, h->line.data, h->line.len);
 }
 
 static void h_test_slow(struct reporter *r, const struct test *t, unsigned attempt,
@@ -233,6 +297,30 @@ static enum final_level final_level_of(const struct test_outcome *o)
 	return FINAL_PASS;
 }
 
+/* Keeps the N slowest finished tests, by the duration of their final attempt. */
+static void note_duration(struct human *h, const struct test_outcome *o, const char *label,
+			  const char *col)
+{
+	size_t n = h->opt.show_slowest, i;
+	struct kept *k;
+
+	if (!n || (h->nslowest == n && h->slowest[n - 1].duration >= o->duration))
+		return;
+	if (!h->slowest)
+		h->slowest = xcalloc(n, sizeof *h->slowest);
+	i = h->nslowest < n ? h->nslowest++ : n - 1;
+	while (i > 0 && h->slowest[i - 1].duration < o->duration) {
+		h->slowest[i] = h->slowest[i - 1];
+		i--;
+	}
+	k = &h->slowest[i];
+	memset(k, 0, sizeof *k);
+	k->test = o->test;
+	k->duration = o->duration;
+	k->color = col;
+	snprintf(k->label, sizeof k->label, "%s", label);
+}
+
 static void h_test_finished(struct reporter *r, const struct test_outcome *o)
 {
 	struct human *h = (struct human *)r;
@@ -246,6 +334,7 @@ static void h_test_finished(struct reporter *r, const struct test_outcome *o)
 		? C_RED : verdict_color(o->final->verdict);
 
 	outcome_label(o, label);
+	note_duration(h, o, label, col);
 	if (failed)
 		need = STATUS_FAIL;
 	else if (o->outcome == OUT_SKIPPED)
@@ -277,7 +366,7 @@ static void h_test_finished(struct reporter *r, const struct test_outcome *o)
 		k->level = fl;
 		k->color = col;
 		if (o->flaky)
-			snprintf(k->label, sizeof k->label, "FLAKY %u/%u", o->attempts, o->attempts);
+			snprintf(k->label, sizeof k->label, "FLAKY %u/%u", o->attempts, s->retries + 1);
 		else
 			snprintf(k->label, sizeof k->label, "%s", label);
 		if (show_finally(mode) && o->outcome != OUT_SKIPPED)
@@ -390,15 +479,28 @@ static void h_run_finished(struct reporter *r, const struct run_summary *s)
 		status_line(h, k->label, k->color, k->duration, false, k->test);
 		out(h, k->output.data, k->output.len);
 	}
+	if (h->nslowest) {
+		buf_reset(b);
+		buf_printf(b, "%s%12s%s %zu test%s by duration:\n", color(h, C_BOLD), "Slowest",
+			   color(h, C_RESET), h->nslowest, h->nslowest == 1 ? "" : "s");
+		out(h, b->data, b->len);
+		for (i = 0; i < h->nslowest; i++) {
+			struct kept *k = &h->slowest[i];
+			status_line(h, k->label, k->color, k->duration, false, k->test);
+		}
+	}
+	if (s->scripts_failed) {
+		buf_reset(b);
+		buf_printf(b, "%s%12s%s %zu setup script%s or teardown%s failed\n", color(h, C_RED),
+			   "Error", color(h, C_RESET), s->scripts_failed,
+			   s->scripts_failed == 1 ? "" : "s", s->scripts_failed == 1 ? "" : "s");
+		out(h, b->data, b->len);
+	}
 	if (s->cancelled) {
 		buf_reset(b);
-		buf_printf(b, "%s%12s%s %zu test%s did not run: ", color(h, C_RED), "Cancelled",
-			   color(h, C_RESET), c->not_run, c->not_run == 1 ? "" : "s");
-		if (strcmp(s->cancel_reason, "fail-fast") == 0)
-			buf_adds(b, "the run stopped after a failure (fail-fast; "
-				 "--no-fail-fast runs every test)\n");
-		else
-			buf_printf(b, "the run was interrupted by %s\n", s->cancel_reason);
+		buf_printf(b, "%s%12s%s %zu test%s did not run: %s\n", color(h, C_RED), "Cancelled",
+			   color(h, C_RESET), c->not_run, c->not_run == 1 ? "" : "s",
+			   s->cancel_detail);
 		out(h, b->data, b->len);
 	}
 }
@@ -432,11 +534,14 @@ static void h_free(struct reporter *r)
 	for (i = 0; i < h->nkept; i++)
 		buf_free(&h->kept[i].output);
 	free(h->kept);
+	free(h->slowest);
 	buf_free(&h->line);
 	free(h);
 }
 
 static const struct reporter_ops human_ops = {
+	.script_slow = h_script_slow,
+	.script_finished = h_script_finished,
 	.run_started = h_run_started,
 	.test_slow = h_test_slow,
 	.test_retry = h_test_retry,
@@ -450,6 +555,8 @@ static const struct reporter_ops human_ops = {
 };
 
 static const struct reporter_ops human_ops_progress = {
+	.script_slow = h_script_slow,
+	.script_finished = h_script_finished,
 	.run_started = h_run_started,
 	.test_slow = h_test_slow,
 	.test_retry = h_test_retry,

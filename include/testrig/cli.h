@@ -23,6 +23,7 @@ struct cli {
 	bool no_capture;
 	enum color_mode color;
 	char *profile;              /* -P, or NULL */
+	unsigned show_slowest;      /* --show-slowest N, 0: not asked */
 	struct settings set;        /* only the bits in set.set_mask were given */
 };
 

@@ -13,11 +13,26 @@
 #include "testrig/list.h"
 #include "testrig/report.h"
 #include "testrig/settings.h"
+#include "testrig/unit.h"
+
+struct filter;
 
 /* A [test-group.NAME]: at most max_threads of its tests run at once. */
 struct run_group {
 	const char *name;
 	unsigned max_threads;            /* 0: no bound beyond the test threads */
+};
+
+/* A [script.NAME] setup script, ready to run. */
+struct run_script {
+	const char *name;
+	const char *command;             /* as written, for reports */
+	char **argv;                     /* the command split into words */
+	const char *teardown_command;    /* NULL: no teardown */
+	char **teardown_argv;
+	const struct filter *filter;     /* NULL: applies to every test */
+	struct unit_limits limits;
+	bool capture_stdout, capture_stderr;
 };
 
 struct run_config {
@@ -30,11 +45,17 @@ struct run_config {
 	char **base_env;                 /* environment every unit starts from */
 	const struct run_group *groups;
 	size_t ngroups;
+	const struct run_script *scripts;   /* in the order they run */
+	size_t nscripts;                    /* at most 64 */
+	const char *root;                   /* scripts' working directory; NULL: ours */
 	struct reporter **reporters;
 	size_t nreporters;
 };
 
-/* Runs the selected tests; returns the exit code (SPEC section 9). */
+/*
+ * Runs the setup scripts that apply, the selected tests, then the teardowns;
+ * returns the exit code (SPEC section 9).
+ */
 int dispatch_run(const struct run_config *cfg);
 
 #endif

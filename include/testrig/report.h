@@ -61,7 +61,20 @@ struct run_summary {
 	struct run_counts counts;
 	int64_t duration;
 	bool cancelled;
-	const char *cancel_reason;  /* "fail-fast", "SIGINT", ... when cancelled */
+	const char *cancel_reason;  /* "fail-fast", "signal", "setup-script" */
+	const char *cancel_detail;  /* a sentence for people: "interrupted by SIGINT" */
+	int cancel_signal;          /* with "signal" */
+	size_t scripts_failed;      /* setup scripts and teardowns that failed */
+};
+
+/* A setup script or teardown that finished. */
+struct script_outcome {
+	const char *name;
+	const char *command;
+	bool teardown;
+	bool ok;
+	const struct attempt *attempt;
+	const char *error;          /* a problem with its TESTRIG_ENV file, or NULL */
 };
 
 /* Live state for a progress line. */
@@ -85,6 +98,11 @@ struct reporter;
 
 struct reporter_ops {
 	void (*run_started)(struct reporter *r, const struct run_info *info);
+	void (*script_started)(struct reporter *r, const char *name, const char *command,
+			       bool teardown);
+	void (*script_slow)(struct reporter *r, const char *name, bool teardown,
+			    int64_t elapsed, bool terminating);
+	void (*script_finished)(struct reporter *r, const struct script_outcome *o);
 	void (*test_started)(struct reporter *r, const struct test *t, unsigned attempt);
 	void (*test_slow)(struct reporter *r, const struct test *t, unsigned attempt,
 			  int64_t elapsed, bool terminating);
@@ -113,6 +131,7 @@ struct human_options {
 	bool color;
 	bool progress;          /* err is a terminal */
 	const struct settings *settings;  /* status levels and output modes */
+	unsigned show_slowest;            /* list the N slowest tests at the end */
 };
 struct reporter *report_human_new(const struct human_options *opt);
 

@@ -1,0 +1,140 @@
+/*
+ * env.c - environments for units, built once per (suite, exports) and
+ * shared by every unit that needs the same one; TESTRIG_ENV file parsing.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/env.h"
+#include "testrig/util.h"
+
+struct env_cache_entry {
+	const struct strvec *suite_env;
+	uint64_t mask;
+	char **env;
+	struct env_cache_entry *next;
+};
+
+void env_cache_init(struct env_cache *c, char **base)
+{
+	c->base = base;
+	c->entries = NULL;
+}
+
+void env_cache_free(struct env_cache *c)
+{
+	while (c->entries) {
+		struct env_cache_entry *e = c->entries;
+		c->entries = e->next;
+		free(e->env);
+		free(e);
+	}
+}
+
+size_t env_count(char *const *env)
+{
+	size_t n = 0;
+
+	while (env[n])
+		n++;
+	return n;
+}
+
+static size_t name_len(const char *entry)
+{
+	return strcspn(entry, "=");
+}
+
+/* Sets entry (KEY=VALUE) in env[0..*n), replacing an entry with the same KEY. */
+static void env_set(char **env, size_t *n, char *entry)
+{
+	size_t len = name_len(entry), i;
+
+	for (i = 0; i < *n; i++) {
+		if (name_len(env[i]) == len && strncmp(env[i], entry, len) == 0) {
+			env[i] = entry;
+			return;
+		}
+	}
+	env[(*n)++] = entry;
+}
+
+char **env_build(struct env_cache *c, const struct strvec *suite_env,
+		 const struct strvec *exports, size_t nexports, uint64_t mask)
+{
+	struct env_cache_entry *e;
+	size_t cap, n, i, j;
+	char **env;
+
+	for (e = c->entries; e; e = e->next)
+		if (e->suite_env == suite_env && e->mask == mask)
+			return e->env;
+	cap = env_count(c->base) + (suite_env ? suite_env->n : 0) + 1;
+	for (i = 0; i < nexports && i < 64; i++)
+		if (mask & (UINT64_C(1) << i))
+			cap += exports[i].n;
+	env = xcalloc(cap, sizeof *env);
+	n = env_count(c->base);
+	memcpy(env, c->base, n * sizeof *env);
+	for (j = 0; suite_env && j < suite_env->n; j++)
+		env_set(env, &n, suite_env->v[j]);
+	for (i = 0; i < nexports && i < 64; i++)
+		if (mask & (UINT64_C(1) << i))
+			for (j = 0; j < exports[i].n; j++)
+				env_set(env, &n, exports[i].v[j]);
+	env[n] = NULL;
+	e = xcalloc(1, sizeof *e);
+	e->suite_env = suite_env;
+	e->mask = mask;
+	e->env = env;
+	e->next = c->entries;
+	c->entries = e;
+	return env;
+}
+
+int env_parse_exports(const char *data, size_t len, struct strvec *out, struct buf *err)
+{
+	const char *p = data, *end = data + len;
+	unsigned line = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		size_t klen, i;
+
+		line++;
+		if (eol == p) {
+			p = eol + 1;
+			continue;
+		}
+		klen = (size_t)((const char *)memchr(p, '=', (size_t)(eol - p)) ?
+				(const char *)memchr(p, '=', (size_t)(eol - p)) - p : eol - p);
+		if (p + klen == eol) {
+			buf_printf(err, "line %u: '%.*s' is not KEY=VALUE", line,
+				   (int)(eol - p > 60 ? 60 : eol - p), p);
+			return -1;
+		}
+		if (klen == 0 || !(isalpha((unsigned char)p[0]) || p[0] == '_')) {
+			buf_printf(err, "line %u: '%.*s' is not a variable name "
+				   "([A-Za-z_][A-Za-z0-9_]*)", line, (int)klen, p);
+			return -1;
+		}
+		for (i = 1; i < klen; i++) {
+			if (!isalnum((unsigned char)p[i]) && p[i] != '_') {
+				buf_printf(err, "line %u: '%.*s' is not a variable name "
+					   "([A-Za-z_][A-Za-z0-9_]*)", line, (int)klen, p);
+				return -1;
+			}
+		}
+		if (klen >= 7 && strncmp(p, "TESTRIG", 7) == 0) {
+			buf_printf(err, "line %u: '%.*s': names beginning with TESTRIG "
+				   "are testrig's own", line, (int)klen, p);
+			return -1;
+		}
+		strvec_push_owned(out, xstrndup(p, (size_t)(eol - p)));
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
