@@ -88,6 +88,7 @@ struct run {
 	bool script_done;
 	size_t scripts_failed;
 	bool setup_failed;
+	bool subreaper;             /* orphans of our tests become our children */
 	bool setup_phase_cancelled; /* a signal came while setup scripts ran */
 	struct strvec target_runner;
 	struct run_counts counts;
@@ -955,52 +956,94 @@ static void on_signal(struct run *r, int sig)
 
 /* ---- the end ------------------------------------------------------------ */
 
-/* Kills what outlived its test: SIGTERM, the grace period, SIGKILL. */
+/* Reaps our zombies in process group pg; true while the group has members. */
+static bool group_alive(pid_t pg)
+{
+	while (waitpid(-pg, NULL, WNOHANG) > 0)
+		;
+	return kill(-pg, 0) == 0;
+}
+
+static size_t count_alive(struct run *r)
+{
+	size_t i, alive = 0;
+
+	for (i = 0; i < r->nleftover; i++) {
+		if (r->leftover[i] && group_alive(r->leftover[i]))
+			alive++;
+		else
+			r->leftover[i] = 0;
+	}
+	return alive;
+}
+
+/*
+ * Kills what outlived its test in the test's process group: SIGTERM, the
+ * grace period, SIGKILL.  As the subreaper those processes are our children,
+ * so SIGCHLD says when one exits; without it we look every 50ms.
+ */
 static void kill_leftovers(struct run *r)
 {
 	int64_t grace = r->cfg->settings->grace_period, deadline;
-	size_t i, alive = 0;
+	size_t i, alive = count_alive(r), first = alive;
 	struct buf msg = BUF_INIT;
 
-	for (i = 0; i < r->nleftover; i++) {
-		while (waitpid(-r->leftover[i], NULL, WNOHANG) > 0)
-			;
-		if (kill(-r->leftover[i], SIGTERM) == 0) {
-			kill(-r->leftover[i], SIGCONT);
-			alive++;
-		} else {
-			r->leftover[i] = 0;
-		}
-	}
 	if (!alive)
 		return;
-	buf_printf(&msg, "%zu process group%s of finished tests still running: "
-		   "sent SIGTERM", alive, alive == 1 ? "" : "s");
-	deadline = mono_ns() + grace;
-	while (alive && mono_ns() < deadline) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-		alive = 0;
-		for (i = 0; i < r->nleftover; i++) {
-			if (!r->leftover[i])
-				continue;
-			while (waitpid(-r->leftover[i], NULL, WNOHANG) > 0)
-				;
-			if (kill(-r->leftover[i], 0) == 0)
-				alive++;
-			else
-				r->leftover[i] = 0;
+	for (i = 0; i < r->nleftover; i++) {
+		if (r->leftover[i]) {
+			kill(-r->leftover[i], SIGTERM);
+			kill(-r->leftover[i], SIGCONT);
 		}
 	}
+	deadline = mono_ns() + grace;
+	for (;;) {
+		int64_t left = deadline - mono_ns();
+
+		if (!(alive = count_alive(r)) || left <= 0)
+			break;
+		sig_wait_child(r->subreaper || left < 50 * NS_PER_MS ? left : 50 * NS_PER_MS);
+	}
+	buf_printf(&msg, "%zu process group%s outlived %s test or script: sent SIGTERM", first,
+		   first == 1 ? "" : "s", first == 1 ? "its" : "their");
 	if (alive) {
 		for (i = 0; i < r->nleftover; i++)
 			if (r->leftover[i])
 				kill(-r->leftover[i], SIGKILL);
 		buf_printf(&msg, ", then SIGKILL to %zu after the grace period", alive);
+		for (i = 0; i < r->nleftover; i++)
+			while (r->leftover[i] && waitpid(-r->leftover[i], NULL, 0) > 0)
+				;
 	}
 	report_message(r, msg.data);
 	buf_free(&msg);
+}
+
+/*
+ * Any child of ours still alive now left its test's process group (setsid,
+ * setpgid): as the subreaper we adopted it.  Report it by name, kill it.
+ */
+static void kill_escapees(struct run *r)
+{
+	struct strvec found = STRVEC_INIT;
+	pid_t *pids;
+	size_t i, n;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	n = spawn_find_children(&pids, &found);
+	for (i = 0; i < n; i++) {
+		char *m = xasprintf("process %d (%s) left its test's process group and outlived "
+				    "it: killed", (int)pids[i], found.v[i]);
+		kill(pids[i], SIGKILL);
+		report_message(r, m);
+		free(m);
+	}
+	for (i = 0; i < n; i++)
+		while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	free(pids);
+	strvec_free(&found);
 }
 
 static int exit_code(const struct run *r, const struct run_summary *s)
@@ -1143,6 +1186,7 @@ int dispatch_run(const struct run_config *cfg)
 		die("target-runner: %s", err);  /* validated when the setting was read */
 	if (evq_init(&r->q))
 		die_errno("cannot create the event queue");
+	r->subreaper = spawn_become_subreaper();
 	r->pool = pool_create(r->nworkers, &r->q);
 	sig_listen();
 
@@ -1168,6 +1212,8 @@ int dispatch_run(const struct run_config *cfg)
 
 	pool_destroy(r->pool);
 	kill_leftovers(r);
+	if (r->subreaper)
+		kill_escapees(r);
 	remove_env_dir(r);
 	memset(&sum, 0, sizeof sum);
 	sum.counts = r->counts;

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__linux__) && !defined(TESTRIG_SELF_PIPE)
 #include <sys/signalfd.h>
@@ -62,6 +63,12 @@ void sig_init(bool want_sigchld)
 	}
 	block = handled_set;
 	sigaddset(&block, SIGPIPE);
+	/*
+	 * SIGCHLD is always blocked: when it is not read from the fd (pidfds
+	 * tell workers about their children) it stays pending for
+	 * sig_wait_child() at the end of a run.
+	 */
+	sigaddset(&block, SIGCHLD);
 	if ((e = pthread_sigmask(SIG_BLOCK, &block, NULL)))
 		die("pthread_sigmask: %s", strerror(e));
 #if USE_SIGNALFD
@@ -124,6 +131,24 @@ int sig_next(void)
 	while (r < 0 && errno == EINTR);
 	return r == 1 ? c : 0;
 #endif
+}
+
+int sig_wait_child(int64_t timeout_ns)
+{
+	struct timespec ts;
+	sigset_t set;
+	int e;
+
+	if (timeout_ns < 0)
+		timeout_ns = 0;
+	ts.tv_sec = (time_t)(timeout_ns / NS_PER_SEC);
+	ts.tv_nsec = (long)(timeout_ns % NS_PER_SEC);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	/* With the self-pipe this thread may have SIGCHLD unblocked: block it. */
+	if ((e = pthread_sigmask(SIG_BLOCK, &set, NULL)))
+		die("pthread_sigmask: %s", strerror(e));
+	return sigtimedwait(&set, NULL, &ts) == SIGCHLD ? 1 : 0;
 }
 
 const char *sig_method(void)

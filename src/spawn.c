@@ -13,8 +13,16 @@
 #include <spawn.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "testrig/buf.h"
 
 #include "testrig/spawn.h"
 #include "testrig/util.h"
@@ -262,4 +270,57 @@ int child_spawn(struct child *c)
 	c->err_fd = p.err[0];
 	open_pidfd(c);
 	return 0;
+}
+
+bool spawn_become_subreaper(void)
+{
+#if defined(__linux__) && defined(PR_SET_CHILD_SUBREAPER)
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+#else
+	return false;
+#endif
+}
+
+size_t spawn_find_children(pid_t **pids, struct strvec *names)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t self = getpid();
+	size_t n = 0;
+
+	*pids = NULL;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[300], stat[512], *close_paren, state;
+		int ppid, fd;
+		ssize_t len;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, stat, sizeof stat - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		stat[len] = 0;
+		/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
+		close_paren = strrchr(stat, ')');
+		if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
+			continue;
+		if (ppid != self || state == 'Z')
+			continue;
+		*pids = xreallocarray(*pids, n + 1, sizeof **pids);
+		(*pids)[n++] = (pid_t)atoi(e->d_name);
+		{
+			char *open_paren = strchr(stat, '(');
+			strvec_push_owned(names, open_paren ? xstrndup(open_paren + 1,
+					  (size_t)(close_paren - open_paren - 1)) : xstrdup("?"));
+		}
+	}
+	closedir(d);
+	return n;
 }

@@ -12,6 +12,7 @@
 #define TESTRIG_SIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Call once from main before starting threads; dies on failure. */
 void sig_init(bool want_sigchld);
@@ -24,6 +25,11 @@ int sig_fd(void);
 void sig_listen(void);
 /* The next pending signal, or 0 when none is pending. */
 int sig_next(void);
+/*
+ * Waits up to timeout_ns for a SIGCHLD (a child of ours changed state);
+ * 1 if one came, 0 on timeout.  Only when no worker thread is left.
+ */
+int sig_wait_child(int64_t timeout_ns);
 /* "signalfd" or "self-pipe". */
 const char *sig_method(void);
 

@@ -8,7 +8,10 @@
 #define TESTRIG_SPAWN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+struct strvec;
 
 enum capture_mode {
 	CAPTURE_SPLIT,     /* stdout and stderr on two pipes */
@@ -43,6 +46,16 @@ int child_spawn(struct child *c);
 const char *spawn_strerror(int err);
 /* Closes whichever of the child's fds are still open (does not reap it). */
 void child_close_fds(struct child *c);
+/*
+ * Makes this process the subreaper of its descendants (Linux), so orphans of
+ * tests become our children rather than init's.  False where unsupported.
+ */
+bool spawn_become_subreaper(void);
+/*
+ * Lists our living child processes (pid and command name) by reading /proc;
+ * returns how many, *pids malloc'd.  0 where /proc cannot be read.
+ */
+size_t spawn_find_children(pid_t **pids, struct strvec *names);
 /* True when the kernel gave us a pidfd for the last child (probed once). */
 bool spawn_have_pidfd(void);
 
