@@ -26,6 +26,9 @@ enum {
 	OPT_PROTOCOL,
 	OPT_RETRIES,
 	OPT_SHOW_SLOWEST,
+	OPT_CONFIG,
+	OPT_PARTITION,
+	OPT_IGNORE_DEFAULT_FILTER,
 	OPT_HELP,
 };
 
@@ -45,6 +48,10 @@ static const struct option long_options[] = {
 	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 	{ "profile", required_argument, NULL, 'P' },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "filter", required_argument, NULL, 'E' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "partition", required_argument, NULL, OPT_PARTITION },
+	{ "ignore-default-filter", no_argument, NULL, OPT_IGNORE_DEFAULT_FILTER },
 	{ "show-slowest", required_argument, NULL, OPT_SHOW_SLOWEST },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -85,11 +92,17 @@ void cli_usage(struct buf *out)
 	buf_adds(out,
 "usage: testrig run [OPTIONS] [BINARY...]    run tests\n"
 "       testrig list [OPTIONS] [BINARY...]   list tests without running them\n"
+"       testrig show-config [OPTIONS]        print the effective configuration\n"
 "       testrig --help | --version\n"
 "\n"
 "Options:\n"
 "  -j, --test-threads N        worker threads: num-cpus (default), N, or -N (cpus minus N)\n"
+"  -E, --filter EXPR           select tests by a filter expression (several are OR-ed)\n"
+"      --ignore-default-filter  the profile's default-filter does not apply\n"
+"      --partition count:K/N|hash:K/N  run shard K of N of the selected tests\n"
 "  -P, --profile NAME          configuration profile (default: $TESTRIG_PROFILE or default)\n"
+"      --config FILE           the config file (default: $TESTRIG_CONFIG, else the first\n"
+"                              testrig.ini in this directory or a parent)\n"
 "      --protocol P            how to talk to the binaries: exec (default)\n"
 "      --capture MODE          split (default) or combined stdout/stderr\n"
 "      --no-capture            tests inherit stdout/stderr; runs one test at a time\n"
@@ -107,15 +120,18 @@ void cli_usage(struct buf *out)
 "  -h, --help                  this help\n"
 "      --version               print the version\n"
 "\n"
-"Exit codes: 0 all passed, 2 bad command line, 4 no tests, 96 setup error,\n"
-"100 a test failed or the run was cancelled, 110 a report could not be written.\n"
+"Exit codes: 0 all passed, 2 bad command line, 4 no tests, 94 bad filter,\n"
+"96 setup error, 100 a test failed or the run was cancelled, 105 a setup script\n"
+"failed, 110 a report could not be written.\n"
 "See testrig(1).\n");
 }
 
 void cli_free(struct cli *c)
 {
 	strvec_free(&c->binaries);
+	strvec_free(&c->filters);
 	free(c->profile);
+	free(c->config);
 	settings_free(&c->set);
 }
 
@@ -130,7 +146,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 	c->set.set_mask = 0;
 	c->protocol = PROTO_EXEC;
 	if (argc < 2) {
-		buf_adds(err, "no command given (run, list)\n");
+		buf_adds(err, "no command given (run, list, show-config)\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -146,13 +162,15 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 		c->cmd = CMD_RUN;
 	} else if (strcmp(argv[1], "list") == 0) {
 		c->cmd = CMD_LIST;
+	} else if (strcmp(argv[1], "show-config") == 0) {
+		c->cmd = CMD_SHOW_CONFIG;
 	} else {
-		buf_printf(err, "unknown command '%s' (expected run or list)\n", argv[1]);
+		buf_printf(err, "unknown command '%s' (expected run, list or show-config)\n", argv[1]);
 		return 2;
 	}
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(ac, av, ":j:P:h", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(ac, av, ":j:P:E:h", long_options, NULL)) != -1) {
 		const char *bad = NULL;
 		size_t i;
 
@@ -179,6 +197,26 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 				rc = 2;
 				goto out;
 			}
+			break;
+		case 'E':
+			strvec_push(&c->filters, optarg);
+			break;
+		case OPT_CONFIG:
+			free(c->config);
+			c->config = xstrdup(optarg);
+			break;
+		case OPT_PARTITION: {
+			const char *why;
+
+			if (partition_parse(optarg, &c->partition, &why)) {
+				buf_printf(err, "--partition: invalid value '%s' (%s)\n", optarg, why);
+				rc = 2;
+				goto out;
+			}
+			break;
+		}
+		case OPT_IGNORE_DEFAULT_FILTER:
+			c->ignore_default_filter = true;
 			break;
 		case 'P':
 			free(c->profile);

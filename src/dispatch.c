@@ -178,6 +178,7 @@ static struct unit_job *test_job(struct run *r, size_t pos, unsigned slot, int g
 	strvec_pushv(&argv, r->target_runner.v);
 	strvec_push(&argv, t->bin->path);
 	job->argv = strvec_get(&argv);
+	job->search_path = r->target_runner.n > 0;
 	nbase = env_count(base);
 	job->envp = xcalloc(nbase + 12, sizeof *job->envp);
 	memcpy(job->envp, base, nbase * sizeof *base);
@@ -551,6 +552,7 @@ static struct unit_job *script_job(struct run *r, size_t si, bool teardown,
 	job->owner = (void *)sc;
 	strvec_pushv(&argv, teardown ? sc->teardown_argv : sc->argv);
 	job->argv = strvec_get(&argv);
+	job->search_path = true;
 	job->envp = xcalloc(n + 6, sizeof *job->envp);
 	memcpy(job->envp, base, n * sizeof *base);
 	job->envp[n++] = (char *)"TESTRIG=1";

@@ -1,7 +1,7 @@
 /*
- * main.c - testrig's entry point: command line -> settings -> test list ->
- * run (or list) -> exit code.  Reads like the man page; the work is done by
- * the modules it calls.
+ * main.c - testrig's entry point: command line -> config -> test list ->
+ * selection -> run (or list, or show-config) -> exit code.  Reads like the
+ * man page; the work is done by the modules it calls.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,9 +12,13 @@
 #include <unistd.h>
 
 #include "testrig/cli.h"
+#include "testrig/config.h"
 #include "testrig/dispatch.h"
+#include "testrig/filter.h"
 #include "testrig/list.h"
+#include "testrig/parse.h"
 #include "testrig/report.h"
+#include "testrig/select.h"
 #include "testrig/settings.h"
 #include "testrig/sig.h"
 #include "testrig/util.h"
@@ -26,16 +30,38 @@
 enum {
 	EXIT_USAGE = 2,
 	EXIT_NO_TESTS = 4,
+	EXIT_FILTER = 94,
 	EXIT_SETUP = 96,
 };
 
 extern char **environ;
+
+/* Everything a command works on, built from the command line and config. */
+struct session {
+	struct cli cli;
+	struct config cfg;
+	struct settings settings;   /* the profile with the command line applied */
+	struct test_list list;
+	struct filter **filters;    /* parsed -E */
+	struct filter *default_filter;
+	size_t selected;
+};
 
 static int usage_error(const char *msg)
 {
 	fprintf(stderr, "%s: error: %s", progname, msg);
 	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
 	return EXIT_USAGE;
+}
+
+/* Prints "testrig: error: MESSAGE" (MESSAGE may span lines) and returns code. */
+static int error_exit(int code, const char *msg)
+{
+	size_t len = strlen(msg);
+
+	fprintf(stderr, "%s: error: %s%s", progname, msg,
+		len && msg[len - 1] == '\n' ? "" : "\n");
+	return code;
 }
 
 static unsigned online_cpus(void)
@@ -98,102 +124,286 @@ static bool use_color(enum color_mode m, int fd)
 	return isatty(fd);
 }
 
-/* Command-line binaries: one suite, each binary one test (exec protocol). */
-static void tests_from_command_line(const struct cli *c, struct test_list *list)
+/* Reads the config file (if any) for the chosen profile; settings = profile + CLI. */
+static int load_config(struct session *ss)
 {
-	struct suite *s = test_list_add_suite(list, "", c->protocol);
+	struct buf err = BUF_INIT;
+	const char *env_profile = getenv("TESTRIG_PROFILE");
+	const char *profile = ss->cli.profile ? ss->cli.profile
+		: env_profile && *env_profile ? env_profile : NULL;
+	char *path = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = config_find(ss->cli.config, &path, &err)) == 0)
+		rc = config_load(path, profile, &ss->cfg, &ss->list, &err);
+	free(path);
+	if (rc) {
+		if (!ss->cli.profile && env_profile && strstr(err.data, "unknown profile"))
+			buf_adds(&err, " (the profile came from $TESTRIG_PROFILE)");
+		rc = error_exit(rc, err.data);
+		buf_free(&err);
+		return rc;
+	}
+	buf_free(&err);
+	settings_copy(&ss->settings, &ss->cfg.profile);
+	for (i = 0; i < SET_COUNT; i++)
+		if (ss->cli.set.set_mask & (UINT64_C(1) << i))
+			settings_take(&ss->settings, &ss->cli.set, (enum setting_id)i);
+	return 0;
+}
+
+/* Command-line binaries replace the config's suites: one exec suite. */
+static void tests_from_command_line(struct session *ss)
+{
+	struct suite *s;
 	size_t i;
 
-	for (i = 0; i < c->binaries.n; i++) {
-		const char *path = c->binaries.v[i];
+	test_list_free(&ss->list);
+	test_list_init(&ss->list);
+	s = test_list_add_suite(&ss->list, "", ss->cli.protocol);
+	for (i = 0; i < ss->cli.binaries.n; i++) {
+		const char *path = ss->cli.binaries.v[i];
 		const char *slash = strrchr(path, '/');
-		struct binary *b = test_list_add_binary(list, s, path, path);
+		struct binary *b = test_list_add_binary(&ss->list, s, path, path);
 
-		test_list_add_test(list, b, slash ? slash + 1 : path, false);
+		test_list_add_test(&ss->list, b, slash ? slash + 1 : path, false);
 	}
 }
 
-/* What an empty selection does, as --no-tests says. */
-static int no_tests(const struct settings *s, bool had_any)
+/* The config's suites: globs expanded; working directories default to the root. */
+static int tests_from_config(struct session *ss)
 {
-	const char *what = had_any ? "no tests were selected" :
-		"no tests to run: name test binaries on the command line "
-		"(testrig run BINARY...)";
+	struct buf err = BUF_INIT;
+	size_t i;
 
-	switch (s->no_tests) {
-	case NO_TESTS_FAIL:
-		fprintf(stderr, "%s: error: %s\n", progname, what);
-		return EXIT_NO_TESTS;
-	case NO_TESTS_WARN:
-		fprintf(stderr, "%s: warning: %s\n", progname, what);
-		return 0;
-	case NO_TESTS_PASS:
-		return 0;
+	for (i = 0; i < ss->list.nsuites; i++) {
+		struct suite *s = ss->list.suites[i];
+
+		if (protocol_lists_tests(s->protocol)) {
+			buf_printf(&err, "%s: [suite.%s]: protocol '%s' is not supported by this "
+				   "version of testrig (exec and tap are)", s->origin, s->name,
+				   protocol_name(s->protocol));
+			break;
+		}
+		if (!s->cwd)
+			s->cwd = xstrdup(ss->cfg.root);
+		if (test_list_expand_suite(&ss->list, s, ss->cfg.root, &err))
+			break;
 	}
-	return EXIT_NO_TESTS;
+	if (err.len) {
+		int rc = error_exit(EXIT_SETUP, err.data);
+		buf_free(&err);
+		return rc;
+	}
+	buf_free(&err);
+	return 0;
+}
+
+static int filter_error(const char *where, const char *src, const struct filter_error *fe)
+{
+	struct buf b = BUF_INIT;
+
+	filter_error_format(src, fe, &b);
+	fprintf(stderr, "%s: invalid filter expression (%s):\n%s", progname, where, b.data);
+	buf_free(&b);
+	return EXIT_FILTER;
+}
+
+/* Per-test settings, filters, partition: which tests run, with what. */
+static int select_and_resolve(struct session *ss)
+{
+	struct selection sel;
+	struct filter_error fe;
+	size_t i;
+
+	for (i = 0; i < ss->list.ntests; i++) {
+		struct test *t = &ss->list.tests[i];
+		struct filter_subject subj = { t->name, t->bin->id, t->bin->suite->name, t->ignored };
+
+		t->settings = config_test_settings(&ss->cfg, &ss->settings, &ss->cli.set, &subj);
+	}
+	ss->filters = xcalloc(ss->cli.filters.n + 1, sizeof *ss->filters);
+	for (i = 0; i < ss->cli.filters.n; i++) {
+		ss->filters[i] = filter_parse(ss->cli.filters.v[i], &fe);
+		if (!ss->filters[i])
+			return filter_error("-E", ss->cli.filters.v[i], &fe);
+	}
+	if (ss->settings.default_filter && !ss->cli.ignore_default_filter) {
+		ss->default_filter = filter_parse(ss->settings.default_filter, &fe);
+		if (!ss->default_filter) {
+			char *where = xasprintf("default-filter, %s",
+						ss->settings.origin[SET_DEFAULT_FILTER]);
+			int rc = filter_error(where, ss->settings.default_filter, &fe);
+			free(where);
+			return rc;
+		}
+	}
+	memset(&sel, 0, sizeof sel);
+	sel.filters = ss->filters;
+	sel.nfilters = ss->cli.filters.n;
+	sel.default_filter = ss->default_filter;
+	sel.run_ignored = RUN_IGNORED_DEFAULT;
+	sel.partition = ss->cli.partition;
+	ss->selected = select_tests(&ss->list, &sel);
+	return 0;
+}
+
+/* What an empty selection does, as --no-tests says. */
+static int no_tests(const struct session *ss)
+{
+	struct buf what = BUF_INIT;
+	int rc = 0;
+
+	if (ss->list.ntests)
+		buf_printf(&what, "no tests were selected (%zu filtered out)", ss->list.ntests);
+	else if (ss->list.nsuites && !ss->cli.binaries.n)
+		buf_adds(&what, "the config's suites hold no tests");
+	else
+		buf_adds(&what, "no tests to run: name test binaries on the command line "
+			 "(testrig run BINARY...) or describe suites in a testrig.ini");
+	switch (ss->settings.no_tests) {
+	case NO_TESTS_FAIL:
+		fprintf(stderr, "%s: error: %s\n", progname, what.data);
+		rc = EXIT_NO_TESTS;
+		break;
+	case NO_TESTS_WARN:
+		fprintf(stderr, "%s: warning: %s\n", progname, what.data);
+		break;
+	case NO_TESTS_PASS:
+		break;
+	}
+	buf_free(&what);
+	return rc;
+}
+
+static int write_stdout(struct buf *b)
+{
+	if ((b->len && fwrite(b->data, 1, b->len, stdout) != b->len) || fflush(stdout)) {
+		fprintf(stderr, "%s: error: writing to standard output: %s\n", progname,
+			strerror(errno));
+		return 110;
+	}
+	return 0;
 }
 
 static int list_tests(const struct test_list *list)
 {
 	struct buf b = BUF_INIT;
 	size_t i, j;
+	int rc;
 
 	for (i = 0; i < list->nbins; i++) {
 		const struct binary *bin = list->bins[i];
+		bool any = false;
 
-		buf_printf(&b, "%s:\n", bin->id);
-		for (j = bin->first; j < bin->first + bin->count; j++)
-			if (list->tests[j].selected)
-				buf_printf(&b, "    %s\n", list->tests[j].name);
+		for (j = bin->first; j < bin->first + bin->count; j++) {
+			if (!list->tests[j].selected)
+				continue;
+			if (!any)
+				buf_printf(&b, "%s:\n", bin->id);
+			any = true;
+			buf_printf(&b, "    %s\n", list->tests[j].name);
+		}
 	}
-	if ((b.len && fwrite(b.data, 1, b.len, stdout) != b.len) || fflush(stdout)) {
-		fprintf(stderr, "%s: error: writing the list: %s\n", progname, strerror(errno));
-		buf_free(&b);
-		return 110;
-	}
+	rc = write_stdout(&b);
 	buf_free(&b);
-	return 0;
+	return rc;
 }
 
-/* The profile asked for; only "default" exists without a config file. */
-static int choose_profile(const struct cli *c, const char **profile)
+static int show_config(struct session *ss)
 {
-	const char *env = getenv("TESTRIG_PROFILE");
+	struct buf b = BUF_INIT;
+	int rc;
 
-	*profile = c->profile ? c->profile : env && *env ? env : "default";
-	if (strcmp(*profile, "default") != 0) {
-		fprintf(stderr, "%s: error: unknown profile '%s'%s: without a config file "
-			"the only profile is 'default'\n", progname, *profile,
-			c->profile ? "" : " (from $TESTRIG_PROFILE)");
-		return EXIT_SETUP;
+	config_show(&ss->cfg, &ss->settings, &ss->list, &b);
+	rc = write_stdout(&b);
+	buf_free(&b);
+	return rc;
+}
+
+/* The config's setup scripts, ready for the dispatcher. */
+static struct run_script *prepare_scripts(const struct session *ss)
+{
+	struct run_script *rs = xcalloc(ss->cfg.nscripts + 1, sizeof *rs);
+	size_t i;
+
+	for (i = 0; i < ss->cfg.nscripts; i++) {
+		const struct script *sc = &ss->cfg.scripts[i];
+		struct strvec words = STRVEC_INIT;
+		const char *err;
+
+		rs[i].name = sc->name;
+		rs[i].command = sc->command;
+		if (split_words(sc->command, &words, &err))
+			die("script %s: %s", sc->name, err);   /* checked by the loader */
+		rs[i].argv = strvec_get(&words);
+		if (sc->teardown) {
+			struct strvec td = STRVEC_INIT;
+			if (split_words(sc->teardown, &td, &err))
+				die("script %s: %s", sc->name, err);
+			rs[i].teardown_command = sc->teardown;
+			rs[i].teardown_argv = strvec_get(&td);
+		}
+		rs[i].filter = sc->filter;
+		rs[i].limits.slow_timeout = sc->slow_timeout;
+		rs[i].limits.terminate_after = sc->terminate_after;
+		rs[i].limits.grace_period = sc->grace_period;
+		rs[i].limits.leak_timeout = sc->leak_timeout;
+		rs[i].limits.output_limit = ss->settings.output_limit;
+		rs[i].capture_stdout = sc->capture_stdout;
+		rs[i].capture_stderr = sc->capture_stderr;
 	}
-	return 0;
+	return rs;
 }
 
-static int run_tests(const struct cli *c, const char *profile, struct settings *s,
-		     struct test_list *list)
+static void free_argv(char **v)
 {
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int run_tests(struct session *ss)
+{
+	const struct cli *c = &ss->cli;
 	struct human_options ho;
 	struct reporter *human;
-	struct run_config cfg;
+	struct run_config rc;
+	struct run_group *groups;
+	struct run_script *scripts;
 	char run_id[37];
 	char **env = base_environment();
+	size_t i;
 	int code;
 
-	memset(&cfg, 0, sizeof cfg);
-	cfg.threads = resolve_threads(s->test_threads);
+	memset(&rc, 0, sizeof rc);
+	rc.threads = resolve_threads(ss->settings.test_threads);
 	if (c->no_capture) {
-		if (cfg.threads > 1)
+		if (rc.threads > 1)
 			fprintf(stderr, "%s: --no-capture: running one test at a time\n", progname);
-		cfg.threads = 1;
+		rc.threads = 1;
 	}
 	uuid_v4(run_id);
-	cfg.list = list;
-	cfg.settings = s;
-	cfg.no_capture = c->no_capture;
-	cfg.profile = profile;
-	cfg.run_id = run_id;
-	cfg.base_env = env;
+	rc.list = &ss->list;
+	rc.settings = &ss->settings;
+	rc.no_capture = c->no_capture;
+	rc.profile = ss->cfg.profile_name;
+	rc.run_id = run_id;
+	rc.base_env = env;
+	rc.root = ss->cfg.root;
+	groups = xcalloc(ss->cfg.ngroups + 1, sizeof *groups);
+	for (i = 0; i < ss->cfg.ngroups; i++) {
+		groups[i].name = ss->cfg.groups[i].name;
+		groups[i].max_threads = ss->cfg.groups[i].max_threads;
+	}
+	rc.groups = groups;
+	rc.ngroups = ss->cfg.ngroups;
+	scripts = prepare_scripts(ss);
+	rc.scripts = scripts;
+	rc.nscripts = ss->cfg.nscripts;
 
 	/* stdout is ours to buffer: the dispatcher flushes it on a timer. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -202,75 +412,90 @@ static int run_tests(const struct cli *c, const char *profile, struct settings *
 	ho.err = stderr;
 	ho.color = use_color(c->color, 1);
 	ho.progress = isatty(2) && !c->no_capture;
-	ho.settings = s;
+	ho.settings = &ss->settings;
 	ho.show_slowest = c->show_slowest;
 	human = report_human_new(&ho);
-	cfg.reporters = &human;
-	cfg.nreporters = 1;
+	rc.reporters = &human;
+	rc.nreporters = 1;
 
-	code = dispatch_run(&cfg);
+	code = dispatch_run(&rc);
+
 	human->ops->free(human);
+	for (i = 0; i < ss->cfg.nscripts; i++) {
+		free_argv(scripts[i].argv);
+		free_argv(scripts[i].teardown_argv);
+	}
+	free(scripts);
+	free(groups);
 	free(env);
 	return code;
 }
 
+static void session_free(struct session *ss)
+{
+	size_t i;
+
+	for (i = 0; ss->filters && i < ss->cli.filters.n; i++)
+		filter_free(ss->filters[i]);
+	free(ss->filters);
+	filter_free(ss->default_filter);
+	test_list_free(&ss->list);
+	config_free(&ss->cfg);
+	settings_free(&ss->settings);
+	cli_free(&ss->cli);
+}
+
 int main(int argc, char **argv)
 {
-	struct cli cli;
+	struct session ss;
 	struct buf err = BUF_INIT;
-	struct settings settings;
-	struct test_list list;
-	const char *profile;
-	size_t i;
 	int code;
 
-	if (cli_parse(argc, argv, &cli, &err)) {
+	memset(&ss, 0, sizeof ss);
+	if (cli_parse(argc, argv, &ss.cli, &err)) {
 		code = usage_error(err.data);
 		buf_free(&err);
-		cli_free(&cli);
+		cli_free(&ss.cli);
 		return code;
 	}
 	buf_free(&err);
-	if (cli.cmd == CMD_HELP) {
+	if (ss.cli.cmd == CMD_HELP) {
 		struct buf u = BUF_INIT;
 		cli_usage(&u);
 		fputs(u.data, stdout);
 		buf_free(&u);
-		cli_free(&cli);
+		cli_free(&ss.cli);
 		return 0;
 	}
-	if (cli.cmd == CMD_VERSION) {
+	if (ss.cli.cmd == CMD_VERSION) {
 		printf("testrig %s\n", TESTRIG_VERSION);
-		cli_free(&cli);
+		cli_free(&ss.cli);
 		return 0;
 	}
 
 	/* Before any thread exists, so that every thread inherits the mask. */
 	sig_init(!kernel_has_pidfd());
 
-	if ((code = choose_profile(&cli, &profile))) {
-		cli_free(&cli);
-		return code;
+	test_list_init(&ss.list);
+	if ((code = load_config(&ss)))
+		goto out;
+	if (ss.cli.cmd == CMD_SHOW_CONFIG) {
+		code = show_config(&ss);
+		goto out;
 	}
-	settings_defaults(&settings);
-	for (i = 0; i < SET_COUNT; i++)
-		if (cli.set.set_mask & (UINT64_C(1) << i))
-			settings_take(&settings, &cli.set, (enum setting_id)i);
-
-	test_list_init(&list);
-	tests_from_command_line(&cli, &list);
-	for (i = 0; i < list.ntests; i++)
-		list.tests[i].selected = true;
-
-	if (list.ntests == 0)
-		code = no_tests(&settings, false);
-	else if (cli.cmd == CMD_LIST)
-		code = list_tests(&list);
+	if (ss.cli.binaries.n)
+		tests_from_command_line(&ss);
+	else if ((code = tests_from_config(&ss)))
+		goto out;
+	if ((code = select_and_resolve(&ss)))
+		goto out;
+	if (!ss.selected)
+		code = no_tests(&ss);
+	else if (ss.cli.cmd == CMD_LIST)
+		code = list_tests(&ss.list);
 	else
-		code = run_tests(&cli, profile, &settings, &list);
-
-	test_list_free(&list);
-	settings_free(&settings);
-	cli_free(&cli);
+		code = run_tests(&ss);
+out:
+	session_free(&ss);
 	return code;
 }

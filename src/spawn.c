@@ -181,7 +181,10 @@ static int fork_exec(struct child *c, const struct pipes *p)
 		    (c->cwd && chdir(c->cwd) < 0)) {
 			err = errno;
 		} else {
-			execve(c->argv[0], c->argv, c->envp);
+			if (c->search_path)
+				execvpe(c->argv[0], c->argv, c->envp);
+			else
+				execve(c->argv[0], c->argv, c->envp);
 			err = errno;
 		}
 		(void)!write(ep[1], &err, sizeof err);
@@ -233,7 +236,8 @@ static int posix_spawn_child(struct child *c, const struct pipes *p)
 	if (!err)
 		err = posix_spawnattr_setsigmask(&at, &empty);
 	if (!err)
-		err = posix_spawn(&c->pid, c->argv[0], &fa, &at, c->argv, c->envp);
+		err = (c->search_path ? posix_spawnp : posix_spawn)(&c->pid, c->argv[0], &fa, &at,
+								      c->argv, c->envp);
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	return err;

@@ -503,6 +503,7 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 		job->envp[job->env_attempt] = attempt_var;
 	}
 	child_init(&w.c, job->argv, job->envp);
+	w.c.search_path = job->search_path;
 	w.c.cwd = job->cwd;
 	w.c.capture = job->capture;
 	w.c.capture_stdout = job->capture_stdout;

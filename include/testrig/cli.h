@@ -11,9 +11,10 @@
 
 #include "testrig/buf.h"
 #include "testrig/list.h"
+#include "testrig/select.h"
 #include "testrig/settings.h"
 
-enum command { CMD_RUN, CMD_LIST, CMD_HELP, CMD_VERSION };
+enum command { CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_HELP, CMD_VERSION };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct cli {
@@ -24,6 +25,10 @@ struct cli {
 	enum color_mode color;
 	char *profile;              /* -P, or NULL */
 	unsigned show_slowest;      /* --show-slowest N, 0: not asked */
+	struct strvec filters;      /* -E expressions, in order */
+	char *config;               /* --config FILE, or NULL */
+	struct partition partition; /* --partition; kind PARTITION_NONE if not given */
+	bool ignore_default_filter;
 	struct settings set;        /* only the bits in set.set_mask were given */
 };
 

@@ -21,7 +21,8 @@ enum capture_mode {
 
 struct child {
 	/* Filled by the caller. */
-	char *const *argv;          /* argv[0] is the path run (no PATH search) */
+	char *const *argv;          /* argv[0] is the program */
+	bool search_path;           /* argv[0] without a '/' is looked up in $PATH */
 	char *const *envp;
 	const char *cwd;            /* NULL: ours */
 	enum capture_mode capture;

@@ -86,6 +86,7 @@ struct unit_job {
 	enum unit_kind kind;
 	void *owner;                /* the dispatcher's record for this unit */
 	char **argv;                /* owned, NULL-terminated */
+	bool search_path;           /* look argv[0] up in $PATH (commands, not test paths) */
 	char **envp;                /* owned array; see env_attempt */
 	struct strvec env_owned;    /* strings in envp that the job owns */
 	int env_attempt;            /* index in envp for TESTRIG_ATTEMPT=N, or -1 */

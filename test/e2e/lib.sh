@@ -43,15 +43,23 @@ ok() { checks=$((checks + 1)); }
 
 # fx MODE [DIR]: a fixture test program; prints its path ($T/DIR/MODE).
 fx() {
-	d=$T/${2:-bin}
-	mkdir -p "$d"
-	ln -sf "$FIXTURE" "$d/$1"
-	echo "$d/$1"
+	_fxd=$T/${2:-bin}
+	mkdir -p "$_fxd"
+	ln -sf "$FIXTURE" "$_fxd/$1"
+	echo "$_fxd/$1"
 }
 
 # rig ARGS...: runs testrig; stdout in $T/out, stderr in $T/err, status in $rc.
 rig() {
 	"$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+}
+
+# rig_in DIR ARGS...: rig, run from directory DIR.
+rig_in() {
+	_d=$1
+	shift
+	(cd "$_d" && exec "$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null)
 	rc=$?
 }
 
@@ -87,6 +95,15 @@ expect_summary() {
 status_of() {
 	sed 's/\x1b\[[0-9;]*m//g' "$T/out" |
 		sed -n "s|^ *\\([A-Z][A-Z0-9 /-]*[A-Z0-9]\\) \\[[ >0-9.]*s\\] $1\$|\\1|p" | head -n 1
+}
+# final_of ID: the label of the last status line for ID before the summary.
+final_of() {
+	sed -n '/^------------$/q;p' "$T/out" | sed 's/\x1b\[[0-9;]*m//g' |
+		sed -n "s|^ *\\([A-Z][A-Z0-9 /-]*[A-Z0-9]\\) \\[[ >0-9.]*s\\] $1\$|\\1|p" | tail -n 1
+}
+expect_final() {
+	got=$(final_of "$1")
+	if [ "$got" = "$2" ]; then ok; else fail "final status of $1 is '$got', expected '$2'"; fi
 }
 expect_status() {
 	got=$(status_of "$1")
@@ -132,4 +149,31 @@ finish() {
 	fi
 	echo "$0: $checks checks passed"
 	exit 0
+}
+
+# spans FILE [REGEX]: reads a span log (fixture mode "span") and prints
+# "MAX BAD": the most spans open at once among tests whose id matches REGEX,
+# and how many times a test started on a slot (or group slot) still held.
+spans() {
+	sort -k2,2n -k1,1 "$1" | awk -v re="${2:-.}" '
+		$5 !~ re { next }
+		$1 == "S" {
+			n++; if (n > max) max = n
+			if ($3 in slot) bad++
+			slot[$3] = 1
+			# group slots are per group: the group is the first path part
+			g = substr($5, 1, index($5, "/")) $4
+			if ($4 != "-") { if (g in gslot) bad++; gslot[g] = 1 }
+			next
+		}
+		$1 == "E" {
+			n--; delete slot[$3]
+			if ($4 != "-") delete gslot[substr($5, 1, index($5, "/")) $4]
+		}
+		END { print max + 0, bad + 0 }'
+}
+
+# ini TEXT: writes $T/testrig.ini (the project root is $T).
+ini() {
+	printf '%s\n' "$1" >"$T/testrig.ini"
 }

@@ -1,0 +1,118 @@
+#!/bin/sh
+# Setup scripts: run before the tests that match their filter, export
+# variables through TESTRIG_ENV, stop the run when they fail (exit 105), and
+# their teardowns run afterwards in reverse order, whatever happened.
+. "$(dirname "$0")/lib.sh"
+
+ge=$(fx getenv a) ge2=$(fx getenv b) fail=$(fx fail)
+cat >"$T/setup.sh" <<'SH'
+#!/bin/sh
+echo "setup $1 ran" >>"$LOG"
+echo "$1 output on stdout"
+[ -n "$3" ] && printf '%s\n' "$3" >>"$TESTRIG_ENV"
+exit "${2:-0}"
+SH
+chmod +x "$T/setup.sh"
+export LOG="$T/log"
+
+ini '[suite.s]
+binaries = a/getenv b/getenv
+
+[profile.default]
+success-output = immediate
+fail-fast = false
+
+[script.db]
+command = ./setup.sh db 0 PORT=5433
+teardown = ./setup.sh db-down
+filter = binary(a/*)
+
+[script.cache]
+command = ./setup.sh cache 0 CACHE=on
+teardown = ./setup.sh cache-down'
+
+rm -f "$LOG"
+FX_VAR=PORT rig_in "$T" run
+expect_rc 100 "b/getenv has no PORT"
+expect_out "PORT=5433"
+expect_status a/getenv PASS
+expect_status b/getenv FAIL
+expect_line "^       SETUP \\[.*\\] db: ./setup.sh db 0 PORT=5433\$"
+printf 'setup db ran\nsetup cache ran\nsetup cache-down ran\nsetup db-down ran\n' |
+	cmp -s - "$LOG" && ok || fail "order: $(cat "$LOG")"
+FX_VAR=CACHE rig_in "$T" run
+expect_rc 0 "cache applies to every test"
+
+# A script whose filter matches no selected test does not run.
+rm -f "$LOG"
+FX_VAR=CACHE rig_in "$T" run -E 'binary(b/*)'
+grep -q 'setup db' "$LOG" && fail "db ran for no test of its" || ok
+
+# A failing script stops the run: 105, its output shown, no tests run,
+# teardowns of the scripts that ran still run.
+ini '[suite.s]
+binaries = a/getenv
+
+[script.one]
+command = ./setup.sh one 0
+teardown = ./setup.sh one-down
+
+[script.two]
+command = ./setup.sh two 3'
+rm -f "$LOG"
+rig_in "$T" run
+expect_rc 105 "a script failed"
+expect_line "^  SETUP-FAIL \\[.*\\] two: ./setup.sh two 3\$"
+expect_out "exit status 3"
+expect_out "two output on stdout"
+expect_summary "0/1 tests run: 0 passed, 0 skipped"
+expect_out "setup script 'two' failed"
+printf 'setup one ran\nsetup two ran\nsetup one-down ran\n' | cmp -s - "$LOG" &&
+	ok || fail "teardown after a failed setup: $(cat "$LOG")"
+
+# A malformed TESTRIG_ENV line, or a TESTRIG name: 105, naming script and line.
+ini '[suite.s]
+binaries = a/getenv
+
+[script.bad]
+command = ./setup.sh bad 0 not-an-assignment'
+rig_in "$T" run
+expect_rc 105 "malformed export"
+expect_out "line 1: 'not-an-assignment' is not KEY=VALUE"
+expect_out "SETUP-FAIL"
+ini '[suite.s]
+binaries = a/getenv
+
+[script.bad]
+command = ./setup.sh bad 0 TESTRIG_X=1'
+rig_in "$T" run
+expect_rc 105 "TESTRIG export"
+expect_out "TESTRIG_X"
+
+# A script that hangs is terminated by its own timeout: 105.
+ini '[suite.s]
+binaries = a/getenv
+
+[script.slow]
+command = sleep 30
+slow-timeout = 100ms
+terminate-after = 2
+grace-period = 100ms'
+rig_in "$T" run
+expect_rc 105 "script timed out"
+expect_out "timed out"
+
+# Teardowns run after fail-fast cancelled the run.
+ini '[suite.s]
+binaries = bin/fail a/getenv
+
+[script.t]
+command = ./setup.sh t 0
+teardown = ./setup.sh t-down'
+rm -f "$LOG"
+rig_in "$T" run -j 1
+expect_rc 100
+grep -q 't-down' "$LOG" && ok || fail "no teardown after fail-fast"
+expect_no_leftovers
+
+finish

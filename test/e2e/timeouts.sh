@@ -1,0 +1,67 @@
+#!/bin/sh
+# slow-timeout, terminate-after and grace-period: SLOW lines, TIMEOUT, and
+# nothing of the test left afterwards, even when it ignores SIGTERM.
+. "$(dirname "$0")/lib.sh"
+
+hang=$(fx hang) stub=$(fx ignore-term) slp=$(fx sleep) pf=$(fx pidfile)
+ini '[profile.default]
+slow-timeout = 100ms
+terminate-after = 3
+grace-period = 200ms
+fail-fast = false
+
+[profile.nograce]
+grace-period = 0
+
+[profile.slowonly]
+terminate-after = 0'
+
+# A hanging test: SLOW at 100ms and 200ms, TIMEOUT at 300ms (SIGTERM).
+rig_in "$T" run "$hang"
+expect_rc 100 "hang times out"
+expect_line "^        SLOW \\[> *0\\.1[0-9][0-9]s\\] $hang\$"
+expect_line "^        SLOW \\[> *0\\.2[0-9][0-9]s\\] $hang\$"
+expect_line "^ TERMINATING \\[> *0\\.3[0-9][0-9]s\\] $hang\$"
+expect_final "$hang" TIMEOUT
+expect_summary "1 test run: 0 passed, 1 timed out, 0 skipped"
+
+# Ignoring SIGTERM does not help: SIGKILL after the grace period; its
+# output so far is kept and shown.
+rig_in "$T" run "$stub"
+expect_rc 100 "ignores SIGTERM"
+expect_final "$stub" TIMEOUT
+block STDOUT "$stub"
+grep -qx ready "$T/block" && ok || fail "output of the timed-out test lost"
+dur=$(sed -n 's/^ *TIMEOUT \[ *\([0-9.]*\)s\].*/\1/p' "$T/out")
+awk -v d="$dur" 'BEGIN { exit !(d >= 0.45) }' && ok || fail "killed before the grace period: $dur"
+
+# grace-period = 0: SIGKILL at once.
+rig_in "$T" run -P nograce "$stub"
+expect_final "$stub" TIMEOUT
+dur=$(sed -n 's/^ *TIMEOUT \[ *\([0-9.]*\)s\].*/\1/p' "$T/out")
+awk -v d="$dur" 'BEGIN { exit !(d < 0.45) }' && ok || fail "grace-period 0 waited: $dur"
+
+# Without terminate-after a slow test is only reported slow, and passes.
+FX_SLEEP_MS=250 rig_in "$T" run -P slowonly "$slp"
+expect_rc 0 "slow but not terminated"
+expect_line "^        SLOW \\[> *0\\.1[0-9][0-9]s\\] $slp\$"
+expect_final "$slp" PASS
+# It is counted as slow; --status-level below slow hides the SLOW lines.
+expect_summary "1 test run: 1 passed (1 slow), 0 skipped"
+FX_SLEEP_MS=250 rig_in "$T" run -P slowonly --status-level fail "$slp"
+expect_no_out "SLOW"
+
+# The whole process group goes: a grandchild that ignores SIGTERM too.
+printf '#!/bin/sh\n"%s" &\nexec "%s"\n' "$pf" "$pf" >"$T/bin/family"
+chmod +x "$T/bin/family"
+FX_PIDFILE="$T/pids" FX_THEN=ignore-term rig_in "$T" run "$T/bin/family"
+expect_final "$T/bin/family" TIMEOUT
+n=0
+for p in $(cat "$T/pids"); do
+	kill -0 "$p" 2>/dev/null && n=$((n + 1))
+done
+[ "$n" -eq 0 ] && ok || fail "$n processes of the timed-out test survive"
+[ "$(wc -l <"$T/pids")" -eq 2 ] && ok || fail "expected two pids: $(cat "$T/pids")"
+expect_no_leftovers
+
+finish
