@@ -90,6 +90,16 @@ int config_find(const char *explicit_path, char **path, struct buf *err);
  */
 int config_load(const char *path, const char *profile, struct config *cfg,
 		struct test_list *list, struct buf *err);
+/*
+ * config_load for a file already in memory (config_load reads the file and
+ * calls this; the fuzzer calls it directly).  `name` is the file's path: it
+ * starts every message, and cfg->path and cfg->root are derived from it.
+ * `data` need not be NUL-terminated.  On an error cfg is left empty (safe to
+ * config_free) and `list` unchanged.
+ */
+int config_load_buffer(const char *name, const char *data, size_t len, const char *profile,
+		       struct config *cfg, struct test_list *list, struct buf *err);
+/* Frees everything cfg owns and leaves it empty; safe on an empty cfg. */
 void config_free(struct config *cfg);
 
 /* The test group named `name`, or NULL. */
