@@ -24,6 +24,7 @@
 #include "testrig/parse.h"
 #include "testrig/pool.h"
 #include "testrig/sig.h"
+#include "testrig/tty.h"
 #include "testrig/unit.h"
 #include "testrig/util.h"
 
@@ -89,6 +90,7 @@ struct run {
 	size_t scripts_failed;
 	bool setup_failed;
 	bool subreaper;             /* orphans of our tests become our children */
+	int key_fd;                 /* the terminal, when listening for 't', or -1 */
 	bool setup_phase_cancelled; /* a signal came while setup scripts ran */
 	struct strvec target_runner;
 	struct run_counts counts;
@@ -896,6 +898,7 @@ static void pause_run(struct run *r)
 		evq_drain_fd(&r->q);
 	}
 	flush_reports(r);
+	tty_keys_suspend();
 	raise(SIGSTOP);
 }
 
@@ -907,6 +910,7 @@ static void resume_run(struct run *r)
 	if (!r->paused)
 		return;
 	r->paused = false;
+	tty_keys_resume();
 	for (i = 0; i < r->nworkers; i++)
 		pool_pause(r->pool, i, false, now);
 }
@@ -1092,9 +1096,9 @@ static void progress(struct run *r, int64_t now)
 
 static void wait_for_something(struct run *r)
 {
-	struct pollfd pf[2];
+	struct pollfd pf[3];
 	int64_t now = mono_ns(), deadline = INT64_MAX;
-	int n;
+	int n, np = 2;
 
 	if (r->dirty)
 		deadline = r->last_flush + FLUSH_INTERVAL;
@@ -1114,7 +1118,13 @@ static void wait_for_something(struct run *r)
 	pf[0].events = POLLIN;
 	pf[1].fd = sig_fd();
 	pf[1].events = POLLIN;
-	n = poll(pf, 2, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - now));
+	if (r->key_fd >= 0) {
+		pf[2].fd = r->key_fd;
+		pf[2].events = POLLIN;
+		pf[2].revents = 0;
+		np = 3;
+	}
+	n = poll(pf, (nfds_t)np, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - now));
 	if (n < 0 && errno != EINTR)
 		die_errno("poll");
 	evq_drain_fd(&r->q);
@@ -1122,6 +1132,15 @@ static void wait_for_something(struct run *r)
 		int sig;
 		while ((sig = sig_next()))
 			on_signal(r, sig);
+	}
+	if (n > 0 && np == 3 && pf[2].revents) {
+		int key;
+
+		if (pf[2].revents & (POLLHUP | POLLERR | POLLNVAL))
+			r->key_fd = -1;
+		while ((key = tty_keys_read()) >= 0)
+			if (key == 't')
+				start_info_query(r);
 	}
 }
 
@@ -1189,6 +1208,7 @@ int dispatch_run(const struct run_config *cfg)
 	if (evq_init(&r->q))
 		die_errno("cannot create the event queue");
 	r->subreaper = spawn_become_subreaper();
+	r->key_fd = tty_keys_start();
 	r->pool = pool_create(r->nworkers, &r->q);
 	sig_listen();
 
@@ -1213,6 +1233,7 @@ int dispatch_run(const struct run_config *cfg)
 	run_teardowns(r);
 
 	pool_destroy(r->pool);
+	tty_keys_stop();
 	kill_leftovers(r);
 	if (r->subreaper)
 		kill_escapees(r);

@@ -451,6 +451,11 @@ int main(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	int code;
 
+	/*
+	 * First of all, and before any thread exists, so that every thread
+	 * inherits the mask and a signal is never lost between start and run.
+	 */
+	sig_init(!kernel_has_pidfd());
 	memset(&ss, 0, sizeof ss);
 	if (cli_parse(argc, argv, &ss.cli, &err)) {
 		code = usage_error(err.data);
@@ -472,9 +477,6 @@ int main(int argc, char **argv)
 		cli_free(&ss.cli);
 		return 0;
 	}
-
-	/* Before any thread exists, so that every thread inherits the mask. */
-	sig_init(!kernel_has_pidfd());
 
 	test_list_init(&ss.list);
 	if ((code = load_config(&ss)))

@@ -177,3 +177,65 @@ spans() {
 ini() {
 	printf '%s\n' "$1" >"$T/testrig.ini"
 }
+
+# start_rig [DIR] ARGS...: starts testrig in the background from $T (stdout
+# in $T/out, stderr in $T/err), with SIGINT and SIGQUIT at their defaults (a
+# shell's background jobs start with them ignored); its pid in $rigpid.
+start_rig() {
+	: >"$T/out"
+	: >"$T/err"
+	(cd "$T" && exec env --default-signal=INT,QUIT "$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null) &
+	rigpid=$!
+}
+
+# wait_rig: waits for the background testrig (at most 20 s); status in $rc.
+wait_rig() {
+	_i=0
+	while kill -0 "$rigpid" 2>/dev/null && [ $_i -lt 200 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if kill -0 "$rigpid" 2>/dev/null; then
+		fail "testrig still running after 20 s"
+		kill -KILL "$rigpid"
+	fi
+	wait "$rigpid"
+	rc=$?
+}
+
+# wait_file FILE TEXT [SECONDS]: until FILE contains TEXT (default 10 s).
+wait_file() {
+	_i=0
+	while ! grep -qF -- "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt $((${3:-10} * 20)) ]; then
+			fail "waited in vain for '$2' in $1"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# wait_lines FILE N: until FILE has N lines (at most 10 s).
+wait_lines() {
+	_i=0
+	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ]; then
+			fail "waited in vain for $2 lines in $1"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# expect_dead PIDFILE: none of the pids listed is alive.
+expect_dead() {
+	_n=0
+	for _p in $(cat "$1"); do
+		kill -0 "$_p" 2>/dev/null && _n=$((_n + 1))
+	done
+	if [ $_n -eq 0 ]; then ok; else fail "$_n processes from $1 still alive"; fi
+}

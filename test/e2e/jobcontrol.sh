@@ -1,0 +1,80 @@
+#!/bin/sh
+# SIGTSTP stops the tests and testrig and pauses every clock; SIGCONT
+# resumes them.  SIGUSR1 and the 't' key ask what is running.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/bin"
+ln -sf "$FIXTURE" "$T/bin/pidfile@1"
+ln -sf "$FIXTURE" "$T/bin/pidfile@2"
+state() { sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null; }
+
+# A test that takes 600ms under a 400ms slow timeout with terminate-after 1:
+# stopped for 1.5 s in the middle, it must still pass (the pause does not
+# count), and it must really be stopped meanwhile.
+ini '[profile.default]
+slow-timeout = 400ms
+terminate-after = 1
+grace-period = 100ms'
+rm -f "$T/pids"
+FX_PIDFILE="$T/pids" FX_THEN=sleep FX_SLEEP_MS=600 start_rig run "$T/bin/pidfile@1"
+wait_lines "$T/pids" 1
+kill -TSTP $rigpid
+sleep 0.5
+[ "$(state $rigpid)" = T ] && ok || fail "testrig not stopped: $(state $rigpid)"
+[ "$(state "$(cat "$T/pids")")" = T ] && ok || fail "the test not stopped: $(state "$(cat "$T/pids")")"
+sleep 1
+kill -CONT $rigpid
+wait_rig
+expect_rc 0 "paused clocks"
+expect_final "$T/bin/pidfile@1" PASS
+expect_no_out "TIMEOUT"
+dur=$(sed -n 's/^ *PASS \[ *\([0-9.]*\)s\].*/\1/p' "$T/out")
+awk -v d="$dur" 'BEGIN { exit !(d < 1.2) }' && ok || fail "the stopped time was counted: $dur"
+
+# The retry delay is a clock too.
+fl=$(fx flaky)
+ini '[profile.default]
+retries = 1
+delay = 700ms'
+start=$(date +%s%N)
+FX_PASS_ON=2 start_rig run "$fl"
+wait_file "$T/out" "TRY 1 FAIL"
+kill -TSTP $rigpid
+sleep 1
+kill -CONT $rigpid
+wait_rig
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_rc 0 "retry after a pause"
+[ "$ms" -ge 1500 ] && ok || fail "the retry delay ran on while stopped (${ms}ms)"
+
+# SIGUSR1: state, pid, time, attempt and the tail of the output of each unit.
+ini '[profile.default]
+grace-period = 100ms'
+rm -f "$T/pids"
+FX_PIDFILE="$T/pids" FX_THEN=ignore-term start_rig run -j 2 "$T/bin/pidfile@1" "$T/bin/pidfile@2"
+wait_lines "$T/pids" 2
+sleep 0.2
+kill -USR1 $rigpid
+wait_file "$T/err" "2 units running"
+sleep 0.2
+for p in $(cat "$T/pids"); do
+	expect_err "running, pid $p, "
+done
+expect_err "attempt 1"
+expect_err "    | ready"
+kill -INT $rigpid
+wait_rig
+expect_rc 100
+
+# The 't' key on a terminal does the same (script(1) gives us one).
+if command -v script >/dev/null 2>&1; then
+	rm -f "$T/pids"
+	( sleep 1; printf t; sleep 1 ) | FX_PIDFILE="$T/pids" FX_THEN=sleep FX_SLEEP_MS=2000 \
+		script -qec "$RIG run $T/bin/pidfile@1" "$T/tty" >/dev/null 2>&1
+	grep -q "1 unit running" "$T/tty" && ok || fail "'t' gave no info: $(cat "$T/tty")"
+else
+	echo "script(1) not available: 't' key not checked" >&2
+fi
+
+expect_no_leftovers
+finish
