@@ -45,7 +45,7 @@ void filter_free(struct filter *f);
 /*
  * Formats an error for a person: the message, the expression, and a caret
  * under err->pos, e.g.
- *   error: expected ')' at offset 9
+ *   error: expected ')' after matcher, found end of expression
  *     test(foo
  *             ^
  */
