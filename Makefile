@@ -53,6 +53,21 @@ else
 Q = @
 endif
 
+# Protocol test programs: a C TAP producer always; a GoogleTest binary when
+# g++ and GoogleTest are installed; a Rust libtest binary when rustc is.
+PROTO_DIR  = $(BUILD)/test/protocols
+TAP_MODES  = tap-pass tap-fail tap-todo tap-skipall tap-bail tap-short tap-late tap-exit tap-subtest
+CXX       ?= c++
+GTEST_LIBS := $(shell $(PKG_CONFIG) --libs gtest_main 2>/dev/null)
+RUSTC      := $(shell command -v rustc 2>/dev/null)
+PROTO_BINS = $(PROTO_DIR)/tap_sample
+ifneq ($(GTEST_LIBS),)
+PROTO_BINS += $(PROTO_DIR)/gtest_sample
+endif
+ifneq ($(RUSTC),)
+PROTO_BINS += $(PROTO_DIR)/libtest_sample
+endif
+
 ifeq ($(BUILD),build)
 RIG = ./testrig
 else
@@ -84,7 +99,23 @@ $(FIXTURE): test/fixtures/fixture.c Makefile
 	$(Q)$(CC) -std=c11 $(WARNINGS) -O1 -g -o $@ $<
 	@for m in $(FIXTURE_MODES); do ln -sf ../fixture $(dir $@)/bin/$$m; done
 
-check-build: $(RIG) $(UNIT_BINS) $(FIXTURE)
+$(PROTO_DIR)/tap_sample: test/protocols/tap_sample.c Makefile
+	@mkdir -p $(dir $@)/tap
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=c11 $(WARNINGS) -O1 -o $@ $<
+	@for m in $(TAP_MODES); do ln -sf ../tap_sample $(dir $@)/tap/$$m; done
+
+$(PROTO_DIR)/gtest_sample: test/protocols/gtest_sample.cc Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)$(CXX) -std=c++17 -O1 -o $@ $< $(GTEST_LIBS) -pthread
+
+$(PROTO_DIR)/libtest_sample: test/protocols/libtest_sample.rs Makefile
+	@mkdir -p $(dir $@)
+	@echo "  RUSTC   $<"
+	$(Q)$(RUSTC) --test -O -o $@ $<
+
+check-build: $(RIG) $(UNIT_BINS) $(FIXTURE) $(PROTO_BINS)
 
 # The suite: test/run.sh runs every test directly (the independent verdicts),
 # then runs the same tests under testrig and compares the two.
@@ -104,7 +135,7 @@ check-selfpipe:
 	$(MAKE) BUILD=build/selfpipe EXTRA_CPPFLAGS=-DTESTRIG_SELF_PIPE check
 
 bench: $(RIG)
-	sh bench/bench.sh
+	RIG=$(RIG) sh bench/bench.sh
 
 fuzz:
 	sh test/fuzz/run.sh

@@ -29,6 +29,10 @@ enum {
 	OPT_CONFIG,
 	OPT_PARTITION,
 	OPT_IGNORE_DEFAULT_FILTER,
+	OPT_RUN_IGNORED,
+	OPT_FORMAT,
+	OPT_JUNIT,
+	OPT_MESSAGE_FORMAT,
 	OPT_HELP,
 };
 
@@ -52,6 +56,10 @@ static const struct option long_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "partition", required_argument, NULL, OPT_PARTITION },
 	{ "ignore-default-filter", no_argument, NULL, OPT_IGNORE_DEFAULT_FILTER },
+	{ "run-ignored", required_argument, NULL, OPT_RUN_IGNORED },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "message-format", required_argument, NULL, OPT_MESSAGE_FORMAT },
 	{ "show-slowest", required_argument, NULL, OPT_SHOW_SLOWEST },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -103,7 +111,9 @@ void cli_usage(struct buf *out)
 "  -P, --profile NAME          configuration profile (default: $TESTRIG_PROFILE or default)\n"
 "      --config FILE           the config file (default: $TESTRIG_CONFIG, else the first\n"
 "                              testrig.ini in this directory or a parent)\n"
-"      --protocol P            how to talk to the binaries: exec (default)\n"
+"      --protocol P            how to talk to command-line binaries: exec (default),\n"
+"                              tap, gtest, libtest\n"
+"      --run-ignored WHICH     default (skip ignored tests), only, all\n"
 "      --capture MODE          split (default) or combined stdout/stderr\n"
 "      --no-capture            tests inherit stdout/stderr; runs one test at a time\n"
 "      --retries N             retry each failing test up to N times (overrides the config)\n"
@@ -117,6 +127,9 @@ void cli_usage(struct buf *out)
 "      --no-tests fail|warn|pass  what an empty selection does (default fail: exit 4)\n"
 "      --color auto|always|never  colored output (auto honours NO_COLOR and terminals)\n"
 "      --show-slowest N        list the N slowest tests after the summary\n"
+"      --junit FILE            write a JUnit XML report\n"
+"      --message-format F      human (default) or json: JSON lines on stdout\n"
+"      --format F              list: human (default), oneline, json\n"
 "  -h, --help                  this help\n"
 "      --version               print the version\n"
 "\n"
@@ -132,6 +145,7 @@ void cli_free(struct cli *c)
 	strvec_free(&c->filters);
 	free(c->profile);
 	free(c->config);
+	free(c->junit);
 	settings_free(&c->set);
 }
 
@@ -203,6 +217,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			break;
 		case OPT_CONFIG:
 			free(c->config);
+	free(c->junit);
 			c->config = xstrdup(optarg);
 			break;
 		case OPT_PARTITION: {
@@ -246,8 +261,53 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			}
 			break;
 		case OPT_PROTOCOL:
-			if (protocol_lookup(optarg, &c->protocol) || c->protocol != PROTO_EXEC) {
-				buf_printf(err, "--protocol: invalid value '%s' (expected exec)\n", optarg);
+			if (protocol_lookup(optarg, &c->protocol) || c->protocol == PROTO_CUSTOM) {
+				buf_printf(err, "--protocol: invalid value '%s' (expected exec, tap, "
+					   "gtest, libtest)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case OPT_RUN_IGNORED:
+			if (strcmp(optarg, "default") == 0)
+				c->run_ignored = RUN_IGNORED_DEFAULT;
+			else if (strcmp(optarg, "only") == 0)
+				c->run_ignored = RUN_IGNORED_ONLY;
+			else if (strcmp(optarg, "all") == 0)
+				c->run_ignored = RUN_IGNORED_ALL;
+			else {
+				buf_printf(err, "--run-ignored: invalid value '%s' (expected default, "
+					   "only, all)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "human") == 0)
+				c->list_format = LIST_HUMAN;
+			else if (strcmp(optarg, "oneline") == 0)
+				c->list_format = LIST_ONELINE;
+			else if (strcmp(optarg, "json") == 0)
+				c->list_format = LIST_JSON;
+			else {
+				buf_printf(err, "--format: invalid value '%s' (expected human, oneline, "
+					   "json)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case OPT_JUNIT:
+			free(c->junit);
+			c->junit = xstrdup(optarg);
+			break;
+		case OPT_MESSAGE_FORMAT:
+			if (strcmp(optarg, "human") == 0)
+				c->json = false;
+			else if (strcmp(optarg, "json") == 0)
+				c->json = true;
+			else {
+				buf_printf(err, "--message-format: invalid value '%s' (expected human, "
+					   "json)\n", optarg);
 				rc = 2;
 				goto out;
 			}

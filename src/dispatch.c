@@ -23,6 +23,7 @@
 #include "testrig/filter.h"
 #include "testrig/parse.h"
 #include "testrig/pool.h"
+#include "testrig/proto.h"
 #include "testrig/sig.h"
 #include "testrig/tty.h"
 #include "testrig/unit.h"
@@ -39,6 +40,7 @@ struct worker_state {
 	size_t test;                /* UNIT_TEST: index in list->tests */
 	size_t script;              /* UNIT_SCRIPT: index in cfg->scripts */
 	bool teardown;              /* UNIT_SCRIPT: the teardown command */
+	size_t listing;             /* UNIT_LIST: index in run->listings */
 	unsigned attempt;
 	pid_t pid;
 	struct attempt **retried;   /* failed attempts so far, owned */
@@ -49,6 +51,14 @@ struct worker_state {
 	int group_slot;             /* TESTRIG_GROUP_SLOT, or -1 */
 	bool info_pending;
 	bool pause_acked;
+};
+
+/* One listing command: a binary, asked for its tests (or ignored tests). */
+struct listing {
+	struct binary *bin;
+	unsigned pass;
+	struct attempt *result;     /* owned once finished */
+	char *error;                /* why the command could not be made */
 };
 
 /*
@@ -111,6 +121,9 @@ struct run {
 	struct unit_info *info;
 	char **info_text;
 	unsigned info_waiting;
+	/* the listing phase */
+	struct listing *listings;
+	size_t nlistings, listings_started, listings_done;
 	/* process groups that outlived their test */
 	pid_t *leftover;
 	size_t nleftover;
@@ -177,10 +190,14 @@ static struct unit_job *test_job(struct run *r, size_t pos, unsigned slot, int g
 
 	job->kind = UNIT_TEST;
 	job->owner = (void *)t;
+	struct buf err = BUF_INIT;
+
 	strvec_pushv(&argv, r->target_runner.v);
-	strvec_push(&argv, t->bin->path);
+	if (proto_run_argv(t, &argv, &err))
+		die("%s", err.data);    /* the listing made the same command */
+	buf_free(&err);
 	job->argv = strvec_get(&argv);
-	job->search_path = r->target_runner.n > 0;
+	job->search_path = r->target_runner.n > 0 || t->bin->suite->protocol == PROTO_CUSTOM;
 	nbase = env_count(base);
 	job->envp = xcalloc(nbase + 12, sizeof *job->envp);
 	memcpy(job->envp, base, nbase * sizeof *base);
@@ -202,7 +219,7 @@ static struct unit_job *test_job(struct run *r, size_t pos, unsigned slot, int g
 	job->capture = r->cfg->no_capture ? CAPTURE_NONE : s->capture;
 	job->capture_stdout = job->capture_stderr = true;
 	limits_from(&job->limits, s);
-	job->judge = unit_judge_exec;
+	proto_judge(t, &job->judge, &job->judge_arg, &job->parser);
 	return job;
 }
 
@@ -461,6 +478,7 @@ static void on_finished(struct run *r, struct event *e)
 }
 
 static void on_script_event(struct run *r, struct event *e);
+static void on_list_event(struct run *r, struct event *e);
 
 /* Records one worker's answer to an info query (`name` is taken). */
 static void info_answer(struct run *r, struct event *e, char *name)
@@ -492,6 +510,10 @@ static void on_event(struct run *r, struct event *e)
 	}
 	if (w->kind == UNIT_SCRIPT) {
 		on_script_event(r, e);
+		return;
+	}
+	if (w->kind == UNIT_LIST) {
+		on_list_event(r, e);
 		return;
 	}
 	t = &r->list->tests[w->test];
@@ -1168,6 +1190,261 @@ static void run_tests_phase(struct run *r)
 		pump(r);
 	}
 }
+
+/* ---- the listing phase --------------------------------------------------- */
+
+#define LISTING_OUTPUT_LIMIT (UINT64_C(1) << 30)
+
+static void on_list_event(struct run *r, struct event *e)
+{
+	struct worker_state *w = worker_of(r, e);
+	struct listing *ls = &r->listings[w->listing];
+
+	switch (e->type) {
+	case EV_STARTED:
+		w->attempt = e->attempt;
+		w->pid = e->pid;
+		break;
+	case EV_FINISHED:
+		ls->result = e->result;
+		e->result = NULL;
+		if (ls->result->group_left) {
+			r->leftover = xreallocarray(r->leftover, r->nleftover + 1,
+						    sizeof *r->leftover);
+			r->leftover[r->nleftover++] = ls->result->pid;
+		}
+		unit_job_free(w->job);
+		w->job = NULL;
+		r->nbusy--;
+		r->listings_done++;
+		if (w->info_pending) {
+			w->info_pending = false;
+			if (--r->info_waiting == 0)
+				finish_info_query(r);
+		}
+		break;
+	case EV_INFO:
+		if (w->info_pending)
+			info_answer(r, e, xasprintf("listing %s", ls->bin->id));
+		break;
+	case EV_SLOW:
+	case EV_RETRY:
+	case EV_PAUSED:
+		break;
+	}
+}
+
+static struct unit_job *list_job(struct run *r, struct listing *ls)
+{
+	struct unit_job *job = xcalloc(1, sizeof *job);
+	struct strvec argv = STRVEC_INIT;
+	struct buf err = BUF_INIT;
+	char **base = env_build(&r->envs, &ls->bin->suite->env, NULL, 0, 0);
+	size_t n = env_count(base);
+
+	strvec_pushv(&argv, r->target_runner.v);
+	if (proto_list_argv(ls->bin, ls->pass, &argv, &err)) {
+		ls->error = buf_detach(&err, NULL);
+		strvec_free(&argv);
+		free(job);
+		return NULL;
+	}
+	buf_free(&err);
+	job->kind = UNIT_LIST;
+	job->argv = strvec_get(&argv);
+	job->search_path = r->target_runner.n > 0 || ls->bin->suite->protocol == PROTO_CUSTOM;
+	job->envp = xcalloc(n + 4, sizeof *job->envp);
+	memcpy(job->envp, base, n * sizeof *base);
+	job->envp[n++] = (char *)"TESTRIG=1";
+	job->envp[n++] = r->env_run_id;
+	job->envp[n++] = r->env_profile;
+	job->envp[n] = NULL;
+	job->env_attempt = -1;
+	job->cwd = ls->bin->suite->cwd;
+	job->capture = CAPTURE_SPLIT;
+	job->capture_stdout = job->capture_stderr = true;
+	limits_from(&job->limits, r->cfg->settings);
+	job->limits.retries = 0;
+	job->limits.output_limit = LISTING_OUTPUT_LIMIT;
+	return job;
+}
+
+static void start_listings(struct run *r)
+{
+	while (!r->cancelled && r->nbusy < r->nworkers && r->listings_started < r->nlistings) {
+		struct listing *ls = &r->listings[r->listings_started++];
+		struct unit_job *job = list_job(r, ls);
+		unsigned wi;
+
+		if (!job) {
+			r->listings_done++;
+			continue;
+		}
+		for (wi = 0; r->w[wi].job; wi++)
+			;
+		r->w[wi].kind = UNIT_LIST;
+		r->w[wi].listing = (size_t)(ls - r->listings);
+		r->w[wi].pid = -1;
+		r->w[wi].job = job;
+		r->nbusy++;
+		pool_submit(r->pool, wi, job);
+	}
+}
+
+/* Explains why a listing failed, with its output, into err. */
+static void listing_failure(const struct listing *ls, const char *why, struct buf *err)
+{
+	const struct attempt *a = ls->result;
+	char sig[16];
+
+	buf_printf(err, "listing the tests of %s failed: ", ls->bin->id);
+	if (why)
+		buf_adds(err, why);
+	else if (a->verdict == V_EXEC_FAIL)
+		buf_adds(err, a->message);
+	else if (a->verdict == V_TIMEOUT)
+		buf_adds(err, "timed out");
+	else if (a->signo)
+		buf_printf(err, "killed by %s", verdict_label(a, sig));
+	else
+		buf_printf(err, "exit status %d", a->exit_code);
+	buf_addc(err, '\n');
+	if (a && a->out.head.len) {
+		buf_adds(err, "--- STDOUT ---\n");
+		buf_add(err, a->out.head.data, a->out.head.len > 8192 ? 8192 : a->out.head.len);
+		if (err->data[err->len - 1] != '\n')
+			buf_addc(err, '\n');
+	}
+	if (a && a->err.head.len) {
+		buf_adds(err, "--- STDERR ---\n");
+		buf_add(err, a->err.head.data, a->err.head.len > 8192 ? 8192 : a->err.head.len);
+		if (err->data[err->len - 1] != '\n')
+			buf_addc(err, '\n');
+	}
+}
+
+int dispatch_list(const struct list_config *lc, struct buf *err)
+{
+	struct run_config cfg;
+	struct run run, *r = &run;
+	struct test_list *l = lc->list;
+	const char *why;
+	size_t i, bi;
+	int code = 0;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.list = l;
+	cfg.settings = lc->settings;
+	cfg.threads = lc->threads;
+	cfg.base_env = lc->base_env;
+	cfg.run_id = lc->run_id;
+	cfg.profile = lc->profile;
+	memset(r, 0, sizeof *r);
+	r->cfg = &cfg;
+	r->list = l;
+	for (bi = 0; bi < l->nbins; bi++)
+		r->nlistings += proto_listings(l->bins[bi]->suite->protocol);
+	/* exec and tap binaries are their own one test: nothing to run */
+	if (r->nlistings) {
+		r->listings = xcalloc(r->nlistings, sizeof *r->listings);
+		for (bi = 0, i = 0; bi < l->nbins; bi++) {
+			unsigned p;
+			for (p = 0; p < proto_listings(l->bins[bi]->suite->protocol); p++) {
+				r->listings[i].bin = l->bins[bi];
+				r->listings[i].pass = p;
+				i++;
+			}
+		}
+		r->nworkers = cfg.threads;
+		r->w = xcalloc(r->nworkers, sizeof *r->w);
+		r->info = xcalloc(r->nworkers, sizeof *r->info);
+		r->info_text = xcalloc(r->nworkers, sizeof *r->info_text);
+		env_cache_init(&r->envs, cfg.base_env);
+		r->env_run_id = xasprintf("TESTRIG_RUN_ID=%s", cfg.run_id);
+		r->env_profile = xasprintf("TESTRIG_PROFILE=%s", cfg.profile);
+		if (lc->settings->target_runner &&
+		    split_words(lc->settings->target_runner, &r->target_runner, &why))
+			die("target-runner: %s", why);
+		if (evq_init(&r->q))
+			die_errno("cannot create the event queue");
+		r->subreaper = spawn_become_subreaper();
+		r->key_fd = -1;
+		r->pool = pool_create(r->nworkers, &r->q);
+		sig_listen();
+		r->start_mono = r->last_flush = r->last_progress = mono_ns();
+		for (;;) {
+			start_listings(r);
+			if (!r->nbusy && (r->listings_done >= r->nlistings || r->cancelled))
+				break;
+			pump(r);
+		}
+		pool_destroy(r->pool);
+		kill_leftovers(r);
+		evq_destroy(&r->q);
+	}
+	if (r->cancel_signal) {
+		char name[16];
+		buf_printf(err, "interrupted by %s while listing tests\n",
+			   signal_name(r->cancel_signal, name));
+		code = 100;
+	}
+	/* Tests in binary order, each binary's in the order it listed them. */
+	for (bi = 0, i = 0; !code && bi < l->nbins; bi++) {
+		struct binary *b = l->bins[bi];
+		unsigned p, np = proto_listings(b->suite->protocol);
+
+		b->first = l->ntests;
+		b->count = 0;
+		if (np == 0) {
+			const char *slash = strrchr(b->path, '/');
+			test_list_add_test(l, b, slash ? slash + 1 : b->path, false);
+			continue;
+		}
+		for (p = 0; p < np; p++, i++) {
+			struct listing *ls = &r->listings[i];
+			struct buf perr = BUF_INIT;
+
+			if (ls->error) {
+				buf_printf(err, "listing the tests of %s failed: %s\n", b->id, ls->error);
+				code = 104;
+			} else if (ls->result->verdict != V_PASS && ls->result->verdict != V_LEAK) {
+				listing_failure(ls, NULL, err);
+				code = 104;
+			} else if (capture_dropped(&ls->result->out)) {
+				listing_failure(ls, "its listing is larger than 1 GiB", err);
+				code = 104;
+			} else if (proto_parse_list(l, b, p, ls->result->out.head.data
+						    ? ls->result->out.head.data : "",
+						    ls->result->out.head.len, &perr)) {
+				char *m = xasprintf("its output is not a %s listing (%s)",
+						    protocol_name(b->suite->protocol), perr.data);
+				listing_failure(ls, m, err);
+				free(m);
+				code = 104;
+			}
+			buf_free(&perr);
+			if (code)
+				break;
+		}
+	}
+	for (i = 0; i < r->nlistings; i++) {
+		attempt_free(r->listings[i].result);
+		free(r->listings[i].error);
+	}
+	free(r->listings);
+	if (r->nlistings) {
+		env_cache_free(&r->envs);
+		strvec_free(&r->target_runner);
+		free(r->env_run_id);
+		free(r->env_profile);
+		free(r->w);
+		free(r->info);
+		free(r->info_text);
+		free(r->leftover);
+	}
+	return code;
+}
+
 
 int dispatch_run(const struct run_config *cfg)
 {

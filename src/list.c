@@ -178,16 +178,9 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 	if (found.n)
 		qsort(found.v, found.n, sizeof *found.v, compare_paths);
 	for (i = 0; i < found.n; i++) {
-		struct binary *b;
-		const char *slash;
-
 		if (i && strcmp(found.v[i], found.v[i - 1]) == 0)
 			continue;
-		b = test_list_add_binary(l, s, relative_to(found.v[i], root), found.v[i]);
-		if (!protocol_lists_tests(s->protocol)) {
-			slash = strrchr(found.v[i], '/');
-			test_list_add_test(l, b, slash ? slash + 1 : found.v[i], false);
-		}
+		test_list_add_binary(l, s, relative_to(found.v[i], root), found.v[i]);
 	}
 	strvec_free(&found);
 	return 0;

@@ -21,6 +21,7 @@
 #include "testrig/select.h"
 #include "testrig/settings.h"
 #include "testrig/sig.h"
+#include "testrig/spawn.h"
 #include "testrig/util.h"
 
 #ifndef TESTRIG_VERSION
@@ -45,6 +46,7 @@ struct session {
 	struct filter **filters;    /* parsed -E */
 	struct filter *default_filter;
 	size_t selected;
+	char run_id[37];
 };
 
 static int usage_error(const char *msg)
@@ -162,13 +164,8 @@ static void tests_from_command_line(struct session *ss)
 	test_list_free(&ss->list);
 	test_list_init(&ss->list);
 	s = test_list_add_suite(&ss->list, "", ss->cli.protocol);
-	for (i = 0; i < ss->cli.binaries.n; i++) {
-		const char *path = ss->cli.binaries.v[i];
-		const char *slash = strrchr(path, '/');
-		struct binary *b = test_list_add_binary(&ss->list, s, path, path);
-
-		test_list_add_test(&ss->list, b, slash ? slash + 1 : path, false);
-	}
+	for (i = 0; i < ss->cli.binaries.n; i++)
+		test_list_add_binary(&ss->list, s, ss->cli.binaries.v[i], ss->cli.binaries.v[i]);
 }
 
 /* The config's suites: globs expanded; working directories default to the root. */
@@ -180,12 +177,6 @@ static int tests_from_config(struct session *ss)
 	for (i = 0; i < ss->list.nsuites; i++) {
 		struct suite *s = ss->list.suites[i];
 
-		if (protocol_lists_tests(s->protocol)) {
-			buf_printf(&err, "%s: [suite.%s]: protocol '%s' is not supported by this "
-				   "version of testrig (exec and tap are)", s->origin, s->name,
-				   protocol_name(s->protocol));
-			break;
-		}
 		if (!s->cwd)
 			s->cwd = xstrdup(ss->cfg.root);
 		if (test_list_expand_suite(&ss->list, s, ss->cfg.root, &err))
@@ -208,6 +199,29 @@ static int filter_error(const char *where, const char *src, const struct filter_
 	fprintf(stderr, "%s: invalid filter expression (%s):\n%s", progname, where, b.data);
 	buf_free(&b);
 	return EXIT_FILTER;
+}
+
+/* Asks the binaries for their tests (gtest, libtest, custom), in parallel. */
+static int list_binaries(struct session *ss)
+{
+	struct list_config lc;
+	struct buf err = BUF_INIT;
+	char **env = base_environment();
+	int rc;
+
+	memset(&lc, 0, sizeof lc);
+	lc.list = &ss->list;
+	lc.settings = &ss->settings;
+	lc.threads = resolve_threads(ss->settings.test_threads);
+	lc.profile = ss->cfg.profile_name;
+	lc.run_id = ss->run_id;
+	lc.base_env = env;
+	rc = dispatch_list(&lc, &err);
+	if (rc)
+		error_exit(rc, err.data);
+	buf_free(&err);
+	free(env);
+	return rc;
 }
 
 /* Per-test settings, filters, partition: which tests run, with what. */
@@ -243,7 +257,7 @@ static int select_and_resolve(struct session *ss)
 	sel.filters = ss->filters;
 	sel.nfilters = ss->cli.filters.n;
 	sel.default_filter = ss->default_filter;
-	sel.run_ignored = RUN_IGNORED_DEFAULT;
+	sel.run_ignored = ss->cli.run_ignored;
 	sel.partition = ss->cli.partition;
 	ss->selected = select_tests(&ss->list, &sel);
 	return 0;
@@ -287,25 +301,96 @@ static int write_stdout(struct buf *b)
 	return 0;
 }
 
-static int list_tests(const struct test_list *list)
+/* A JSON string: escapes, control characters as \\u00XX, invalid UTF-8 as U+FFFD. */
+static void json_string(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	buf_addc(b, '"');
+	while (*p) {
+		unsigned char c = *p;
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+			(c & 0xf8) == 0xf0 ? 4 : 0;
+		size_t k;
+
+		if (c == '"' || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
+			p++;
+			continue;
+		}
+		if (c < 0x20) {
+			buf_printf(b, "\\u%04x", c);
+			p++;
+			continue;
+		}
+		for (k = 1; k < n; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				n = 0;
+		if (n == 0) {
+			buf_adds(b, "\\ufffd");
+			p++;
+			continue;
+		}
+		buf_add(b, p, n);
+		p += n;
+	}
+	buf_addc(b, '"');
+}
+
+static int list_tests(const struct test_list *list, enum list_format format)
 {
 	struct buf b = BUF_INIT;
 	size_t i, j;
+	bool first_bin = true;
 	int rc;
 
+	if (format == LIST_JSON)
+		buf_adds(&b, "{\"binaries\":[");
 	for (i = 0; i < list->nbins; i++) {
 		const struct binary *bin = list->bins[i];
 		bool any = false;
 
 		for (j = bin->first; j < bin->first + bin->count; j++) {
-			if (!list->tests[j].selected)
+			const struct test *t = &list->tests[j];
+
+			if (!t->selected)
 				continue;
-			if (!any)
-				buf_printf(&b, "%s:\n", bin->id);
+			switch (format) {
+			case LIST_HUMAN:
+				if (!any)
+					buf_printf(&b, "%s:\n", bin->id);
+				buf_printf(&b, "    %s%s\n", t->name, t->ignored ? " (ignored)" : "");
+				break;
+			case LIST_ONELINE:
+				buf_printf(&b, "%s %s\n", bin->id, t->name);
+				break;
+			case LIST_JSON:
+				if (!any) {
+					buf_adds(&b, first_bin ? "\n{\"id\":" : ",\n{\"id\":");
+					json_string(&b, bin->id);
+					buf_adds(&b, ",\"path\":");
+					json_string(&b, bin->path);
+					buf_adds(&b, ",\"suite\":");
+					json_string(&b, bin->suite->name);
+					buf_printf(&b, ",\"protocol\":\"%s\",\"tests\":[",
+						   protocol_name(bin->suite->protocol));
+					first_bin = false;
+				} else {
+					buf_addc(&b, ',');
+				}
+				buf_adds(&b, "{\"name\":");
+				json_string(&b, t->name);
+				buf_printf(&b, ",\"ignored\":%s}", t->ignored ? "true" : "false");
+				break;
+			}
 			any = true;
-			buf_printf(&b, "    %s\n", list->tests[j].name);
 		}
+		if (any && format == LIST_JSON)
+			buf_adds(&b, "]}");
 	}
+	if (format == LIST_JSON)
+		buf_adds(&b, "\n]}\n");
 	rc = write_stdout(&b);
 	buf_free(&b);
 	return rc;
@@ -374,9 +459,10 @@ static int run_tests(struct session *ss)
 	struct run_config rc;
 	struct run_group *groups;
 	struct run_script *scripts;
-	char run_id[37];
 	char **env = base_environment();
-	size_t i;
+	struct reporter *reps[3];
+	char *junit_path = NULL;
+	size_t i, nreps = 0;
 	int code;
 
 	memset(&rc, 0, sizeof rc);
@@ -386,12 +472,11 @@ static int run_tests(struct session *ss)
 			fprintf(stderr, "%s: --no-capture: running one test at a time\n", progname);
 		rc.threads = 1;
 	}
-	uuid_v4(run_id);
 	rc.list = &ss->list;
 	rc.settings = &ss->settings;
 	rc.no_capture = c->no_capture;
 	rc.profile = ss->cfg.profile_name;
-	rc.run_id = run_id;
+	rc.run_id = ss->run_id;
 	rc.base_env = env;
 	rc.root = ss->cfg.root;
 	groups = xcalloc(ss->cfg.ngroups + 1, sizeof *groups);
@@ -408,19 +493,36 @@ static int run_tests(struct session *ss)
 	/* stdout is ours to buffer: the dispatcher flushes it on a timer. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	memset(&ho, 0, sizeof ho);
-	ho.out = stdout;
+	/* With JSON on stdout, the report for people goes to stderr. */
+	ho.out = c->json ? stderr : stdout;
 	ho.err = stderr;
-	ho.color = use_color(c->color, 1);
-	ho.progress = isatty(2) && !c->no_capture;
+	ho.color = use_color(c->color, c->json ? 2 : 1);
+	ho.progress = isatty(2) && !c->no_capture && !c->json;
 	ho.settings = &ss->settings;
 	ho.show_slowest = c->show_slowest;
 	human = report_human_new(&ho);
-	rc.reporters = &human;
-	rc.nreporters = 1;
+	reps[nreps++] = human;
+	if (c->json) {
+		struct json_options jo = { stdout, &ss->settings };
+		reps[nreps++] = report_json_new(&jo);
+	}
+	if (c->junit)
+		junit_path = xstrdup(c->junit);
+	else if (ss->settings.junit)
+		junit_path = ss->settings.junit[0] == '/' || !ss->cfg.root ? xstrdup(ss->settings.junit)
+			: xasprintf("%s/%s", ss->cfg.root, ss->settings.junit);
+	if (junit_path) {
+		struct junit_options jo = { junit_path, ss->settings.junit_success_output, stderr };
+		reps[nreps++] = report_junit_new(&jo);
+	}
+	rc.reporters = reps;
+	rc.nreporters = nreps;
 
 	code = dispatch_run(&rc);
 
-	human->ops->free(human);
+	for (i = 0; i < nreps; i++)
+		reps[i]->ops->free(reps[i]);
+	free(junit_path);
 	for (i = 0; i < ss->cfg.nscripts; i++) {
 		free_argv(scripts[i].argv);
 		free_argv(scripts[i].teardown_argv);
@@ -456,6 +558,7 @@ int main(int argc, char **argv)
 	 * inherits the mask and a signal is never lost between start and run.
 	 */
 	sig_init(!kernel_has_pidfd());
+	set_fatal_hook(spawn_kill_children);
 	memset(&ss, 0, sizeof ss);
 	if (cli_parse(argc, argv, &ss.cli, &err)) {
 		code = usage_error(err.data);
@@ -479,6 +582,7 @@ int main(int argc, char **argv)
 	}
 
 	test_list_init(&ss.list);
+	uuid_v4(ss.run_id);
 	if ((code = load_config(&ss)))
 		goto out;
 	if (ss.cli.cmd == CMD_SHOW_CONFIG) {
@@ -489,12 +593,14 @@ int main(int argc, char **argv)
 		tests_from_command_line(&ss);
 	else if ((code = tests_from_config(&ss)))
 		goto out;
+	if ((code = list_binaries(&ss)))
+		goto out;
 	if ((code = select_and_resolve(&ss)))
 		goto out;
 	if (!ss.selected)
 		code = no_tests(&ss);
 	else if (ss.cli.cmd == CMD_LIST)
-		code = list_tests(&ss.list);
+		code = list_tests(&ss.list, ss.cli.list_format);
 	else
 		code = run_tests(&ss);
 out:

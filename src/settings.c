@@ -48,6 +48,7 @@ const struct setting_def setting_defs[SET_COUNT] = {
 	{ "capture", SET_CAPTURE, false, "split, combined" },
 	{ "no-tests", SET_NO_TESTS, false, "fail, warn, pass" },
 	{ "junit", SET_JUNIT, false, "a file path (empty: no report)" },
+	{ "junit-success-output", SET_JUNIT_SUCCESS_OUTPUT, false, "true, false" },
 	{ "target-runner", SET_TARGET_RUNNER, false, "a command (empty: none)" },
 	{ "default-filter", SET_DEFAULT_FILTER, false, "a filter expression" },
 	{ "test-group", SET_TEST_GROUP, true, "the name of a [test-group.NAME] section, or @global" },
@@ -270,6 +271,10 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 			return -1;
 		s->no_tests = (enum no_tests)e;
 		break;
+	case SET_JUNIT_SUCCESS_OUTPUT:
+		if (parse_bool(v, &s->junit_success_output))
+			return -1;
+		break;
 	case SET_JUNIT:
 	case SET_TARGET_RUNNER:
 	case SET_DEFAULT_FILTER:
@@ -327,6 +332,7 @@ void settings_take(struct settings *dst, const struct settings *src, enum settin
 	case SET_CAPTURE: dst->capture = src->capture; break;
 	case SET_NO_TESTS: dst->no_tests = src->no_tests; break;
 	case SET_THREADS_REQUIRED: dst->threads_required = src->threads_required; break;
+	case SET_JUNIT_SUCCESS_OUTPUT: dst->junit_success_output = src->junit_success_output; break;
 	case SET_JUNIT:
 	case SET_TARGET_RUNNER:
 	case SET_DEFAULT_FILTER:
@@ -380,6 +386,7 @@ void settings_format(const struct settings *s, enum setting_id id, struct buf *o
 	case SET_CAPTURE: buf_adds(out, capture_names[s->capture]); break;
 	case SET_NO_TESTS: buf_adds(out, no_tests_names[s->no_tests]); break;
 	case SET_JUNIT: buf_adds(out, s->junit ? s->junit : ""); break;
+	case SET_JUNIT_SUCCESS_OUTPUT: buf_adds(out, s->junit_success_output ? "true" : "false"); break;
 	case SET_TARGET_RUNNER: buf_adds(out, s->target_runner ? s->target_runner : ""); break;
 	case SET_DEFAULT_FILTER: buf_adds(out, s->default_filter ? s->default_filter : "all()"); break;
 	case SET_TEST_GROUP: buf_adds(out, s->test_group ? s->test_group : "@global"); break;

@@ -328,3 +328,18 @@ size_t spawn_find_children(pid_t **pids, struct strvec *names)
 	closedir(d);
 	return n;
 }
+
+void spawn_kill_children(void)
+{
+	struct strvec names = STRVEC_INIT;
+	pid_t *pids;
+	size_t i, n = spawn_find_children(&pids, &names);
+
+	/* Each test leads its own group: the group takes its descendants along. */
+	for (i = 0; i < n; i++) {
+		kill(-pids[i], SIGKILL);
+		kill(pids[i], SIGKILL);
+	}
+	free(pids);
+	strvec_free(&names);
+}

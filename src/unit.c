@@ -236,6 +236,7 @@ struct watch {
 	int64_t next_slow;      /* stopwatch time of the next slow report */
 	int64_t grace_deadline;
 	int64_t leak_deadline;
+	void *parse_state;      /* the protocol parser's, or NULL */
 };
 
 static void signal_group(struct watch *w, int sig)
@@ -349,13 +350,18 @@ static void handle_requests(struct watch *w, int64_t now)
 	}
 }
 
-/* Reads what is available on one pipe; closes it at EOF or error. */
-static void drain(int *fd, struct capture *cap, char *scratch)
+/*
+ * Reads what is available on one pipe; closes it at EOF or error.  With `w`
+ * (stdout), the protocol's parser sees the bytes too.
+ */
+static void drain(struct watch *w, int *fd, struct capture *cap, char *scratch)
 {
 	ssize_t n = read(*fd, scratch, READ_CHUNK);
 
 	if (n > 0) {
 		capture_add(cap, scratch, (size_t)n);
+		if (w && w->parse_state)
+			w->job->parser->feed(w->parse_state, scratch, (size_t)n);
 		return;
 	}
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -426,9 +432,9 @@ static void watch_attempt(struct watch *w, char *scratch)
 		if (r > 0 && pf[i_wake].revents)
 			handle_requests(w, mono_ns());
 		if (i_out >= 0 && pf[i_out].revents && w->c.out_fd >= 0)
-			drain(&w->c.out_fd, &w->a->out, scratch);
+			drain(w, &w->c.out_fd, &w->a->out, scratch);
 		if (i_err >= 0 && pf[i_err].revents && w->c.err_fd >= 0)
-			drain(&w->c.err_fd, &w->a->err, scratch);
+			drain(NULL, &w->c.err_fd, &w->a->err, scratch);
 		if (i_pid >= 0 && pf[i_pid].revents)
 			try_reap(w);
 		if (w->ctl->paused)
@@ -521,6 +527,8 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 		return w.a;
 	}
 	w.a->pid = w.c.pid;
+	if (job->parser)
+		w.parse_state = job->parser->begin();
 	post_started(&w);
 	if (ctl->paused)
 		signal_group(&w, SIGSTOP);
@@ -531,10 +539,15 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 		w.a->group_left = true;  /* whoever holds the pipe is still alive */
 	capture_finish(&w.a->out);
 	capture_finish(&w.a->err);
-	if (w.timed_out)
+	if (w.timed_out) {
 		w.a->verdict = V_TIMEOUT;
-	else
+		if (w.parse_state)
+			job->parser->end(w.parse_state, NULL);
+	} else if (w.parse_state) {
+		job->parser->end(w.parse_state, w.a);
+	} else {
 		(job->judge ? job->judge : judge_plain)(w.a, job->judge_arg);
+	}
 	if (w.a->leaked && w.a->verdict == V_PASS)
 		w.a->verdict = job->limits.leak_fail ? V_LEAK_FAIL : V_LEAK;
 	return w.a;

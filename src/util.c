@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,19 @@
 #include "testrig/util.h"
 
 const char *progname = "testrig";
+static void (*fatal_hook)(void);
+static atomic_flag fatal_once = ATOMIC_FLAG_INIT;
+
+void set_fatal_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
+
+static void run_fatal_hook(void)
+{
+	if (fatal_hook && !atomic_flag_test_and_set(&fatal_once))
+		fatal_hook();
+}
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap, int err)
 {
@@ -38,6 +52,7 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("fatal: ", fmt, ap, 0);
 	va_end(ap);
+	run_fatal_hook();
 	exit(1);
 }
 
@@ -49,6 +64,7 @@ void die_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("fatal: ", fmt, ap, err);
 	va_end(ap);
+	run_fatal_hook();
 	exit(1);
 }
 

@@ -16,6 +16,7 @@
 
 enum command { CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_HELP, CMD_VERSION };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+enum list_format { LIST_HUMAN, LIST_ONELINE, LIST_JSON };
 
 struct cli {
 	enum command cmd;
@@ -29,6 +30,10 @@ struct cli {
 	char *config;               /* --config FILE, or NULL */
 	struct partition partition; /* --partition; kind PARTITION_NONE if not given */
 	bool ignore_default_filter;
+	enum run_ignored run_ignored;
+	enum list_format list_format;
+	char *junit;                /* --junit FILE, or NULL */
+	bool json;                  /* --message-format json */
 	struct settings set;        /* only the bits in set.set_mask were given */
 };
 

@@ -52,6 +52,23 @@ struct run_config {
 	size_t nreporters;
 };
 
+struct list_config {
+	struct test_list *list;          /* binaries; their tests are added */
+	const struct settings *settings; /* timeouts, target runner */
+	unsigned threads;
+	const char *profile;
+	const char *run_id;
+	char **base_env;
+};
+
+/*
+ * Lists the tests of every binary, running the listing commands in parallel
+ * on the pool, then adds every binary's tests to the list in binary order
+ * (exec and tap binaries are their own one test).  Returns 0; 104 when a
+ * listing failed (its output is in *err); 100 when a signal interrupted it.
+ */
+int dispatch_list(const struct list_config *lc, struct buf *err);
+
 /*
  * Runs the setup scripts that apply, the selected tests, then the teardowns;
  * returns the exit code (SPEC section 9).

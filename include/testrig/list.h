@@ -65,9 +65,9 @@ void test_display_name(const struct test *t, struct buf *out);
 
 /*
  * Expands a config suite's binaries globs (relative to `root`) into binaries,
- * sorted by path, without duplicates; for exec and tap suites each binary is
- * also its one test.  A glob that matches nothing is an error unless the
- * suite allows it: returns -1 with the message in *err.
+ * sorted by path, without duplicates (their tests come from dispatch_list).
+ * A glob that matches nothing is an error unless the suite allows it:
+ * returns -1 with the message in *err.
  */
 int test_list_expand_suite(struct test_list *l, struct suite *s, const char *root,
 			   struct buf *err);

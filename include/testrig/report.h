@@ -135,6 +135,25 @@ struct human_options {
 };
 struct reporter *report_human_new(const struct human_options *opt);
 
+/*
+ * JUnit XML, written when the run ends to a temporary file beside `path`
+ * and renamed into place (close returns -1, after saying why on stderr, when
+ * that fails).
+ */
+struct junit_options {
+	const char *path;
+	bool success_output;              /* keep passing tests' output too */
+	FILE *err;                        /* where to say what went wrong */
+};
+struct reporter *report_junit_new(const struct junit_options *opt);
+
+/* JSON lines, one object per event, on `out` (see testrig(1)). */
+struct json_options {
+	FILE *out;
+	const struct settings *settings;  /* success-output/failure-output: include output? */
+};
+struct reporter *report_json_new(const struct json_options *opt);
+
 /* The status label of an outcome as the human report shows it. */
 const char *outcome_label(const struct test_outcome *o, char scratch[32]);
 

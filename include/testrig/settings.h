@@ -55,6 +55,7 @@ enum setting_id {
 	SET_CAPTURE,
 	SET_NO_TESTS,
 	SET_JUNIT,
+	SET_JUNIT_SUCCESS_OUTPUT,
 	SET_TARGET_RUNNER,
 	SET_DEFAULT_FILTER,
 	SET_TEST_GROUP,
@@ -85,6 +86,7 @@ struct settings {
 	enum capture_mode capture;
 	enum no_tests no_tests;
 	char *junit;                 /* NULL: no JUnit report */
+	bool junit_success_output;   /* JUnit keeps passing tests' output */
 	char *target_runner;         /* NULL: none */
 	char *default_filter;        /* NULL: all() */
 	char *test_group;            /* NULL: the global group */

@@ -57,6 +57,8 @@ bool spawn_become_subreaper(void);
  * returns how many, *pids malloc'd.  0 where /proc cannot be read.
  */
 size_t spawn_find_children(pid_t **pids, struct strvec *names);
+/* SIGKILL to every child of ours and its process group (the fatal-error path). */
+void spawn_kill_children(void);
 /* True when the kernel gave us a pidfd for the last child (probed once). */
 bool spawn_have_pidfd(void);
 

@@ -82,6 +82,18 @@ struct unit_limits {
 /* Decides an attempt's verdict from its exit status and output (protocols). */
 typedef void (*unit_judge_fn)(struct attempt *a, const void *arg);
 
+/*
+ * A protocol that reads the test's stdout as it comes (TAP): begin makes a
+ * state per attempt, feed sees every chunk of stdout (before any truncation),
+ * end decides the verdict from the state and the exit status and frees the
+ * state (a == NULL: the attempt was timed out or not started; just free).
+ */
+struct unit_parser {
+	void *(*begin)(void);
+	void (*feed)(void *state, const char *p, size_t n);
+	void (*end)(void *state, struct attempt *a);
+};
+
 struct unit_job {
 	enum unit_kind kind;
 	void *owner;                /* the dispatcher's record for this unit */
@@ -96,6 +108,7 @@ struct unit_job {
 	struct unit_limits limits;
 	unit_judge_fn judge;        /* NULL: exit 0 pass, else fail */
 	const void *judge_arg;
+	const struct unit_parser *parser;  /* if set, it judges instead of `judge` */
 	unsigned worker;            /* set by the pool */
 };
 /*

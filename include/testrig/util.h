@@ -25,6 +25,12 @@ void die_errno(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 
 /* "testrig: warning: ..." on stderr. */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A function die() and die_errno() call before exiting (once), so that a
+ * fatal error still leaves no test process behind.  Set once by main.
+ */
+void set_fatal_hook(void (*hook)(void));
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -1060,6 +1060,17 @@ static void test_find(void)
 	buf_free(&err);
 }
 
+/* Replaces each run of spaces by one space, in place. */
+static void squeeze_blanks(struct buf *b)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < b->len; i++)
+		if (b->data[i] != ' ' || o == 0 || b->data[o - 1] != ' ')
+			b->data[o++] = b->data[i];
+	buf_setlen(b, o);
+}
+
 static void test_show(void)
 {
 	struct config cfg;
@@ -1080,15 +1091,17 @@ static void test_show(void)
 	CHECK(strncmp(out.data, want, strlen(want)) == 0);
 	free(want);
 	o = origin_of(full_file, "retries = 5");
-	want = xasprintf("\nretries            = %-24s  ; %s\n", "5", o);
+	/* Column widths follow the longest key: compare with runs of blanks squeezed. */
+	squeeze_blanks(&out);
+	want = xasprintf("\nretries = 5 ; %s\n", o);
 	CHECK_HAS(out.data, want);
 	free(want);
 	free(o);
-	CHECK_HAS(out.data, "\nslow-timeout       = 5s                        ; command line\n");
-	CHECK_HAS(out.data, "\ntest-group         = @global                   ; ");
-	CHECK_HAS(out.data, "\ndefault-filter     = not test(slow) and not test(flaky)  ; ");
+	CHECK_HAS(out.data, "\nslow-timeout = 5s ; command line\n");
+	CHECK_HAS(out.data, "\ntest-group = @global ; ");
+	CHECK_HAS(out.data, "\ndefault-filter = not test(slow) and not test(flaky) ; ");
 	o = origin_of(full_file, "[suite.unit]");
-	want = xasprintf("\n\n[suite.unit]  ; %s\nbinaries = 'build/unit_*' 'dir with space/t' "
+	want = xasprintf("\n\n[suite.unit] ; %s\nbinaries = 'build/unit_*' 'dir with space/t' "
 			 "'build/more_*' build/third\nprotocol = gtest\ncwd = %s/build/test\n"
 			 "env = LC_ALL=C TZ=UTC 'EXTRA=a b'\nallow-empty = true\n", o, scratch);
 	CHECK_HAS(out.data, want);
@@ -1096,7 +1109,7 @@ static void test_show(void)
 	free(o);
 	CHECK_HAS(out.data, "list-command = {binary} --list\nrun-command = {binary} --run '{test}'\n");
 	o = origin_of(full_file, "[profile.ci.override.net]");
-	want = xasprintf("\n\n[profile.ci.override.net]  ; %s\nfilter = test(net)\n"
+	want = xasprintf("\n\n[profile.ci.override.net] ; %s\nfilter = test(net)\n"
 			 "slow-timeout = 2m\n\n", o);
 	CHECK_HAS(out.data, want);
 	free(want);
@@ -1122,7 +1135,8 @@ static void test_show(void)
 	CHECK_INT(config_load(NULL, NULL, &cfg, &list, &err), 0);
 	config_show(&cfg, &cfg.profile, &list, &out);
 	CHECK_HAS(out.data, "; no config file, profile default\n[profile.default]\n");
-	CHECK_HAS(out.data, "\nslow-timeout       = 1m         ; default\n");
+	squeeze_blanks(&out);
+	CHECK_HAS(out.data, "\nslow-timeout = 1m ; default\n");
 	config_free(&cfg);
 	buf_free(&out);
 	buf_free(&err);

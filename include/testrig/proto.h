@@ -1,0 +1,39 @@
+/*
+ * proto.h - what each test protocol means (SPEC section 3): how a binary is
+ * asked for its tests, how its listing is read, how one test is run, and how
+ * its result is judged.  Knows nothing of processes or threads: it turns
+ * binaries and tests into argv vectors and output into verdicts.
+ */
+#ifndef TESTRIG_PROTO_H
+#define TESTRIG_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "testrig/buf.h"
+#include "testrig/list.h"
+#include "testrig/unit.h"
+
+/* How many listing commands a binary needs (0: it is its own one test). */
+unsigned proto_listings(enum protocol p);
+/*
+ * The command that lists the binary's tests; `pass` counts from 0 (libtest's
+ * second listing asks for the ignored tests).  -1 with *err for a custom
+ * command that cannot be split into words.
+ */
+int proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv,
+		    struct buf *err);
+/*
+ * Reads a listing's output into tests of `b` (appended to l; b must be the
+ * binary most recently given tests).  -1 with *err for output that is not a
+ * listing.
+ */
+int proto_parse_list(struct test_list *l, struct binary *b, unsigned pass,
+		     const char *out, size_t len, struct buf *err);
+/* The command that runs one test (without the target runner). */
+int proto_run_argv(const struct test *t, struct strvec *argv, struct buf *err);
+/* How an attempt of a test of this protocol is judged. */
+void proto_judge(const struct test *t, unit_judge_fn *judge, const void **arg,
+		 const struct unit_parser **parser);
+
+#endif

@@ -1,0 +1,397 @@
+/*
+ * proto.c - exec, tap, gtest, libtest and custom: listing commands and
+ * their output, run commands, and verdicts.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/parse.h"
+#include "testrig/proto.h"
+#include "testrig/tap.h"
+#include "testrig/util.h"
+
+unsigned proto_listings(enum protocol p)
+{
+	switch (p) {
+	case PROTO_EXEC:
+	case PROTO_TAP:
+		return 0;
+	case PROTO_GTEST:
+	case PROTO_CUSTOM:
+		return 1;
+	case PROTO_LIBTEST:
+		return 2;   /* the tests, then the ignored tests */
+	}
+	return 0;
+}
+
+/* Splits a custom command and puts the binary and test in place of {binary} and {test}. */
+static int expand_command(const char *cmd, const char *what, const struct binary *b,
+			  const char *test, struct strvec *argv, struct buf *err)
+{
+	struct strvec words = STRVEC_INIT;
+	const char *why;
+	size_t i;
+
+	if (split_words(cmd, &words, &why)) {
+		buf_printf(err, "[suite.%s] %s: %s", b->suite->name, what, why);
+		strvec_free(&words);
+		return -1;
+	}
+	for (i = 0; i < words.n; i++) {
+		struct buf w = BUF_INIT;
+		const char *p = words.v[i];
+
+		while (*p) {
+			if (strncmp(p, "{binary}", 8) == 0) {
+				buf_adds(&w, b->path);
+				p += 8;
+			} else if (test && strncmp(p, "{test}", 6) == 0) {
+				buf_adds(&w, test);
+				p += 6;
+			} else {
+				buf_addc(&w, *p++);
+			}
+		}
+		if (!w.data)
+			buf_grow(&w, 0);
+		strvec_push_owned(argv, buf_detach(&w, NULL));
+	}
+	strvec_free(&words);
+	return 0;
+}
+
+int proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv, struct buf *err)
+{
+	switch (b->suite->protocol) {
+	case PROTO_GTEST:
+		strvec_push(argv, b->path);
+		strvec_push(argv, "--gtest_list_tests");
+		return 0;
+	case PROTO_LIBTEST:
+		strvec_push(argv, b->path);
+		strvec_push(argv, "--list");
+		strvec_push(argv, "--format");
+		strvec_push(argv, "terse");
+		if (pass == 1)
+			strvec_push(argv, "--ignored");
+		return 0;
+	case PROTO_CUSTOM:
+		return expand_command(b->suite->list_command, "list-command", b, NULL, argv, err);
+	case PROTO_EXEC:
+	case PROTO_TAP:
+		break;
+	}
+	buf_printf(err, "protocol %s has no listing", protocol_name(b->suite->protocol));
+	return -1;
+}
+
+/* The next line of out[*pos..len), without its newline (and CR). */
+static bool next_line(const char *out, size_t len, size_t *pos, const char **line, size_t *n)
+{
+	const char *p, *nl;
+
+	if (*pos >= len)
+		return false;
+	p = out + *pos;
+	nl = memchr(p, '\n', len - *pos);
+	*line = p;
+	*n = nl ? (size_t)(nl - p) : len - *pos;
+	*pos += *n + (nl ? 1 : 0);
+	if (*n && p[*n - 1] == '\r')
+		(*n)--;
+	return true;
+}
+
+/* gtest marks DISABLED_ at the start of a suite or test name, or after a '/'. */
+static bool gtest_disabled(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 9 <= n; i++)
+		if ((i == 0 || name[i - 1] == '/') && strncmp(name + i, "DISABLED_", 9) == 0)
+			return true;
+	return false;
+}
+
+/* Cuts a "  # comment" off a --gtest_list_tests line (typed and parameterized tests). */
+static size_t gtest_strip_comment(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == ' ' && s[i + 1] == '#')
+			break;
+	if (i + 1 >= n)
+		i = n;
+	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+		i--;
+	return i;
+}
+
+static int parse_gtest(struct test_list *l, struct binary *b, const char *out, size_t len,
+		       struct buf *err)
+{
+	struct buf suite = BUF_INIT, name = BUF_INIT;
+	const char *line;
+	size_t pos = 0, n;
+	unsigned lineno = 0;
+	bool suite_disabled = false;
+
+	while (next_line(out, len, &pos, &line, &n)) {
+		lineno++;
+		if (n == 0)
+			continue;
+		if (line[0] != ' ') {
+			n = gtest_strip_comment(line, n);
+			if (n < 2 || line[n - 1] != '.') {
+				/* gtest may print other lines first (e.g. a main()'s own output). */
+				if (!suite.len)
+					continue;
+				buf_printf(err, "line %u: expected 'Suite.' or an indented test name, "
+					   "found '%.*s'", lineno, (int)(n > 60 ? 60 : n), line);
+				goto fail;
+			}
+			buf_reset(&suite);
+			buf_add(&suite, line, n);       /* keeps the trailing '.' */
+			suite_disabled = gtest_disabled(line, n - 1);
+			continue;
+		}
+		while (n && line[0] == ' ') {
+			line++;
+			n--;
+		}
+		n = gtest_strip_comment(line, n);
+		if (!n)
+			continue;
+		if (!suite.len) {
+			buf_printf(err, "line %u: a test name before any suite", lineno);
+			goto fail;
+		}
+		buf_reset(&name);
+		buf_add(&name, suite.data, suite.len);
+		buf_add(&name, line, n);
+		test_list_add_test(l, b, name.data, suite_disabled || gtest_disabled(line, n));
+	}
+	buf_free(&suite);
+	buf_free(&name);
+	return 0;
+fail:
+	buf_free(&suite);
+	buf_free(&name);
+	return -1;
+}
+
+static int parse_libtest(struct test_list *l, struct binary *b, unsigned pass, const char *out,
+			 size_t len, struct buf *err)
+{
+	const char *line;
+	size_t pos = 0, n;
+	unsigned lineno = 0;
+
+	(void)err;
+	while (next_line(out, len, &pos, &line, &n)) {
+		char *name;
+
+		lineno++;
+		/* "name: test"; benchmarks ("name: bench") are not tests. */
+		if (n > 6 && memcmp(line + n - 6, ": test", 6) == 0) {
+			size_t i;
+
+			name = xstrndup(line, n - 6);
+			if (pass == 1) {
+				/* The --ignored listing: mark the tests already listed. */
+				for (i = b->first; i < b->first + b->count; i++) {
+					if (strcmp(l->tests[i].name, name) == 0) {
+						l->tests[i].ignored = true;
+						break;
+					}
+				}
+				if (i == b->first + b->count)
+					test_list_add_test(l, b, name, true);
+			} else {
+				test_list_add_test(l, b, name, false);
+			}
+			free(name);
+		}
+	}
+	return 0;
+}
+
+static int parse_custom(struct test_list *l, struct binary *b, const char *out, size_t len)
+{
+	const char *line;
+	size_t pos = 0, n;
+
+	while (next_line(out, len, &pos, &line, &n)) {
+		char *name;
+
+		if (n == 0)
+			continue;
+		name = xstrndup(line, n);
+		test_list_add_test(l, b, name, false);
+		free(name);
+	}
+	return 0;
+}
+
+int proto_parse_list(struct test_list *l, struct binary *b, unsigned pass,
+		     const char *out, size_t len, struct buf *err)
+{
+	if (memchr(out, 0, len)) {
+		buf_adds(err, "the listing holds a NUL byte");
+		return -1;
+	}
+	switch (b->suite->protocol) {
+	case PROTO_GTEST:
+		return parse_gtest(l, b, out, len, err);
+	case PROTO_LIBTEST:
+		return parse_libtest(l, b, pass, out, len, err);
+	case PROTO_CUSTOM:
+		return parse_custom(l, b, out, len);
+	case PROTO_EXEC:
+	case PROTO_TAP:
+		break;
+	}
+	buf_adds(err, "this protocol has no listing");
+	return -1;
+}
+
+int proto_run_argv(const struct test *t, struct strvec *argv, struct buf *err)
+{
+	const struct binary *b = t->bin;
+
+	switch (b->suite->protocol) {
+	case PROTO_EXEC:
+	case PROTO_TAP:
+		strvec_push(argv, b->path);
+		return 0;
+	case PROTO_GTEST:
+		strvec_push(argv, b->path);
+		strvec_pushf(argv, "--gtest_filter=%s", t->name);
+		if (t->ignored)
+			strvec_push(argv, "--gtest_also_run_disabled_tests");
+		return 0;
+	case PROTO_LIBTEST:
+		strvec_push(argv, b->path);
+		strvec_push(argv, t->name);
+		strvec_push(argv, "--exact");
+		strvec_push(argv, "--nocapture");
+		if (t->ignored)
+			strvec_push(argv, "--ignored");
+		return 0;
+	case PROTO_CUSTOM:
+		return expand_command(b->suite->run_command, "run-command", b, t->name, argv, err);
+	}
+	return -1;
+}
+
+/* ---- verdicts ----------------------------------------------------------- */
+
+static void judge_status(struct attempt *a)
+{
+	a->verdict = a->signo ? V_SIGNAL : a->exit_code == 0 ? V_PASS : V_FAIL;
+}
+
+/* Does the captured stdout hold a line starting with `prefix` followed by `rest`? */
+static bool has_line(const struct capture *c, const char *prefix, const char *rest)
+{
+	const char *p = c->head.data, *end = p + c->head.len;
+	size_t pl = strlen(prefix), rl = strlen(rest);
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n >= pl + rl && memcmp(p, prefix, pl) == 0 && memcmp(p + pl, rest, rl) == 0)
+			return true;
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
+/* gtest: the exit status; "[  SKIPPED ] Suite.Name" on a passing run is a skip. */
+static void judge_gtest(struct attempt *a, const void *arg)
+{
+	const struct test *t = arg;
+
+	judge_status(a);
+	if (a->verdict == V_PASS && has_line(&a->out, "[  SKIPPED ] ", t->name))
+		a->verdict = V_SKIP;
+	/* A filter that matched nothing "passes" with no test run: not for us. */
+	if (a->verdict == V_PASS && has_line(&a->out, "[==========] 0 tests", "")) {
+		a->verdict = V_FAIL;
+		a->message = xasprintf("the binary ran no test named %s", t->name);
+	}
+}
+
+/* libtest: the exit status, but a run of 0 tests is no pass. */
+static void judge_libtest(struct attempt *a, const void *arg)
+{
+	const struct test *t = arg;
+
+	judge_status(a);
+	if (a->verdict == V_PASS && has_line(&a->out, "running 0 tests", "")) {
+		a->verdict = V_FAIL;
+		a->message = xasprintf("the binary ran no test named %s", t->name);
+	}
+}
+
+static void *tap_begin(void)
+{
+	return tap_new();
+}
+
+static void tap_feed_state(void *st, const char *p, size_t n)
+{
+	tap_feed(st, p, n);
+}
+
+static void tap_end(void *st, struct attempt *a)
+{
+	struct tap_summary sum;
+
+	tap_finish(st, &sum);
+	tap_free(st);
+	if (a) {
+		if (a->signo)
+			a->verdict = V_SIGNAL;
+		else if (sum.skip_all && sum.stream_ok && a->exit_code == 0)
+			a->verdict = V_SKIP;
+		else if (sum.stream_ok && a->exit_code == 0)
+			a->verdict = V_PASS;
+		else
+			a->verdict = V_FAIL;
+		if (a->verdict == V_FAIL && sum.detail)
+			a->message = xasprintf("TAP: %s", sum.detail);
+		else if (a->verdict == V_FAIL && a->exit_code != 0)
+			a->message = xasprintf("TAP stream ok, but exit status %d", a->exit_code);
+	}
+	tap_summary_free(&sum);
+}
+
+static const struct unit_parser tap_parser = { tap_begin, tap_feed_state, tap_end };
+
+void proto_judge(const struct test *t, unit_judge_fn *judge, const void **arg,
+		 const struct unit_parser **parser)
+{
+	*judge = NULL;
+	*arg = t;
+	*parser = NULL;
+	switch (t->bin->suite->protocol) {
+	case PROTO_EXEC:
+	case PROTO_CUSTOM:
+		*judge = unit_judge_exec;
+		break;
+	case PROTO_TAP:
+		*parser = &tap_parser;
+		break;
+	case PROTO_GTEST:
+		*judge = judge_gtest;
+		break;
+	case PROTO_LIBTEST:
+		*judge = judge_libtest;
+		break;
+	}
+}

@@ -1,0 +1,587 @@
+/*
+ * report_junit.c - the JUnit XML report (format: testrig(1), test/junit.xsd).
+ * Owns a record per binary that finished a test: counters and its rendered
+ * <testcase> elements; close writes the file whole (temp file, fsync, rename).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testrig/buf.h"
+#include "testrig/list.h"
+#include "testrig/report.h"
+#include "testrig/unit.h"
+#include "testrig/util.h"
+
+/* One <testsuite>: a binary, in the order binaries first finished a test. */
+struct junit_suite {
+	const struct binary *bin;
+	size_t tests, failures, errors, skipped;
+	int64_t time;               /* sum of its testcases' times, ns */
+	int64_t timestamp;          /* earliest first-attempt start of its tests */
+	struct buf body;            /* its <testcase> elements, ready to write */
+};
+
+struct junit {
+	struct reporter base;
+	char *path;
+	bool success_output;
+	FILE *err;
+	char *run_id, *profile;
+	int64_t start_wall;
+	int64_t duration;           /* the run's, from run_finished */
+	bool have_duration;
+	struct junit_suite *suites;
+	size_t nsuites, capsuites;
+	/* Open addressing from binary to suites[] index + 1 (0: empty slot). */
+	size_t *slots;
+	size_t nslots;
+	int closed;                 /* 0: not yet; 1: written; -1: failed */
+};
+
+/*
+ * The length of the UTF-8 sequence at p: the whole sequence when it is
+ * valid (*valid set), else its longest valid prefix, at least 1 byte, so
+ * that each maximal ill-formed subpart becomes one U+FFFD, as Unicode
+ * recommends and as Python and browsers decode.
+ */
+static size_t utf8_length(const unsigned char *p, size_t n, bool *valid)
+{
+	unsigned char lo = 0x80, hi = 0xbf, c = p[0];
+	size_t need, i;
+
+	*valid = false;
+	if (c < 0x80) {
+		*valid = true;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		if (c == 0xe0)
+			lo = 0xa0;      /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;      /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		if (c == 0xf0)
+			lo = 0x90;      /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;      /* past U+10FFFF */
+	} else {
+		return 1;
+	}
+	for (i = 1; i <= need; i++) {
+		if (i >= n || p[i] < lo || p[i] > hi)
+			return i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*valid = true;
+	return need + 1;
+}
+
+static bool xml_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != '>' && c != '"' &&
+		c != '\'';
+}
+
+/*
+ * Appends n bytes as XML character data, or as an attribute value when
+ * `attr`.  Any bytes give a well-formed document: markup characters become
+ * entities (">" too, so "]]>" never appears); CR, and in attributes tab and
+ * newline, become character references so that parsers do not normalize
+ * them away; C0 controls, which XML 1.0 cannot carry at all, become their
+ * visible Control Pictures (U+2400 + c: NUL is U+2400, ESC U+241B); invalid
+ * UTF-8 and the non-characters U+FFFE/U+FFFF become U+FFFD.
+ */
+static void xml_escape(struct buf *b, const char *s, size_t n, bool attr)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	buf_grow(b, n);
+	while (i < n) {
+		size_t start = i, len;
+		unsigned char c;
+		bool valid;
+
+		while (i < n && xml_plain(p[i]))
+			i++;
+		buf_add(b, p + start, i - start);
+		if (i == n)
+			break;
+		c = p[i];
+		switch (c) {
+		case '&': buf_adds(b, "&amp;"); i++; continue;
+		case '<': buf_adds(b, "&lt;"); i++; continue;
+		case '>': buf_adds(b, "&gt;"); i++; continue;
+		case '"': buf_adds(b, attr ? "&quot;" : "\""); i++; continue;
+		case '\'': buf_adds(b, attr ? "&apos;" : "'"); i++; continue;
+		case '\t': buf_adds(b, attr ? "&#9;" : "\t"); i++; continue;
+		case '\n': buf_adds(b, attr ? "&#10;" : "\n"); i++; continue;
+		case '\r': buf_adds(b, "&#13;"); i++; continue;
+		default: break;
+		}
+		if (c < 0x20) {
+			char pic[3] = { '\xe2', '\x90', (char)(0x80 + c) };
+
+			buf_add(b, pic, 3);
+			i++;
+			continue;
+		}
+		len = utf8_length(p + i, n - i, &valid);
+		if (valid && !(len == 3 && c == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe))
+			buf_add(b, p + i, len);
+		else
+			buf_adds(b, "\xef\xbf\xbd");
+		i += len;
+	}
+}
+
+static void xml_attr(struct buf *b, const char *name, const char *value)
+{
+	buf_printf(b, " %s=\"", name);
+	xml_escape(b, value, strlen(value), true);
+	buf_addc(b, '"');
+}
+
+/* Seconds with three decimals, truncated like the human report's durations. */
+static void add_seconds(struct buf *b, int64_t ns)
+{
+	if (ns < 0)
+		ns = 0;
+	buf_printf(b, "%" PRId64 ".%03" PRId64, ns / NS_PER_SEC, ns % NS_PER_SEC / NS_PER_MS);
+}
+
+static void seconds_attr(struct buf *b, const char *name, int64_t ns)
+{
+	buf_printf(b, " %s=\"", name);
+	add_seconds(b, ns);
+	buf_addc(b, '"');
+}
+
+/* RFC 3339 in UTC with milliseconds: 2024-05-01T12:34:56.789Z. */
+static void timestamp_attr(struct buf *b, const char *name, int64_t wall)
+{
+	time_t secs;
+	struct tm tm;
+	char s[32];
+
+	if (wall < 0)
+		wall = 0;
+	secs = (time_t)(wall / NS_PER_SEC);
+	if (!gmtime_r(&secs, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(s, sizeof s, "1970-01-01T00:00:00");
+	buf_printf(b, " %s=\"%s.%03dZ\"", name, s, (int)(wall % NS_PER_SEC / NS_PER_MS));
+}
+
+static void add_property(struct buf *b, const char *indent, const char *name,
+			 const char *value)
+{
+	buf_printf(b, "%s<property", indent);
+	xml_attr(b, "name", name);
+	xml_attr(b, "value", value);
+	buf_adds(b, "/>\n");
+}
+
+/* <system-out>/<system-err>, left out when the stream was empty. */
+static void add_output(struct buf *b, const char *indent, const char *tag,
+		       const struct capture *c)
+{
+	if (!c->head.len)
+		return;
+	buf_printf(b, "%s<%s>", indent, tag);
+	xml_escape(b, c->head.data, c->head.len, false);
+	buf_printf(b, "</%s>\n", tag);
+}
+
+static void add_outputs(struct buf *b, const char *indent, const struct attempt *a)
+{
+	add_output(b, indent, "system-out", &a->out);
+	add_output(b, indent, "system-err", &a->err);
+}
+
+/*
+ * The type attribute and message of a failed attempt into *type and msg;
+ * true when it is an error (the test could not do its job) rather than a
+ * failure (it did, and the result was bad).
+ */
+static bool describe_failure(const struct attempt *a, const char **type, struct buf *msg)
+{
+	char sig[16];
+	bool error = false;
+
+	switch (a->verdict) {
+	case V_ERROR:
+		*type = "error";
+		error = true;
+		buf_printf(msg, "hard error (exit code %d)", a->exit_code);
+		break;
+	case V_SIGNAL:
+		*type = "signal";
+		buf_printf(msg, "killed by %s", verdict_label(a, sig));
+		break;
+	case V_TIMEOUT:
+		*type = "timeout";
+		buf_adds(msg, "timed out after ");
+		add_seconds(msg, a->duration);
+		buf_addc(msg, 's');
+		break;
+	case V_LEAK_FAIL:
+		*type = "leak";
+		buf_adds(msg, "leaked: a process it started held its output open after it exited");
+		break;
+	case V_EXEC_FAIL:
+		*type = "exec-fail";
+		buf_adds(msg, a->message ? a->message : "could not be started");
+		return true;
+	default:
+		*type = "fail";
+		if (a->exit_code >= 0)
+			buf_printf(msg, "exit code %d", a->exit_code);
+		else
+			buf_adds(msg, "failed");
+		break;
+	}
+	/* A protocol's note (TAP's failing points, a missing test) says more. */
+	if (a->message)
+		buf_printf(msg, ": %s", a->message);
+	return error;
+}
+
+static size_t slot_of(const struct binary *bin, size_t mask)
+{
+	uint64_t h = (uint64_t)(uintptr_t)bin * UINT64_C(0x9e3779b97f4a7c15);
+
+	return (size_t)(h >> 32) & mask;
+}
+
+static void slot_insert(struct junit *j, size_t index)
+{
+	size_t mask = j->nslots - 1, i = slot_of(j->suites[index].bin, mask);
+
+	while (j->slots[i])
+		i = (i + 1) & mask;
+	j->slots[i] = index + 1;
+}
+
+/* The binary's suite record, made when it first finishes a test. */
+static struct junit_suite *suite_of(struct junit *j, const struct binary *bin)
+{
+	struct junit_suite *s;
+	size_t i;
+
+	if (j->nslots) {
+		size_t mask = j->nslots - 1;
+
+		for (i = slot_of(bin, mask); j->slots[i]; i = (i + 1) & mask)
+			if (j->suites[j->slots[i] - 1].bin == bin)
+				return &j->suites[j->slots[i] - 1];
+	}
+	if (j->nsuites == j->capsuites) {
+		j->capsuites = j->capsuites ? j->capsuites * 2 : 16;
+		j->suites = xreallocarray(j->suites, j->capsuites, sizeof *j->suites);
+	}
+	s = &j->suites[j->nsuites++];
+	memset(s, 0, sizeof *s);
+	s->bin = bin;
+	if (2 * j->nsuites > j->nslots) {
+		/* Keep the table at most half full so probes stay short. */
+		free(j->slots);
+		j->nslots = j->nslots ? j->nslots * 2 : 32;
+		j->slots = xcalloc(j->nslots, sizeof *j->slots);
+		for (i = 0; i < j->nsuites; i++)
+			slot_insert(j, i);
+	} else {
+		slot_insert(j, j->nsuites - 1);
+	}
+	return s;
+}
+
+static void j_run_started(struct reporter *r, const struct run_info *info)
+{
+	struct junit *j = (struct junit *)r;
+
+	free(j->run_id);
+	free(j->profile);
+	j->run_id = xstrdup(info->run_id ? info->run_id : "");
+	j->profile = xstrdup(info->profile ? info->profile : "");
+	j->start_wall = info->start_wall;
+}
+
+/* One earlier failed attempt: a flakyFailure or rerunFailure with its output. */
+static void add_retried(struct buf *b, const char *tag, const struct attempt *a)
+{
+	struct buf msg = BUF_INIT;
+	const char *type;
+
+	describe_failure(a, &type, &msg);
+	buf_printf(b, "      <%s", tag);
+	xml_attr(b, "type", type);
+	xml_attr(b, "message", msg.data);
+	seconds_attr(b, "time", a->duration);
+	timestamp_attr(b, "timestamp", a->start_wall);
+	if (!a->out.head.len && !a->err.head.len) {
+		buf_adds(b, "/>\n");
+	} else {
+		buf_adds(b, ">\n");
+		add_outputs(b, "        ", a);
+		buf_printf(b, "      </%s>\n", tag);
+	}
+	buf_free(&msg);
+}
+
+static void j_test_finished(struct reporter *r, const struct test_outcome *o)
+{
+	struct junit *j = (struct junit *)r;
+	const struct attempt *a = o->final;
+	const struct attempt *first = o->nretried ? o->retried[0] : a;
+	struct junit_suite *s = suite_of(j, o->test->bin);
+	struct buf *b = &s->body, v = BUF_INIT;
+	bool failed = o->outcome != OUT_PASSED && o->outcome != OUT_SKIPPED;
+	const char *retry_tag = "rerunFailure";
+	unsigned i;
+
+	if (!s->tests || first->start_wall < s->timestamp)
+		s->timestamp = first->start_wall;
+	s->tests++;
+	s->time += o->duration;
+
+	buf_adds(b, "    <testcase");
+	xml_attr(b, "name", o->test->name);
+	xml_attr(b, "classname", o->test->bin->id);
+	seconds_attr(b, "time", o->duration);
+	buf_adds(b, ">\n      <properties>\n");
+	buf_printf(&v, "%u", o->attempts);
+	add_property(b, "        ", "attempts", v.data);
+	buf_reset(&v);
+	add_seconds(&v, a->user_ns);
+	add_property(b, "        ", "cpu-user", v.data);
+	buf_reset(&v);
+	add_seconds(&v, a->sys_ns);
+	add_property(b, "        ", "cpu-system", v.data);
+	buf_reset(&v);
+	buf_printf(&v, "%ld", a->maxrss_kb);
+	add_property(b, "        ", "max-rss-kib", v.data);
+	buf_reset(&v);
+	if (a->exit_code >= 0) {
+		buf_printf(&v, "%d", a->exit_code);
+		add_property(b, "        ", "exit-code", v.data);
+	} else if (a->signo) {
+		/* Also for a timeout: the signal that ended it (SIGTERM, SIGKILL). */
+		const char *abbrev = sigabbrev_np(a->signo);
+
+		if (abbrev)
+			buf_printf(&v, "SIG%s", abbrev);
+		else
+			buf_printf(&v, "SIG%d", a->signo);
+		add_property(b, "        ", "signal", v.data);
+	}
+	buf_adds(b, "      </properties>\n");
+
+	buf_reset(&v);
+	if (o->outcome == OUT_SKIPPED) {
+		s->skipped++;
+		buf_adds(b, "      <skipped");
+		if (a->message)
+			xml_attr(b, "message", a->message);
+		buf_adds(b, "/>\n");
+	} else if (o->outcome == OUT_PASSED) {
+		retry_tag = "flakyFailure";
+	} else {
+		const char *type;
+		bool error;
+
+		if (verdict_ok(a->verdict)) {
+			/* Passed on a retry, but flaky-result = fail counts it failed. */
+			type = "flaky";
+			error = false;
+			buf_printf(&v, "flaky: passed on attempt %u after %u failed attempt%s "
+				   "(flaky-result = fail)", a->number, o->nretried,
+				   o->nretried == 1 ? "" : "s");
+		} else {
+			error = describe_failure(a, &type, &v);
+		}
+		if (error)
+			s->errors++;
+		else
+			s->failures++;
+		buf_printf(b, "      <%s", error ? "error" : "failure");
+		xml_attr(b, "type", type);
+		xml_attr(b, "message", v.data);
+		buf_adds(b, "/>\n");
+	}
+	for (i = 0; i < o->nretried; i++)
+		add_retried(b, retry_tag, o->retried[i]);
+	if (failed || j->success_output)
+		add_outputs(b, "      ", a);
+	buf_adds(b, "    </testcase>\n");
+	buf_free(&v);
+}
+
+static void j_run_finished(struct reporter *r, const struct run_summary *sum)
+{
+	struct junit *j = (struct junit *)r;
+
+	j->duration = sum->duration;
+	j->have_duration = true;
+}
+
+static int j_flush(struct reporter *r)
+{
+	(void)r;        /* nothing is written before close */
+	return 0;
+}
+
+static void suite_counts(struct buf *b, size_t tests, size_t failures, size_t errors,
+			 size_t skipped, int64_t time, int64_t timestamp)
+{
+	buf_printf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
+		   tests, failures, errors, skipped);
+	seconds_attr(b, "time", time);
+	timestamp_attr(b, "timestamp", timestamp);
+}
+
+/* Writes the document to fd in pieces, so the bodies are never copied. */
+static int write_document(struct junit *j, int fd)
+{
+	struct buf b = BUF_INIT;
+	size_t tests = 0, failures = 0, errors = 0, skipped = 0, i;
+	int64_t time = 0;
+	int rc = -1;
+
+	for (i = 0; i < j->nsuites; i++) {
+		tests += j->suites[i].tests;
+		failures += j->suites[i].failures;
+		errors += j->suites[i].errors;
+		skipped += j->suites[i].skipped;
+		time += j->suites[i].time;
+	}
+	buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"testrig\"");
+	suite_counts(&b, tests, failures, errors, skipped,
+		     j->have_duration ? j->duration : time, j->start_wall);
+	buf_adds(&b, ">\n  <properties>\n");
+	add_property(&b, "    ", "run-id", j->run_id ? j->run_id : "");
+	add_property(&b, "    ", "profile", j->profile ? j->profile : "");
+	buf_adds(&b, "  </properties>\n");
+	for (i = 0; i < j->nsuites; i++) {
+		struct junit_suite *s = &j->suites[i];
+
+		buf_adds(&b, "  <testsuite");
+		xml_attr(&b, "name", s->bin->id);
+		suite_counts(&b, s->tests, s->failures, s->errors, s->skipped, s->time,
+			     s->timestamp);
+		buf_adds(&b, ">\n");
+		if (write_all(fd, b.data, b.len) || write_all(fd, s->body.data, s->body.len))
+			goto out;
+		buf_reset(&b);
+		buf_adds(&b, "  </testsuite>\n");
+	}
+	buf_adds(&b, "</testsuites>\n");
+	if (write_all(fd, b.data, b.len))
+		goto out;
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+static int j_close(struct reporter *r)
+{
+	struct junit *j = (struct junit *)r;
+	char *tmp;
+	int fd, err;
+
+	if (j->closed)
+		return j->closed > 0 ? 0 : -1;
+	/* Beside the target, so that the rename stays within one file system. */
+	tmp = xasprintf("%s.tmp.%ld", j->path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (write_document(j, fd)) {
+		err = errno;
+		goto fail_unlink;
+	}
+	while (fsync(fd)) {
+		if (errno != EINTR) {
+			err = errno;
+			goto fail_unlink;
+		}
+	}
+	/* close can report a deferred write error (NFS); it is not retried. */
+	if (close(fd)) {
+		fd = -1;
+		err = errno;
+		goto fail_unlink;
+	}
+	fd = -1;
+	if (rename(tmp, j->path)) {
+		err = errno;
+		goto fail_unlink;
+	}
+	free(tmp);
+	j->closed = 1;
+	return 0;
+
+fail_unlink:
+	/* The first error is the one worth reporting; this fd is being dropped. */
+	if (fd >= 0)
+		(void)close(fd);
+	if (unlink(tmp) && errno != ENOENT)
+		fprintf(j->err, "%s: warning: cannot remove %s: %s\n", progname, tmp,
+			strerror(errno));
+fail:
+	fprintf(j->err, "%s: error: cannot write the JUnit report %s: %s\n", progname, j->path,
+		strerror(err));
+	fflush(j->err);
+	free(tmp);
+	j->closed = -1;
+	return -1;
+}
+
+static void j_free(struct reporter *r)
+{
+	struct junit *j = (struct junit *)r;
+	size_t i;
+
+	for (i = 0; i < j->nsuites; i++)
+		buf_free(&j->suites[i].body);
+	free(j->suites);
+	free(j->slots);
+	free(j->run_id);
+	free(j->profile);
+	free(j->path);
+	free(j);
+}
+
+static const struct reporter_ops junit_ops = {
+	.run_started = j_run_started,
+	.test_finished = j_test_finished,
+	.run_finished = j_run_finished,
+	.flush = j_flush,
+	.close = j_close,
+	.free = j_free,
+};
+
+struct reporter *report_junit_new(const struct junit_options *opt)
+{
+	struct junit *j = xcalloc(1, sizeof *j);
+
+	j->base.ops = &junit_ops;
+	j->path = xstrdup(opt->path);
+	j->success_output = opt->success_output;
+	j->err = opt->err ? opt->err : stderr;
+	return &j->base;
+}

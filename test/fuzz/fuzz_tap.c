@@ -1,0 +1,63 @@
+/*
+ * fuzz_tap.c - libFuzzer target for the TAP reader: any bytes must parse
+ * without a fault, and the summary must not depend on where the stream was
+ * cut into chunks (the first input byte picks the cut and a chunk size).
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/tap.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void parse(const char *s, size_t n, size_t cut, size_t chunk, struct tap_summary *out)
+{
+	struct tap *t = tap_new();
+	size_t i;
+
+	tap_feed(t, s, cut);
+	for (i = cut; i < n; i += chunk)
+		tap_feed(t, s + i, n - i < chunk ? n - i : chunk);
+	tap_finish(t, out);
+	tap_free(t);
+}
+
+static bool same(const struct tap_summary *a, const struct tap_summary *b)
+{
+	return a->has_plan == b->has_plan && a->planned == b->planned &&
+	       a->skip_all == b->skip_all && a->ran == b->ran &&
+	       a->failed == b->failed && a->todo == b->todo &&
+	       a->skipped == b->skipped && a->bailed_out == b->bailed_out &&
+	       a->stream_ok == b->stream_ok &&
+	       (a->detail ? b->detail && !strcmp(a->detail, b->detail) : !b->detail);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tap_summary whole, split;
+	const char *s = (const char *)data + 1;
+	size_t n, cut;
+
+	if (size == 0)
+		return 0;
+	n = size - 1;
+	cut = n ? data[0] % (n + 1) : 0;
+	parse(s, n, n, 1, &whole);
+	parse(s, n, cut, 1 + data[0] % 7, &split);
+	if (!same(&whole, &split))
+		abort();
+	/* the summary's own invariants */
+	if (whole.failed + whole.todo > whole.ran || whole.skipped > whole.ran ||
+	    (whole.stream_ok && (whole.failed || whole.bailed_out || !whole.has_plan ||
+				 whole.planned != whole.ran || whole.detail)) ||
+	    (!whole.stream_ok && !whole.detail) ||
+	    (whole.detail && strlen(whole.detail) > 64 * 1024))
+		abort();
+	tap_summary_free(&whole);
+	tap_summary_free(&split);
+	return 0;
+}
