@@ -443,17 +443,20 @@ static void watch_attempt(struct watch *w, char *scratch)
 		el = stopwatch_elapsed(&w->sw, now);
 		if (!w->exited && el >= w->next_slow) {
 			struct event *e = event_new(EV_SLOW, w->job);
+			bool terminate;
 
 			w->periods++;
 			w->a->slow = true;
+			terminate = l->terminate_after && w->periods >= l->terminate_after &&
+				!w->terminating;
 			e->attempt = w->a->number;
 			e->pid = w->a->pid;
 			e->elapsed = el;
 			e->periods = w->periods;
-			e->terminating = l->terminate_after && w->periods >= l->terminate_after &&
-				!w->terminating;
+			e->terminating = terminate;
+			/* The event belongs to the dispatcher from here on. */
 			evq_push(w->q, e);
-			if (e->terminating) {
+			if (terminate) {
 				w->timed_out = true;
 				start_termination(w, SIGTERM, el);
 			}

@@ -85,6 +85,20 @@ expect_rc 100 "signal during the grace period"
 [ $(($(date +%s) - start)) -lt 10 ] && ok || fail "waited out the grace period"
 expect_dead "$T/pids"
 
+# While tests are being listed: the listing stops, exit 100, nothing left.
+ini '[suite.slowlist]
+binaries = bin/pidfile@1
+protocol = custom
+list-command = sleep 30
+run-command = {binary}'
+start_rig run
+sleep 0.5
+kill -INT $rigpid
+wait_rig
+expect_rc 100 "signal while listing"
+expect_err "interrupted by SIGINT while listing tests"
+expect_no_leftovers
+
 # During a setup script: exit 105, no tests run, its teardown still runs.
 ini '[suite.s]
 binaries = bin/pidfile@1
