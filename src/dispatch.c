@@ -371,6 +371,26 @@ static struct worker_state *worker_of(struct run *r, const struct event *e)
 
 static void finish_info_query(struct run *r);
 
+/*
+ * A unit's last event came: its process group is remembered if something
+ * outlived it, the worker is free, and it owes no info-query answer.
+ */
+static void worker_done(struct run *r, struct worker_state *w, const struct attempt *final)
+{
+	if (final && final->group_left) {
+		r->leftover = xreallocarray(r->leftover, r->nleftover + 1, sizeof *r->leftover);
+		r->leftover[r->nleftover++] = final->pid;
+	}
+	unit_job_free(w->job);
+	w->job = NULL;
+	r->nbusy--;
+	if (w->info_pending) {
+		w->info_pending = false;
+		if (--r->info_waiting == 0)
+			finish_info_query(r);
+	}
+}
+
 static void on_finished(struct run *r, struct event *e)
 {
 	struct worker_state *w = worker_of(r, e);
@@ -379,10 +399,11 @@ static void on_finished(struct run *r, struct event *e)
 	struct test_outcome o;
 	struct attempt *final = e->result;
 	struct reporter *rep;
-	unsigned i;
+	unsigned i, wi = e->job->worker;
+	bool from_retry = final == NULL;
 
 	e->result = NULL;
-	if (!final) {
+	if (from_retry) {
 		/* Cancelled while waiting to retry: the last failure stands. */
 		final = w->retried[--w->nretried];
 	}
@@ -432,36 +453,25 @@ static void on_finished(struct run *r, struct event *e)
 		r->counts.timed_out++;
 		break;
 	}
-	if (final->group_left) {
-		r->leftover = xreallocarray(r->leftover, r->nleftover + 1, sizeof *r->leftover);
-		r->leftover[r->nleftover++] = final->pid;
-	}
 	EACH_REPORTER(r, rep)
 		rep->ops->test_finished(rep, &o);
 	r->dirty = true;
-
-	attempt_free(final);
 	for (i = 0; i < w->nretried; i++)
 		attempt_free(w->retried[i]);
 	free(w->retried);
 	w->retried = NULL;
 	w->nretried = 0;
-	release_slots(r->slot_owner, r->nslots, e->job->worker);
+	release_slots(r->slot_owner, r->nslots, wi);
 	r->free_slots += w->held;
 	{
 		struct group_state *g = &r->groups[w->group];
 		g->running--;
 		if (g->name)
-			release_slots(g->slot_owner, g->nslots, e->job->worker);
+			release_slots(g->slot_owner, g->nslots, wi);
 	}
-	unit_job_free(w->job);
-	w->job = NULL;
-	r->nbusy--;
-	if (w->info_pending) {
-		w->info_pending = false;
-		if (--r->info_waiting == 0)
-			finish_info_query(r);
-	}
+	/* A retried attempt's leftovers were noted when it was retried. */
+	worker_done(r, w, from_retry ? NULL : final);
+	attempt_free(final);
 
 	if (o.outcome != OUT_PASSED && o.outcome != OUT_SKIPPED) {
 		r->failures++;
@@ -534,6 +544,11 @@ static void on_event(struct run *r, struct event *e)
 	case EV_RETRY:
 		w->retried = xreallocarray(w->retried, w->nretried + 1, sizeof *w->retried);
 		w->retried[w->nretried++] = e->result;
+		if (e->result->group_left) {
+			r->leftover = xreallocarray(r->leftover, r->nleftover + 1,
+						    sizeof *r->leftover);
+			r->leftover[r->nleftover++] = e->result->pid;
+		}
 		e->result = NULL;
 		w->pid = -1;
 		EACH_REPORTER(r, rep)
@@ -652,19 +667,7 @@ static void on_script_event(struct run *r, struct event *e)
 		r->script_result = e->result;
 		e->result = NULL;
 		r->script_done = true;
-		if (r->script_result->group_left) {
-			r->leftover = xreallocarray(r->leftover, r->nleftover + 1,
-						    sizeof *r->leftover);
-			r->leftover[r->nleftover++] = r->script_result->pid;
-		}
-		unit_job_free(w->job);
-		w->job = NULL;
-		r->nbusy--;
-		if (w->info_pending) {
-			w->info_pending = false;
-			if (--r->info_waiting == 0)
-				finish_info_query(r);
-		}
+		worker_done(r, w, r->script_result);
 		break;
 	case EV_INFO:
 		if (w->info_pending)
@@ -1208,20 +1211,8 @@ static void on_list_event(struct run *r, struct event *e)
 	case EV_FINISHED:
 		ls->result = e->result;
 		e->result = NULL;
-		if (ls->result->group_left) {
-			r->leftover = xreallocarray(r->leftover, r->nleftover + 1,
-						    sizeof *r->leftover);
-			r->leftover[r->nleftover++] = ls->result->pid;
-		}
-		unit_job_free(w->job);
-		w->job = NULL;
-		r->nbusy--;
 		r->listings_done++;
-		if (w->info_pending) {
-			w->info_pending = false;
-			if (--r->info_waiting == 0)
-				finish_info_query(r);
-		}
+		worker_done(r, w, ls->result);
 		break;
 	case EV_INFO:
 		if (w->info_pending)

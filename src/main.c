@@ -22,6 +22,7 @@
 #include "testrig/settings.h"
 #include "testrig/sig.h"
 #include "testrig/spawn.h"
+#include "testrig/text.h"
 #include "testrig/util.h"
 
 #ifndef TESTRIG_VERSION
@@ -301,43 +302,6 @@ static int write_stdout(struct buf *b)
 	return 0;
 }
 
-/* A JSON string: escapes, control characters as \\u00XX, invalid UTF-8 as U+FFFD. */
-static void json_string(struct buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	buf_addc(b, '"');
-	while (*p) {
-		unsigned char c = *p;
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-			(c & 0xf8) == 0xf0 ? 4 : 0;
-		size_t k;
-
-		if (c == '"' || c == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)c);
-			p++;
-			continue;
-		}
-		if (c < 0x20) {
-			buf_printf(b, "\\u%04x", c);
-			p++;
-			continue;
-		}
-		for (k = 1; k < n; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				n = 0;
-		if (n == 0) {
-			buf_adds(b, "\\ufffd");
-			p++;
-			continue;
-		}
-		buf_add(b, p, n);
-		p += n;
-	}
-	buf_addc(b, '"');
-}
-
 static int list_tests(const struct test_list *list, enum list_format format)
 {
 	struct buf b = BUF_INIT;
@@ -368,11 +332,11 @@ static int list_tests(const struct test_list *list, enum list_format format)
 			case LIST_JSON:
 				if (!any) {
 					buf_adds(&b, first_bin ? "\n{\"id\":" : ",\n{\"id\":");
-					json_string(&b, bin->id);
+					json_quote(&b, bin->id, strlen(bin->id));
 					buf_adds(&b, ",\"path\":");
-					json_string(&b, bin->path);
+					json_quote(&b, bin->path, strlen(bin->path));
 					buf_adds(&b, ",\"suite\":");
-					json_string(&b, bin->suite->name);
+					json_quote(&b, bin->suite->name, strlen(bin->suite->name));
 					buf_printf(&b, ",\"protocol\":\"%s\",\"tests\":[",
 						   protocol_name(bin->suite->protocol));
 					first_bin = false;
@@ -380,7 +344,7 @@ static int list_tests(const struct test_list *list, enum list_format format)
 					buf_addc(&b, ',');
 				}
 				buf_adds(&b, "{\"name\":");
-				json_string(&b, t->name);
+				json_quote(&b, t->name, strlen(t->name));
 				buf_printf(&b, ",\"ignored\":%s}", t->ignored ? "true" : "false");
 				break;
 			}

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "testrig/buf.h"
+#include "testrig/text.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
 #include "testrig/unit.h"
@@ -24,93 +25,6 @@ struct json {
 	bool write_failed;          /* then nothing more is written */
 };
 
-/*
- * The length of the UTF-8 sequence at p: the whole sequence when valid
- * (*valid set), else its longest valid prefix, at least 1 byte, so that each
- * maximal ill-formed subpart becomes one \ufffd, as Python decodes.
- */
-static size_t utf8_length(const unsigned char *p, size_t n, bool *valid)
-{
-	unsigned char lo = 0x80, hi = 0xbf, c = p[0];
-	size_t need, i;
-
-	*valid = false;
-	if (c < 0x80) {
-		*valid = true;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		if (c == 0xe0)
-			lo = 0xa0;      /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;      /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		if (c == 0xf0)
-			lo = 0x90;      /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;      /* past U+10FFFF */
-	} else {
-		return 1;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= n || p[i] < lo || p[i] > hi)
-			return i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*valid = true;
-	return need + 1;
-}
-
-/*
- * A JSON string from any n bytes (NULs included): the output is always valid
- * UTF-8 and valid JSON, whatever a test printed.
- */
-static void add_string_n(struct buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	buf_grow(b, n + 2);
-	buf_addc(b, '"');
-	while (p && i < n) {
-		size_t start = i, len;
-		unsigned char c;
-		bool valid;
-
-		while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
-			i++;
-		buf_add(b, p + start, i - start);
-		if (i == n)
-			break;
-		c = p[i];
-		switch (c) {
-		case '"': buf_adds(b, "\\\""); i++; continue;
-		case '\\': buf_adds(b, "\\\\"); i++; continue;
-		case '\n': buf_adds(b, "\\n"); i++; continue;
-		case '\r': buf_adds(b, "\\r"); i++; continue;
-		case '\t': buf_adds(b, "\\t"); i++; continue;
-		default: break;
-		}
-		if (c < 0x20) {
-			buf_printf(b, "\\u%04x", c);
-			i++;
-			continue;
-		}
-		len = utf8_length(p + i, n - i, &valid);
-		if (valid)
-			buf_add(b, p + i, len);
-		else
-			buf_adds(b, "\\ufffd");
-		i += len;
-	}
-	buf_addc(b, '"');
-}
-
 /* ,"name": -- every field after the first three starts this way. */
 static void key(struct buf *b, const char *name)
 {
@@ -121,7 +35,7 @@ static void field_string(struct buf *b, const char *name, const char *s)
 {
 	key(b, name);
 	if (s)
-		add_string_n(b, s, strlen(s));
+		json_quote(b, s, strlen(s));
 	else
 		buf_adds(b, "null");
 }
@@ -377,9 +291,9 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	field_string(b, "message", a->message);
 	if (mode != OUTPUT_NEVER) {
 		key(b, "stdout");
-		add_string_n(b, a->out.head.data, a->out.head.len);
+		json_quote(b, a->out.head.data, a->out.head.len);
 		key(b, "stderr");
-		add_string_n(b, a->err.head.data, a->err.head.len);
+		json_quote(b, a->err.head.data, a->err.head.len);
 	}
 	end(j);
 }
@@ -394,7 +308,7 @@ static void js_info(struct reporter *r, const struct unit_info *u, size_t n)
 	buf_addc(b, '[');
 	for (i = 0; i < n; i++) {
 		buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
-		add_string_n(b, u[i].name, u[i].name ? strlen(u[i].name) : 0);
+		json_quote(b, u[i].name, u[i].name ? strlen(u[i].name) : 0);
 		field_string(b, "state", u[i].state);
 		key(b, "pid");
 		if (u[i].pid > 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "testrig/buf.h"
+#include "testrig/text.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
 #include "testrig/unit.h"
@@ -44,49 +45,6 @@ struct junit {
 	size_t nslots;
 	int closed;                 /* 0: not yet; 1: written; -1: failed */
 };
-
-/*
- * The length of the UTF-8 sequence at p: the whole sequence when it is
- * valid (*valid set), else its longest valid prefix, at least 1 byte, so
- * that each maximal ill-formed subpart becomes one U+FFFD, as Unicode
- * recommends and as Python and browsers decode.
- */
-static size_t utf8_length(const unsigned char *p, size_t n, bool *valid)
-{
-	unsigned char lo = 0x80, hi = 0xbf, c = p[0];
-	size_t need, i;
-
-	*valid = false;
-	if (c < 0x80) {
-		*valid = true;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		if (c == 0xe0)
-			lo = 0xa0;      /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;      /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		if (c == 0xf0)
-			lo = 0x90;      /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;      /* past U+10FFFF */
-	} else {
-		return 1;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= n || p[i] < lo || p[i] > hi)
-			return i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*valid = true;
-	return need + 1;
-}
 
 static bool xml_plain(unsigned char c)
 {
@@ -138,7 +96,7 @@ static void xml_escape(struct buf *b, const char *s, size_t n, bool attr)
 			i++;
 			continue;
 		}
-		len = utf8_length(p + i, n - i, &valid);
+		len = utf8_sequence(p + i, n - i, &valid);
 		if (valid && !(len == 3 && c == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe))
 			buf_add(b, p + i, len);
 		else
