@@ -16,6 +16,9 @@ cd "$top" || exit 2
 : "${RIG:=./testrig}"
 : "${BUILD:=build}"
 : "${JOBS:=2}"
+# No test of this suite takes a minute; one that hangs (a broken testrig
+# waiting on a test forever) is stopped after TEST_TIMEOUT seconds.
+: "${TEST_TIMEOUT:=300}"
 export RIG BUILD
 R=$BUILD/test/results
 rm -rf "$R"
@@ -27,9 +30,11 @@ echo "== $ntests tests, run directly (independent verdicts)"
 start=$(date +%s)
 echo "$tests" | xargs -P "$JOBS" -I{} sh -c '
 	log="$1/log/$(echo "$2" | tr / _).log"
-	"$2" >"$log" 2>&1 </dev/null
-	echo "$? $2" >>"$1/direct"
-' sh "$R" {}
+	timeout -k 10 "$3" "$2" >"$log" 2>&1 </dev/null
+	st=$?
+	[ $st -eq 124 ] && echo "(killed after $3 s: timed out)" >>"$log"
+	echo "$st $2" >>"$1/direct"
+' sh "$R" {} "$TEST_TIMEOUT"
 echo "   ($(($(date +%s) - start))s)"
 sort -k2 "$R/direct" -o "$R/direct"
 direct_failed=0
@@ -50,6 +55,7 @@ start=$(date +%s)
 # direct run's logs show it.
 "$RIG" run -j "$JOBS" --no-fail-fast --status-level all --final-status-level none \
 	--failure-output never \
+	--config test/dogfood.ini \
 	--color never $tests >"$R/dogfood.out" 2>"$R/dogfood.err"
 rig_rc=$?
 echo "   ($(($(date +%s) - start))s)"
