@@ -151,6 +151,11 @@ int sig_wait_child(int64_t timeout_ns)
 	return sigtimedwait(&set, NULL, &ts) == SIGCHLD ? 1 : 0;
 }
 
+bool sig_has_handlers(void)
+{
+	return !USE_SIGNALFD;
+}
+
 const char *sig_method(void)
 {
 	return USE_SIGNALFD ? "signalfd" : "self-pipe";

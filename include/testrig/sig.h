@@ -30,6 +30,8 @@ int sig_next(void);
  * 1 if one came, 0 on timeout.  Only when no worker thread is left.
  */
 int sig_wait_child(int64_t timeout_ns);
+/* True when signals are caught by handlers (the self-pipe), not a signalfd. */
+bool sig_has_handlers(void);
 /* "signalfd" or "self-pipe". */
 const char *sig_method(void);
 
