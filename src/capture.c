@@ -1,14 +1,59 @@
 /*
  * capture.c - bounded capture of one stream: head kept whole up to the
- * limit, then head/2 + a ring holding the most recent bytes.
+ * limit, then head/2 + a ring holding the most recent bytes.  Also a small
+ * pool of spent head buffers, so that tests that print megabytes do not
+ * make every attempt fault in fresh pages (the one piece of shared state
+ * here: a mutex-protected array, bounded in count and size).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testrig/capture.h"
 #include "testrig/util.h"
+
+#define POOL_SLOTS 8
+#define POOL_MIN (UINT64_C(64) << 10)     /* smaller buffers are cheap anyway */
+#define POOL_MAX (UINT64_C(4) << 20)      /* larger ones are given back */
+#define POOL_TOTAL (UINT64_C(16) << 20)   /* what the pool may hold in all */
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct buf pool[POOL_SLOTS];
+static size_t pool_n;
+static uint64_t pool_bytes;
+
+/* A spent buffer for reuse, or false when the pool is full. */
+static bool pool_put(struct buf *b)
+{
+	bool kept = false;
+
+	if (b->cap < POOL_MIN || b->cap > POOL_MAX)
+		return false;
+	pthread_mutex_lock(&pool_lock);
+	if (pool_n < POOL_SLOTS && pool_bytes + b->cap <= POOL_TOTAL) {
+		pool[pool_n++] = *b;
+		pool_bytes += b->cap;
+		kept = true;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (kept)
+		buf_init(b);
+	return kept;
+}
+
+/* Gives b (empty, no storage) a pooled buffer, if there is one. */
+static void pool_get(struct buf *b)
+{
+	pthread_mutex_lock(&pool_lock);
+	if (pool_n) {
+		*b = pool[--pool_n];
+		pool_bytes -= b->cap;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	buf_reset(b);
+}
 
 void capture_init(struct capture *c, uint64_t limit)
 {
@@ -19,7 +64,8 @@ void capture_init(struct capture *c, uint64_t limit)
 
 void capture_free(struct capture *c)
 {
-	buf_free(&c->head);
+	if (!pool_put(&c->head))
+		buf_free(&c->head);
 	free(c->tail);
 	c->tail = NULL;
 	c->tail_cap = c->tail_start = c->tail_len = 0;
@@ -70,6 +116,8 @@ void capture_add(struct capture *c, const char *p, size_t n)
 	uint64_t before = c->total;
 
 	c->total += n;
+	if (!c->head.data && n && c->limit >= POOL_MIN)
+		pool_get(&c->head);
 	if (c->tail || (c->limit == 0)) {
 		ring_add(c, p, n);
 		return;
