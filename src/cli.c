@@ -217,7 +217,6 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			break;
 		case OPT_CONFIG:
 			free(c->config);
-	free(c->junit);
 			c->config = xstrdup(optarg);
 			break;
 		case OPT_PARTITION: {

@@ -162,4 +162,15 @@ FX_VAR=HOME rig_in "$T" run
 expect_rc 0 "continuation lines"
 expect_summary "3 tests run: 3 passed, 0 skipped"
 
+# --config after --junit: each option keeps its own value (the config
+# file is read, not overwritten by the report; the report is written).
+ini "[suite.s]
+binaries = bin/pass"
+cp "$T/testrig.ini" "$T/t.ini"
+cp "$T/t.ini" "$T/t.ini.orig"
+rig_in "$T" run --junit "$T/j.xml" --config "$T/t.ini"
+expect_rc 0 "--junit before --config"
+cmp -s "$T/t.ini" "$T/t.ini.orig" && ok || fail "--config file changed by the run"
+grep -q '<testsuites' "$T/j.xml" 2>/dev/null && ok || fail "no JUnit report after --junit --config"
+
 finish
