@@ -94,6 +94,11 @@ void pool_submit(struct pool *p, unsigned i, struct unit_job *job)
 	struct worker *w = &p->w[i];
 
 	job->worker = i;
+	/*
+	 * Requests sent to the worker's previous job after it had finished
+	 * (its EV_FINISHED still queued) must not reach this one.
+	 */
+	unit_ctl_new_job(&w->ctl);
 	pthread_mutex_lock(&w->lock);
 	if (w->job)
 		die("internal error: worker %u given a job while busy", i);

@@ -154,6 +154,13 @@ void unit_ctl_request(struct unit_ctl *ctl, unsigned bits, int term_signal)
 		die_errno("waking a worker");
 }
 
+void unit_ctl_new_job(struct unit_ctl *ctl)
+{
+	pthread_mutex_lock(&ctl->lock);
+	ctl->requests &= REQ_PAUSE;
+	pthread_mutex_unlock(&ctl->lock);
+}
+
 void unit_ctl_pause(struct unit_ctl *ctl, bool paused, int64_t at)
 {
 	pthread_mutex_lock(&ctl->lock);

@@ -148,6 +148,11 @@ void unit_ctl_destroy(struct unit_ctl *ctl);
 /* Dispatcher side: add request bits and wake the worker. */
 void unit_ctl_request(struct unit_ctl *ctl, unsigned bits, int term_signal);
 /*
+ * Dispatcher side, before giving the worker a new job: drops requests that
+ * were meant for its previous one (all but the pause wish).
+ */
+void unit_ctl_new_job(struct unit_ctl *ctl);
+/*
  * Dispatcher side: stop (SIGSTOP the group, pause every clock) or resume.
  * The worker follows the latest wish, whatever it is doing, and a unit it
  * starts later starts in that state.  Clocks stop and restart at `at` (the

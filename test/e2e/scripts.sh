@@ -115,4 +115,28 @@ expect_rc 100
 grep -q 't-down' "$LOG" && ok || fail "no teardown after fail-fast"
 expect_no_leftovers
 
+# A request the dispatcher sent to a test that had just finished (its result
+# still queued) must not reach the job the worker takes next: with
+# max-fail 1:immediate, two failing tests and a slow teardown, the teardown
+# used to be terminated now and then (TEARDOWN-FAIL, exit 105).
+fx fail@1 >/dev/null
+fx fail@2 >/dev/null
+ini '[suite.s]
+binaries = bin/fail@1 bin/fail@2
+
+[script.t]
+command = true
+teardown = sleep 0.1'
+bad=0
+i=0
+while [ $i -lt 40 ]; do
+	rig_in "$T" run -j 2 --max-fail 1:immediate
+	if [ "$rc" -ne 100 ] || ! grep -qE '^ *TEARDOWN \[ ' "$T/out"; then
+		bad=$((bad + 1))
+		cp "$T/out" "$T/out.bad"
+	fi
+	i=$((i + 1))
+done
+[ $bad -eq 0 ] && ok || { cp "$T/out.bad" "$T/out"; fail "teardown disturbed by a stale request in $bad of 40 runs"; }
+
 finish

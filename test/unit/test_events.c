@@ -123,6 +123,25 @@ static void test_destroy_frees(void)
 	evq_destroy(&q2);
 }
 
+/*
+ * Requests sent to a worker's finished job are dropped when it is given the
+ * next one; the pause wish is kept (the worker must still follow it).
+ */
+static void test_ctl_new_job(void)
+{
+	struct unit_ctl ctl = { 0 };
+
+	CHECK(unit_ctl_init(&ctl, 1) == 0);
+	unit_ctl_request(&ctl, REQ_TERMINATE | REQ_KILL | REQ_INFO | REQ_STOP_RETRYING, 15);
+	unit_ctl_new_job(&ctl);
+	CHECK_INT(ctl.requests, 0);
+	unit_ctl_pause(&ctl, true, 1);
+	unit_ctl_request(&ctl, REQ_TERMINATE, 15);
+	unit_ctl_new_job(&ctl);
+	CHECK_INT(ctl.requests, REQ_PAUSE);
+	unit_ctl_destroy(&ctl);
+}
+
 int main(void)
 {
 	if (evq_init(&q))
@@ -131,6 +150,7 @@ int main(void)
 	RUN(test_threads);
 	RUN(test_notify_fd);
 	RUN(test_destroy_frees);
+	RUN(test_ctl_new_job);
 	evq_destroy(&q);
 	return check_done();
 }
