@@ -1008,40 +1008,70 @@ static size_t count_alive(struct run *r)
 	return alive;
 }
 
+static void signal_leftovers(struct run *r, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < r->nleftover; i++) {
+		if (r->leftover[i]) {
+			kill(-r->leftover[i], sig);
+			if (sig != SIGKILL)
+				kill(-r->leftover[i], SIGCONT);
+		}
+	}
+}
+
 /*
  * Kills what outlived its test in the test's process group: SIGTERM, the
  * grace period, SIGKILL.  As the subreaper those processes are our children,
- * so SIGCHLD says when one exits; without it we look every 50ms.
+ * so SIGCHLD says when one exits; without it we look every 50ms.  Signals
+ * are still heard meanwhile: a first SIGINT, SIGTERM or SIGHUP cancels the
+ * run as usual (and is forwarded), a second one, or one after the run was
+ * already killed, sends SIGKILL at once.
  */
 static void kill_leftovers(struct run *r)
 {
 	int64_t grace = r->cfg->settings->grace_period, deadline;
 	size_t i, alive = count_alive(r), first = alive;
 	struct buf msg = BUF_INIT;
+	bool termed = !r->killed && grace > 0, now = !termed;
 
 	if (!alive)
 		return;
-	for (i = 0; i < r->nleftover; i++) {
-		if (r->leftover[i]) {
-			kill(-r->leftover[i], SIGTERM);
-			kill(-r->leftover[i], SIGCONT);
-		}
+	buf_printf(&msg, "%zu process group%s outlived %s test or script: sent ", first,
+		   first == 1 ? "" : "s", first == 1 ? "its" : "their");
+	if (termed) {
+		signal_leftovers(r, SIGTERM);
+		buf_adds(&msg, "SIGTERM");
 	}
 	deadline = mono_ns() + grace;
-	for (;;) {
+	while (!now) {
 		int64_t left = deadline - mono_ns();
+		int sig;
 
 		if (!(alive = count_alive(r)) || left <= 0)
 			break;
-		sig_wait_child(r->subreaper || left < 50 * NS_PER_MS ? left : 50 * NS_PER_MS);
+		sig = sig_wait_end(r->subreaper || left < 50 * NS_PER_MS ? left : 50 * NS_PER_MS);
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+			bool second = r->cancel_signal != 0;
+
+			on_signal(r, sig);
+			if (second)
+				now = true;
+			else
+				signal_leftovers(r, sig);
+		}
 	}
-	buf_printf(&msg, "%zu process group%s outlived %s test or script: sent SIGTERM", first,
-		   first == 1 ? "" : "s", first == 1 ? "its" : "their");
+	if (now)
+		alive = count_alive(r);
 	if (alive) {
-		for (i = 0; i < r->nleftover; i++)
-			if (r->leftover[i])
-				kill(-r->leftover[i], SIGKILL);
-		buf_printf(&msg, ", then SIGKILL to %zu after the grace period", alive);
+		signal_leftovers(r, SIGKILL);
+		if (!termed)
+			buf_adds(&msg, "SIGKILL");
+		else if (now)
+			buf_printf(&msg, ", then SIGKILL to %zu at once (a second signal)", alive);
+		else
+			buf_printf(&msg, ", then SIGKILL to %zu after the grace period", alive);
 		for (i = 0; i < r->nleftover; i++)
 			while (r->leftover[i] && waitpid(-r->leftover[i], NULL, 0) > 0)
 				;

@@ -133,22 +133,34 @@ int sig_next(void)
 #endif
 }
 
-int sig_wait_child(int64_t timeout_ns)
+int sig_wait_end(int64_t timeout_ns)
 {
 	struct timespec ts;
-	sigset_t set;
-	int e;
+	sigset_t set, old;
+	int e, sig;
 
 	if (timeout_ns < 0)
 		timeout_ns = 0;
 	ts.tv_sec = (time_t)(timeout_ns / NS_PER_SEC);
 	ts.tv_nsec = (long)(timeout_ns % NS_PER_SEC);
-	sigemptyset(&set);
+	set = handled_set;
 	sigaddset(&set, SIGCHLD);
-	/* With the self-pipe this thread may have SIGCHLD unblocked: block it. */
-	if ((e = pthread_sigmask(SIG_BLOCK, &set, NULL)))
+	/*
+	 * Block them all here first: one that comes from now on stays pending
+	 * for sigtimedwait, one that came before is already in the fd.
+	 */
+	if ((e = pthread_sigmask(SIG_BLOCK, &set, &old)))
 		die("pthread_sigmask: %s", strerror(e));
-	return sigtimedwait(&set, NULL, &ts) == SIGCHLD ? 1 : 0;
+	if (!(sig = sig_next())) {
+		do
+			sig = sigtimedwait(&set, NULL, &ts);
+		while (sig < 0 && errno == EINTR);
+		if (sig < 0)
+			sig = 0;
+	}
+	if ((e = pthread_sigmask(SIG_SETMASK, &old, NULL)))
+		die("pthread_sigmask: %s", strerror(e));
+	return sig;
 }
 
 bool sig_has_handlers(void)

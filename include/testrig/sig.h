@@ -26,10 +26,11 @@ void sig_listen(void);
 /* The next pending signal, or 0 when none is pending. */
 int sig_next(void);
 /*
- * Waits up to timeout_ns for a SIGCHLD (a child of ours changed state);
- * 1 if one came, 0 on timeout.  Only when no worker thread is left.
+ * Waits up to timeout_ns for a SIGCHLD (a child of ours changed state) or a
+ * handled signal; returns that signal (taken: act on it), or 0 on timeout.
+ * Only when no worker thread is left.
  */
-int sig_wait_child(int64_t timeout_ns);
+int sig_wait_end(int64_t timeout_ns);
 /* True when signals are caught by handlers (the self-pipe), not a signalfd. */
 bool sig_has_handlers(void);
 /* "signalfd" or "self-pipe". */

@@ -43,11 +43,13 @@ expect_dead "$T/pids"
 # A second signal kills at once (the grace period here is 30 s).
 rm -f "$T/pids"
 start=$(date +%s)
+# SIGTERM both times: the tests ignore it, so only the SIGKILL the second one
+# brings can end them before the grace period.
 FX_THEN=ignore-term start_rig run -P patient -j 2 "$T/bin/pidfile@1" "$T/bin/pidfile@2"
 wait_lines "$T/pids" 2
-kill -INT $rigpid
+kill -TERM $rigpid
 sleep 0.3
-kill -INT $rigpid
+kill -TERM $rigpid
 wait_rig
 expect_rc 100 "second signal"
 [ $(($(date +%s) - start)) -lt 10 ] && ok || fail "the second signal did not kill at once"
@@ -77,9 +79,9 @@ rm -f "$T/pids"
 start=$(date +%s)
 FX_THEN=ignore-term start_rig run "$T/bin/pidfile@1"
 wait_file "$T/out" "TERMINATING"
-kill -INT $rigpid
+kill -TERM $rigpid
 sleep 0.2
-kill -INT $rigpid
+kill -TERM $rigpid
 wait_rig
 expect_rc 100 "signal during the grace period"
 [ $(($(date +%s) - start)) -lt 10 ] && ok || fail "waited out the grace period"
@@ -116,5 +118,27 @@ expect_rc 105 "signal during a setup script"
 expect_out "interrupted by SIGHUP"
 grep -q down "$T/teardown.log" 2>/dev/null && ok || fail "teardown did not run"
 expect_no_leftovers
+
+# After the last test: a leaked process that ignores SIGTERM is being given
+# its grace period (30 s) at the end of the run; a first signal cancels and
+# is forwarded, a second one kills it at once.
+printf '#!/bin/sh\n"%s" &\nexit 0\n' "$pf" >"$T/bin/leaker"
+chmod +x "$T/bin/leaker"
+ini '[profile.default]
+grace-period = 30s
+leak-timeout = 100ms'
+rm -f "$T/pids"
+start=$(date +%s)
+FX_THEN=ignore-term start_rig run "$T/bin/leaker"
+wait_lines "$T/pids" 1
+sleep 1
+kill -TERM $rigpid
+sleep 0.3
+kill -TERM $rigpid
+wait_rig
+expect_rc 100 "second signal while leftovers are killed"
+[ $(($(date +%s) - start)) -lt 10 ] && ok || fail "waited out the leftovers' grace period"
+expect_err "SIGKILL to 1 at once"
+expect_dead "$T/pids"
 
 finish
