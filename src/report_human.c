@@ -352,7 +352,13 @@ static void h_test_finished(struct reporter *r, const struct test_outcome *o)
 			buf_free(&b);
 		}
 	}
-	if (h->opt.settings->final_status_level >= fl) {
+	/*
+	 * Listed after the summary when final-status-level asks for it, and
+	 * whenever its output is to be shown there (final output modes do not
+	 * depend on the final status level).
+	 */
+	if (h->opt.settings->final_status_level >= fl ||
+	    (show_finally(mode) && o->outcome != OUT_SKIPPED)) {
 		struct kept *k;
 
 		if (h->nkept == h->capkept) {

@@ -13,6 +13,19 @@ expect_out "fixture fail: stdout"
 # final: after the summary, not after the status line.
 awk '/^ *Summary/ { s = 1 } /fixture fail: stdout/ { print s; exit }' "$T/out" | grep -q 1 &&
 	ok || fail "final output printed before the summary"
+# Final output does not depend on the final status level: the failing test
+# is listed after the summary with its output even at level none, and
+# success-output final shows a passing test's output (passes are not in the
+# default final list).
+rig run --no-fail-fast -j 1 --failure-output final --final-status-level none "$fail" "$pass"
+expect_out "fixture fail: stdout"
+awk '/^ *Summary/ { s = 1 } /fixture fail: stdout/ { print s; exit }' "$T/out" | grep -q 1 &&
+	ok || fail "final output (level none) printed before the summary"
+rig run -j 1 --success-output final "$env"
+expect_out "TESTRIG=1"
+awk '/^ *Summary/ { s = 1 } /TESTRIG=1/ { print s; exit }' "$T/out" | grep -q 1 &&
+	ok || fail "success-output final printed before the summary"
+[ "$(count "PASS \[")" -eq 2 ] && ok || fail "success-output final lists the pass after the summary"
 rig run -j 1 --failure-output immediate-final "$fail"
 [ "$(count 'fixture fail: stdout')" -eq 2 ] && ok || fail "immediate-final shows output twice"
 rig run -j 1 --failure-output immediate "$fail"
