@@ -382,6 +382,31 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/*
+ * How often to look whether a terminated test's process group is empty once
+ * the leader is gone and no pipe is left to wait on (a rare case: members
+ * that closed their output and ignore the signal, or are dying of SIGKILL).
+ */
+#define LINGER_LOOK (50 * NS_PER_MS)
+#define LINGER_LOOK_KILLED (2 * NS_PER_MS)
+
+/*
+ * True while a test being terminated still has members in its process group
+ * after the leader was reaped: they get the rest of the grace period, then
+ * SIGKILL and the leak window to die in (after which they are left to the
+ * end of the run).
+ */
+static bool group_lingers(struct watch *w, int64_t el)
+{
+	pid_t pg = w->a->pid;
+
+	if (!w->terminating || pg <= 0 || (w->killed && el >= w->leak_deadline))
+		return false;
+	while (waitpid(-pg, NULL, WNOHANG) > 0)
+		;
+	return kill(-pg, 0) == 0;
+}
+
 /* The poll loop: until the child is reaped and its pipes are closed or leaked. */
 static void watch_attempt(struct watch *w, char *scratch)
 {
@@ -393,7 +418,8 @@ static void watch_attempt(struct watch *w, char *scratch)
 		int np = 0, i_wake, i_pid = -1, i_out = -1, i_err = -1, r;
 		int64_t now, el, deadline = INT64_MAX;
 
-		if (w->exited && w->c.out_fd < 0 && w->c.err_fd < 0)
+		if (w->exited && w->c.out_fd < 0 && w->c.err_fd < 0 &&
+		    !group_lingers(w, stopwatch_elapsed(&w->sw, mono_ns())))
 			break;
 		if (!w->exited && w->c.out_fd < 0 && w->c.err_fd < 0 && w->c.pidfd < 0) {
 			/* No pidfd: pipes are closed, see if it has exited already. */
@@ -422,13 +448,16 @@ static void watch_attempt(struct watch *w, char *scratch)
 		now = mono_ns();
 		el = stopwatch_elapsed(&w->sw, now);
 		if (!w->ctl->paused) {
-			if (!w->exited) {
+			if (!w->exited)
 				deadline = min64(deadline, w->next_slow);
-				if (w->terminating && !w->killed)
-					deadline = min64(deadline, w->grace_deadline);
-			} else {
+			else if (w->terminating && w->c.out_fd < 0 && w->c.err_fd < 0)
+				/* group_lingers: nothing to poll, look again soon */
+				deadline = min64(deadline, el + (w->killed ? LINGER_LOOK_KILLED
+								   : LINGER_LOOK));
+			else if (!w->terminating || w->killed)
 				deadline = min64(deadline, w->leak_deadline);
-			}
+			if (w->terminating && !w->killed)
+				deadline = min64(deadline, w->grace_deadline);
 		}
 		r = poll(pf, (nfds_t)np, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - el));
 		if (r < 0) {
@@ -469,11 +498,18 @@ static void watch_attempt(struct watch *w, char *scratch)
 			}
 			w->next_slow += l->slow_timeout;
 		}
-		if (!w->exited && w->terminating && !w->killed && el >= w->grace_deadline) {
+		/*
+		 * The grace period holds for the whole group: a descendant that
+		 * ignores the signal gets SIGKILL even when the leader is gone.
+		 */
+		if (w->terminating && !w->killed && el >= w->grace_deadline) {
 			signal_group(w, SIGKILL);
 			w->killed = true;
+			/* The killed holders close the pipes; give them the leak window. */
+			if (w->exited)
+				w->leak_deadline = el + l->leak_timeout;
 		}
-		if (w->exited && el >= w->leak_deadline &&
+		if (w->exited && (!w->terminating || w->killed) && el >= w->leak_deadline &&
 		    (w->c.out_fd >= 0 || w->c.err_fd >= 0)) {
 			/* A descendant holds the pipes: stop waiting for it. */
 			w->a->leaked = true;

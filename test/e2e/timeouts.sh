@@ -64,4 +64,26 @@ done
 [ "$(wc -l <"$T/pids")" -eq 2 ] && ok || fail "expected two pids: $(cat "$T/pids")"
 expect_no_leftovers
 
+# The leader dies of SIGTERM at once, a grandchild ignores it: the grace
+# period still holds for the group, so the grandchild is killed with the
+# test, not left for the end of the run ("outlived"), whether it holds the
+# test's output (mixed) or has let go of it (quiet).
+printf '#!/bin/sh\nFX_THEN=ignore-term "%s" &\nFX_THEN=hang exec "%s"\n' "$pf" "$pf" \
+	>"$T/bin/mixed"
+printf '#!/bin/sh\nFX_THEN=ignore-term "%s" >/dev/null 2>&1 &\nFX_THEN=hang exec "%s"\n' \
+	"$pf" "$pf" >"$T/bin/quiet"
+chmod +x "$T/bin/mixed" "$T/bin/quiet"
+for t in mixed quiet; do
+	rm -f "$T/pids"
+	FX_PIDFILE="$T/pids" rig_in "$T" run "$T/bin/$t"
+	expect_final "$T/bin/$t" TIMEOUT
+	expect_no_err "outlived"
+	expect_no_out "LEAK"
+	# The grandchild had its grace period (the leader's TIMEOUT is at 0.3 s).
+	dur=$(sed -n 's/^ *Summary \[ *\([0-9.]*\)s\].*/\1/p' "$T/out")
+	awk -v d="$dur" 'BEGIN { exit !(d >= 0.45) }' && ok ||
+		fail "$t: the group was killed before the grace period: $dur"
+	expect_dead "$T/pids"
+done
+
 finish
