@@ -853,6 +853,13 @@ static void begin_section(struct loader *ld, char *header, int line)
 		return;
 	}
 
+	if (kind == SEC_SCRIPT && ld->cfg->nscripts >= CONFIG_MAX_SCRIPTS) {
+		fail(ld, CONFIG_ERR_SETUP, line, "[%s]: too many setup scripts (at most %d)",
+		     header, CONFIG_MAX_SCRIPTS);
+		free(buf);
+		free(header);
+		return;
+	}
 	memset(&ld->sec, 0, sizeof ld->sec);
 	ld->sec.kind = kind;
 	ld->sec.header = header;

@@ -40,6 +40,9 @@ struct test_group {
 	const char *origin;
 };
 
+/* Setup scripts are tracked in 64-bit masks: a config has at most this many. */
+#define CONFIG_MAX_SCRIPTS 64
+
 /* [script.NAME] */
 struct script {
 	char *name;

@@ -139,4 +139,26 @@ while [ $i -lt 40 ]; do
 done
 [ $bad -eq 0 ] && ok || { cp "$T/out.bad" "$T/out"; fail "teardown disturbed by a stale request in $bad of 40 runs"; }
 
+# At most 64 setup scripts (their exports are tracked in 64-bit masks): the
+# 65th is refused with its file and line, exit 96; 64 run.
+fx pass >/dev/null
+for n in 64 65; do
+	{
+		printf '[suite.s]\nbinaries = bin/pass\n'
+		i=1
+		while [ $i -le $n ]; do
+			printf '[script.s%d]\ncommand = true\n' $i
+			i=$((i + 1))
+		done
+	} >"$T/testrig.ini"
+	rig_in "$T" run
+	if [ $n -eq 64 ]; then
+		expect_rc 0 "64 setup scripts"
+		[ "$(grep -c '^ *SETUP \[' "$T/out")" -eq 64 ] && ok || fail "not all 64 scripts ran"
+	else
+		expect_rc 96 "65 setup scripts"
+		expect_err "testrig.ini:131: [script.s65]: too many setup scripts (at most 64)"
+	fi
+done
+
 finish
