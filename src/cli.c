@@ -330,6 +330,12 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 	}
 	for (; optind < ac; optind++)
 		strvec_push(&c->binaries, av[optind]);
+	if (c->no_capture && c->json) {
+		/* The tests would write into the JSON stream on stdout. */
+		buf_printf(err, "--no-capture cannot be used with --message-format json (the tests' "
+			   "output would mix with the JSON events on stdout)\n");
+		rc = 2;
+	}
 out:
 	buf_free(&name);
 	return rc;

@@ -454,8 +454,15 @@ static int run_tests(struct session *ss)
 	rc.scripts = scripts;
 	rc.nscripts = ss->cfg.nscripts;
 
-	/* stdout is ours to buffer: the dispatcher flushes it on a timer. */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/*
+	 * stdout is ours to buffer: the dispatcher flushes it on a timer.  Not
+	 * with --no-capture, where tests write to the same file: each line goes
+	 * out at once so a test's output follows the status lines before it.
+	 */
+	if (c->no_capture)
+		setvbuf(stdout, NULL, _IOLBF, 1 << 16);
+	else
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	memset(&ho, 0, sizeof ho);
 	/* With JSON on stdout, the report for people goes to stderr. */
 	ho.out = c->json ? stderr : stdout;

@@ -95,6 +95,7 @@ static void test_errors(void)
 	const char *a7[] = { "testrig", "run", "--status-level", NULL };
 	const char *a8[] = { "testrig", "run", "--capture", "none", NULL };
 	const char *a9[] = { "testrig", "run", "-j", "0", NULL };
+	const char *a10[] = { "testrig", "run", "--no-capture", "--message-format", "json", NULL };
 
 	expect_error(a1, "no command given");
 	expect_error(a2, "unknown command 'walk'");
@@ -105,6 +106,7 @@ static void test_errors(void)
 	expect_error(a7, "--status-level needs a value");
 	expect_error(a8, "--capture: invalid value 'none' (expected split, combined)");
 	expect_error(a9, "-j/--test-threads: invalid value '0'");
+	expect_error(a10, "--no-capture cannot be used with --message-format json");
 }
 
 static void test_help_version(void)
