@@ -134,8 +134,9 @@ void cli_usage(struct buf *out)
 "      --version               print the version\n"
 "\n"
 "Exit codes: 0 all passed, 2 bad command line, 4 no tests, 94 bad filter,\n"
-"96 setup error, 100 a test failed or the run was cancelled, 105 a setup script\n"
-"failed, 110 a report could not be written.\n"
+"96 setup error, 100 a test failed or the run was cancelled, 104 listing a\n"
+"binary's tests failed, 105 a setup script failed, 110 a report could not be\n"
+"written.\n"
 "See testrig(1).\n");
 }
 

@@ -225,19 +225,15 @@ static int list_binaries(struct session *ss)
 	return rc;
 }
 
-/* Per-test settings, filters, partition: which tests run, with what. */
-static int select_and_resolve(struct session *ss)
+/*
+ * The -E expressions and the profile's default-filter, parsed before any
+ * binary is listed: a mistake in them is reported at once (exit 94).
+ */
+static int parse_filters(struct session *ss)
 {
-	struct selection sel;
 	struct filter_error fe;
 	size_t i;
 
-	for (i = 0; i < ss->list.ntests; i++) {
-		struct test *t = &ss->list.tests[i];
-		struct filter_subject subj = { t->name, t->bin->id, t->bin->suite->name, t->ignored };
-
-		t->settings = config_test_settings(&ss->cfg, &ss->settings, &ss->cli.set, &subj);
-	}
 	ss->filters = xcalloc(ss->cli.filters.n + 1, sizeof *ss->filters);
 	for (i = 0; i < ss->cli.filters.n; i++) {
 		ss->filters[i] = filter_parse(ss->cli.filters.v[i], &fe);
@@ -253,6 +249,21 @@ static int select_and_resolve(struct session *ss)
 			free(where);
 			return rc;
 		}
+	}
+	return 0;
+}
+
+/* Per-test settings, filters, partition: which tests run, with what. */
+static int select_and_resolve(struct session *ss)
+{
+	struct selection sel;
+	size_t i;
+
+	for (i = 0; i < ss->list.ntests; i++) {
+		struct test *t = &ss->list.tests[i];
+		struct filter_subject subj = { t->name, t->bin->id, t->bin->suite->name, t->ignored };
+
+		t->settings = config_test_settings(&ss->cfg, &ss->settings, &ss->cli.set, &subj);
 	}
 	memset(&sel, 0, sizeof sel);
 	sel.filters = ss->filters;
@@ -274,6 +285,9 @@ static int no_tests(const struct session *ss)
 		buf_printf(&what, "no tests were selected (%zu filtered out)", ss->list.ntests);
 	else if (ss->list.nsuites && !ss->cli.binaries.n)
 		buf_adds(&what, "the config's suites hold no tests");
+	else if (ss->cli.binaries.n)
+		buf_printf(&what, "the test binar%s named on the command line list%s no tests",
+			   ss->cli.binaries.n == 1 ? "y" : "ies", ss->cli.binaries.n == 1 ? "s" : "");
 	else
 		buf_adds(&what, "no tests to run: name test binaries on the command line "
 			 "(testrig run BINARY...) or describe suites in a testrig.ini");
@@ -560,6 +574,8 @@ int main(int argc, char **argv)
 		code = show_config(&ss);
 		goto out;
 	}
+	if ((code = parse_filters(&ss)))
+		goto out;
 	if (ss.cli.binaries.n)
 		tests_from_command_line(&ss);
 	else if ((code = tests_from_config(&ss)))

@@ -54,6 +54,13 @@ rig run --no-tests pass
 expect_rc 0 "--no-tests pass"
 rig list
 expect_rc 4 "list with no tests"
+# A binary named on the command line whose listing is empty: said as such.
+printf '#!/bin/sh\nexit 0\n' >"$T/empty-gtest"
+chmod +x "$T/empty-gtest"
+rig run --protocol gtest "$T/empty-gtest"
+expect_rc 4 "empty listing"
+expect_err "the test binary named on the command line lists no tests"
+expect_no_err "name test binaries on the command line"
 
 # 96: a setup error, here an unknown profile (there is no config file).
 rig run -P nightly "$pass"

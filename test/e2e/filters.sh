@@ -68,4 +68,20 @@ expect_rc 94 "bad regex"
 rig_in "$T" run -E 'all() or'
 expect_rc 94 "dangling operator"
 
+# The expression is checked before any binary is listed.
+cp "$T/testrig.ini" "$T/testrig.ini.keep"
+fx pass >/dev/null
+ini '[suite.c]
+binaries = bin/pass
+protocol = custom
+list-command = sh -c "touch listed; echo t1"
+run-command = {binary}'
+rm -f "$T/listed"
+rig_in "$T" run -E 'all() or'
+expect_rc 94 "bad expression, custom suite"
+[ -e "$T/listed" ] && fail "binaries were listed before the bad expression was refused" || ok
+rig_in "$T" run -E 'all()'
+[ -e "$T/listed" ] && ok || fail "the list command did not run (the check above proves nothing)"
+mv "$T/testrig.ini.keep" "$T/testrig.ini"
+
 finish
