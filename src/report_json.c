@@ -232,6 +232,10 @@ static void js_test_retry(struct reporter *r, const struct test *t, const struct
 	field_seconds(b, "duration", a->duration);
 	field_seconds(b, "delay", delay);
 	field_exit(b, a);
+	field_seconds(b, "cpu_user", a->user_ns);
+	field_seconds(b, "cpu_system", a->sys_ns);
+	key(b, "max_rss_kib");
+	buf_printf(b, "%ld", a->maxrss_kb);
 	end(j);
 }
 

@@ -570,6 +570,8 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	if (err) {
 		w.a->verdict = V_EXEC_FAIL;
 		w.a->message = xasprintf("could not run %s: %s", job->argv[0], spawn_strerror(err));
+		/* Every finished attempt was started, for the reports' sake. */
+		post_started(&w);
 		return w.a;
 	}
 	w.a->pid = w.c.pid;

@@ -90,6 +90,9 @@ assert fin['pass']['max_rss_kib'] > 0 and fin['pass']['cpu_user'] >= 0
 assert '\ufffd' in fin['binary']['stdout']  # invalid UTF-8 replaced
 retries = [e for e in ev if e['type'] == 'test-retry']
 assert len(retries) == 7, len(retries)     # the six failing tests once, and flaky
+# Each retried attempt carries its own resource use.
+assert all(e['max_rss_kib'] > 0 and e['cpu_user'] >= 0 and e['cpu_system'] >= 0
+           for e in retries if e['result'] != 'exec-fail'), retries
 assert any(e['type'] == 'test-slow' for e in ev)
 c = ev[-1]['counts']
 assert (c['scheduled'], c['passed'], c['flaky'], c['failed'], c['timed_out'], c['skipped']) == (9, 2, 1, 5, 1, 1), c
@@ -98,6 +101,21 @@ print('ok')
 PY
 grep -qx ok "$T/json.check" && ok || fail "JSON events: $(cat "$T/json.check")"
 grep -q '^ *Summary' "$T/err" && ok || fail "human summary not on stderr with JSON"
+
+# Every test-finished follows a test-started for it, even when the binary
+# could not be run at all (exec-fail).
+rig run --message-format json "$T/no-such-test"
+expect_rc 100 "exec-fail in JSON"
+$PY - "$T/out" >"$T/json.check" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+types = [e['type'] for e in ev]
+assert types == ['run-started', 'test-started', 'test-finished', 'run-finished'], types
+assert ev[2]['result'] == 'exec-fail', ev[2]
+assert ev[1]['attempt'] == 1 and ev[1]['binary_id'] == ev[2]['binary_id'], ev[1]
+print('ok')
+PY
+grep -qx ok "$T/json.check" && ok || fail "exec-fail JSON events: $(cat "$T/json.check")"
 
 # Interrupted: the reports are still written, and say so.
 rm -f "$T/junit.xml"
