@@ -448,7 +448,7 @@ static void watch_attempt(struct watch *w, char *scratch)
 		now = mono_ns();
 		el = stopwatch_elapsed(&w->sw, now);
 		if (!w->ctl->paused) {
-			if (!w->exited)
+			if (!w->exited && !w->terminating)
 				deadline = min64(deadline, w->next_slow);
 			else if (w->terminating && w->c.out_fd < 0 && w->c.err_fd < 0)
 				/* group_lingers: nothing to poll, look again soon */
@@ -477,7 +477,7 @@ static void watch_attempt(struct watch *w, char *scratch)
 			continue;
 		now = mono_ns();
 		el = stopwatch_elapsed(&w->sw, now);
-		if (!w->exited && el >= w->next_slow) {
+		if (!w->exited && !w->terminating && el >= w->next_slow) {
 			struct event *e = event_new(EV_SLOW, w->job);
 			bool terminate;
 

@@ -34,6 +34,8 @@ block STDOUT "$stub"
 grep -qx ready "$T/block" && ok || fail "output of the timed-out test lost"
 dur=$(sed -n 's/^ *TIMEOUT \[ *\([0-9.]*\)s\].*/\1/p' "$T/out")
 awk -v d="$dur" 'BEGIN { exit !(d >= 0.45) }' && ok || fail "killed before the grace period: $dur"
+# Once it is being terminated, no more SLOW lines (only the two before).
+[ "$(grep -c '^ *SLOW \[' "$T/out")" -eq 2 ] && ok || fail "SLOW lines during the grace period"
 
 # grace-period = 0: SIGKILL at once.
 rig_in "$T" run -P nograce "$stub"
