@@ -113,6 +113,7 @@ struct run {
 	bool cancelled_running;     /* running tests were told to stop */
 	bool paused;
 	int64_t start_mono;
+	int64_t stopped_at, stopped_ns;   /* job control: time spent stopped */
 	int64_t last_flush;
 	int64_t last_progress;
 	bool dirty;
@@ -890,6 +891,7 @@ static void pause_run(struct run *r)
 	unsigned i, waiting = 0;
 
 	r->paused = true;
+	r->stopped_at = now;
 	flush_reports(r);
 	for (i = 0; i < r->nworkers; i++) {
 		r->w[i].pause_acked = false;
@@ -935,6 +937,7 @@ static void resume_run(struct run *r)
 	if (!r->paused)
 		return;
 	r->paused = false;
+	r->stopped_ns += now - r->stopped_at;
 	tty_keys_resume();
 	for (i = 0; i < r->nworkers; i++)
 		pool_pause(r->pool, i, false, now);
@@ -1138,7 +1141,7 @@ static void progress(struct run *r, int64_t now)
 	struct run_progress p;
 	struct reporter *rep;
 
-	p.elapsed = now - r->start_mono;
+	p.elapsed = now - r->start_mono - r->stopped_ns;
 	p.finished = r->counts.finished;
 	p.scheduled = r->norder;
 	p.running = r->nbusy;
@@ -1539,7 +1542,8 @@ int dispatch_run(const struct run_config *cfg)
 	memset(&sum, 0, sizeof sum);
 	sum.counts = r->counts;
 	sum.counts.not_run = r->norder - r->counts.started;
-	sum.duration = mono_ns() - r->start_mono;
+	/* Like every test's clock, the run's does not count time spent stopped. */
+	sum.duration = mono_ns() - r->start_mono - r->stopped_ns;
 	/* Fail-fast after the last test started cancelled nothing. */
 	sum.cancelled = r->cancelled && (sum.counts.not_run || r->cancel_signal ||
 					 r->cancelled_running);

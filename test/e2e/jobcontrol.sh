@@ -30,6 +30,8 @@ expect_final "$T/bin/pidfile@1" PASS
 expect_no_out "TIMEOUT"
 dur=$(sed -n 's/^ *PASS \[ *\([0-9.]*\)s\].*/\1/p' "$T/out")
 awk -v d="$dur" 'BEGIN { exit !(d < 1.2) }' && ok || fail "the stopped time was counted: $dur"
+dur=$(sed -n 's/^ *Summary \[ *\([0-9.]*\)s\].*/\1/p' "$T/out")
+awk -v d="$dur" 'BEGIN { exit !(d < 1.2) }' && ok || fail "the run's duration counts the stopped time: $dur"
 
 # The retry delay is a clock too.
 fl=$(fx flaky)
