@@ -33,6 +33,7 @@ enum {
 	OPT_FORMAT,
 	OPT_JUNIT,
 	OPT_MESSAGE_FORMAT,
+	OPT_TARGET_RUNNER,
 	OPT_HELP,
 };
 
@@ -61,6 +62,7 @@ static const struct option long_options[] = {
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "message-format", required_argument, NULL, OPT_MESSAGE_FORMAT },
 	{ "show-slowest", required_argument, NULL, OPT_SHOW_SLOWEST },
+	{ "target-runner", required_argument, NULL, OPT_TARGET_RUNNER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,6 +78,7 @@ static const struct { int opt; enum setting_id id; } setting_options[] = {
 	{ OPT_FINAL_STATUS_LEVEL, SET_FINAL_STATUS_LEVEL },
 	{ OPT_SUCCESS_OUTPUT, SET_SUCCESS_OUTPUT },
 	{ OPT_FAILURE_OUTPUT, SET_FAILURE_OUTPUT },
+	{ OPT_TARGET_RUNNER, SET_TARGET_RUNNER },
 };
 
 static const char *option_name(int opt, struct buf *scratch)
@@ -128,6 +131,7 @@ void cli_usage(struct buf *out)
 "      --color auto|always|never  colored output (auto honours NO_COLOR and terminals)\n"
 "      --show-slowest N        list the N slowest tests after the summary\n"
 "      --junit FILE            write a JUnit XML report\n"
+"      --target-runner CMD     prefix every test command (e.g. 'valgrind -q')\n"
 "      --message-format F      human (default) or json: JSON lines on stdout\n"
 "      --format F              list: human (default), oneline, json\n"
 "  -h, --help                  this help\n"
