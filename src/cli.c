@@ -34,6 +34,8 @@ enum {
 	OPT_JUNIT,
 	OPT_MESSAGE_FORMAT,
 	OPT_TARGET_RUNNER,
+	OPT_STRESS_COUNT,
+	OPT_STRESS_DURATION,
 	OPT_HELP,
 };
 
@@ -63,6 +65,8 @@ static const struct option long_options[] = {
 	{ "message-format", required_argument, NULL, OPT_MESSAGE_FORMAT },
 	{ "show-slowest", required_argument, NULL, OPT_SHOW_SLOWEST },
 	{ "target-runner", required_argument, NULL, OPT_TARGET_RUNNER },
+	{ "stress-count", required_argument, NULL, OPT_STRESS_COUNT },
+	{ "stress-duration", required_argument, NULL, OPT_STRESS_DURATION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -132,6 +136,8 @@ void cli_usage(struct buf *out)
 "      --show-slowest N        list the N slowest tests after the summary\n"
 "      --junit FILE            write a JUnit XML report\n"
 "      --target-runner CMD     prefix every test command (e.g. 'valgrind -q')\n"
+"      --stress-count N        run the selection N times (stops at a failing run)\n"
+"      --stress-duration D     run the selection again and again for D (e.g. 10m)\n"
 "      --message-format F      human (default) or json: JSON lines on stdout\n"
 "      --format F              list: human (default), oneline, json\n"
 "  -h, --help                  this help\n"
@@ -213,6 +219,22 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			if (parse_uint(optarg, 1000000, &c->show_slowest)) {
 				buf_printf(err, "--show-slowest: invalid value '%s' (expected a number)\n",
 					   optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case OPT_STRESS_COUNT:
+			if (parse_uint(optarg, 1000000000, &c->stress_count) || c->stress_count == 0) {
+				buf_printf(err, "--stress-count: invalid value '%s' (expected a number "
+					   "from 1)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case OPT_STRESS_DURATION:
+			if (parse_duration(optarg, &c->stress_duration) || c->stress_duration <= 0) {
+				buf_printf(err, "--stress-duration: invalid value '%s' (expected a "
+					   "duration above 0, such as 90s or 1h30m)\n", optarg);
 				rc = 2;
 				goto out;
 			}
@@ -335,6 +357,10 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 	}
 	for (; optind < ac; optind++)
 		strvec_push(&c->binaries, av[optind]);
+	if (c->stress_count && c->stress_duration) {
+		buf_printf(err, "--stress-count and --stress-duration cannot be used together\n");
+		rc = 2;
+	}
 	if (c->no_capture && c->json) {
 		/* The tests would write into the JSON stream on stdout. */
 		buf_printf(err, "--no-capture cannot be used with --message-format json (the tests' "

@@ -433,7 +433,6 @@ static int run_tests(struct session *ss)
 {
 	const struct cli *c = &ss->cli;
 	struct human_options ho;
-	struct reporter *human;
 	struct run_config rc;
 	struct run_group *groups;
 	struct run_script *scripts;
@@ -442,6 +441,9 @@ static int run_tests(struct session *ss)
 	char *junit_path = NULL;
 	size_t i, nreps = 0;
 	int code;
+	bool stressing = c->stress_count || c->stress_duration;
+	unsigned iterations = 0;
+	int64_t stress_start = mono_ns();
 
 	memset(&rc, 0, sizeof rc);
 	rc.threads = resolve_threads(ss->settings.test_threads);
@@ -485,28 +487,61 @@ static int run_tests(struct session *ss)
 	ho.progress = isatty(2) && !c->no_capture && !c->json;
 	ho.settings = &ss->settings;
 	ho.show_slowest = c->show_slowest;
-	human = report_human_new(&ho);
-	reps[nreps++] = human;
-	if (c->json) {
-		struct json_options jo = { stdout, &ss->settings };
-		reps[nreps++] = report_json_new(&jo);
-	}
 	if (c->junit)
 		junit_path = xstrdup(c->junit);
 	else if (ss->settings.junit)
 		junit_path = ss->settings.junit[0] == '/' || !ss->cfg.root ? xstrdup(ss->settings.junit)
 			: xasprintf("%s/%s", ss->cfg.root, ss->settings.junit);
-	if (junit_path) {
-		struct junit_options jo = { junit_path, ss->settings.junit_success_output, stderr };
-		reps[nreps++] = report_junit_new(&jo);
+
+	/*
+	 * One run, or with --stress-count/--stress-duration one after another
+	 * until one fails (or is cancelled), the count is reached or the time
+	 * is up.  Each run has its own run id, reports and summary.
+	 */
+	for (;;) {
+		nreps = 0;
+		reps[nreps++] = report_human_new(&ho);
+		if (c->json) {
+			struct json_options jo = { stdout, &ss->settings };
+			reps[nreps++] = report_json_new(&jo);
+		}
+		if (junit_path) {
+			struct junit_options jo = { junit_path, ss->settings.junit_success_output,
+						    stderr };
+			reps[nreps++] = report_junit_new(&jo);
+		}
+		rc.reporters = reps;
+		rc.nreporters = nreps;
+		if (stressing) {
+			if (iterations)
+				uuid_v4(ss->run_id);
+			fprintf(ho.out, "%12s run %u", "Stress", iterations + 1);
+			if (c->stress_count)
+				fprintf(ho.out, " of %u", c->stress_count);
+			fputc('\n', ho.out);
+		}
+		code = dispatch_run(&rc);
+		iterations++;
+		for (i = 0; i < nreps; i++)
+			reps[i]->ops->free(reps[i]);
+		if (!stressing || code != 0 || (c->stress_count && iterations >= c->stress_count) ||
+		    (c->stress_duration && mono_ns() - stress_start >= c->stress_duration))
+			break;
 	}
-	rc.reporters = reps;
-	rc.nreporters = nreps;
+	if (stressing) {
+		struct buf line = BUF_INIT, secs = BUF_INIT;
 
-	code = dispatch_run(&rc);
-
-	for (i = 0; i < nreps; i++)
-		reps[i]->ops->free(reps[i]);
+		format_seconds(&secs, mono_ns() - stress_start);
+		buf_printf(&line, "%12s [%9s] %u run%s: %u passed", "Stress", secs.data, iterations,
+			   iterations == 1 ? "" : "s", iterations - (code != 0));
+		buf_free(&secs);
+		if (code != 0)
+			buf_printf(&line, ", run %u did not pass", iterations);
+		buf_addc(&line, '\n');
+		fputs(line.data, ho.out);
+		fflush(ho.out);
+		buf_free(&line);
+	}
 	free(junit_path);
 	for (i = 0; i < ss->cfg.nscripts; i++) {
 		free_argv(scripts[i].argv);

@@ -8,6 +8,7 @@
 #define TESTRIG_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "testrig/buf.h"
 #include "testrig/list.h"
@@ -26,6 +27,8 @@ struct cli {
 	enum color_mode color;
 	char *profile;              /* -P, or NULL */
 	unsigned show_slowest;      /* --show-slowest N, 0: not asked */
+	unsigned stress_count;      /* --stress-count N, 0: not asked */
+	int64_t stress_duration;    /* --stress-duration D (ns), 0: not asked */
 	struct strvec filters;      /* -E expressions, in order */
 	char *config;               /* --config FILE, or NULL */
 	struct partition partition; /* --partition; kind PARTITION_NONE if not given */
