@@ -212,6 +212,19 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 				rc = 2;
 				goto out;
 			}
+			if (opt == OPT_TARGET_RUNNER) {
+				/* Refused now, not when the run is about to start it. */
+				struct strvec words = STRVEC_INIT;
+				const char *why;
+
+				if (split_words(optarg, &words, &why)) {
+					buf_printf(err, "--target-runner: %s in '%s'\n", why, optarg);
+					rc = 2;
+				}
+				strvec_free(&words);
+				if (rc)
+					goto out;
+			}
 			continue;
 		}
 		switch (opt) {

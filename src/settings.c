@@ -49,7 +49,7 @@ const struct setting_def setting_defs[SET_COUNT] = {
 	{ "no-tests", SET_NO_TESTS, false, "fail, warn, pass" },
 	{ "junit", SET_JUNIT, false, "a file path (empty: no report)" },
 	{ "junit-success-output", SET_JUNIT_SUCCESS_OUTPUT, false, "true, false" },
-	{ "target-runner", SET_TARGET_RUNNER, false, "a command, words split as by sh without expansion (empty: none)" },
+	{ "target-runner", SET_TARGET_RUNNER, false, "a command (empty: none)" },
 	{ "default-filter", SET_DEFAULT_FILTER, false, "a filter expression" },
 	{ "test-group", SET_TEST_GROUP, true, "the name of a [test-group.NAME] section, or @global" },
 	{ "threads-required", SET_THREADS_REQUIRED, true, "a positive number or num-test-threads" },
@@ -275,17 +275,7 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		if (parse_bool(v, &s->junit_success_output))
 			return -1;
 		break;
-	case SET_TARGET_RUNNER: {
-		/* Split now only to refuse what cannot be split (a stray quote). */
-		struct strvec words = STRVEC_INIT;
-		const char *why;
-		int bad = split_words(v, &words, &why);
-
-		strvec_free(&words);
-		if (bad)
-			return -1;
-	}
-		/* fall through */
+	case SET_TARGET_RUNNER:
 	case SET_JUNIT:
 	case SET_DEFAULT_FILTER:
 	case SET_TEST_GROUP:

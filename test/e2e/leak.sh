@@ -39,4 +39,20 @@ expect_rc 100
 expect_status "$gc" FAIL
 expect_no_leftovers
 
+# A process that leaves its test's process group (setsid) cannot be reached
+# through the group; as the subreaper testrig finds it at the end of the run,
+# names it and kills it (Linux).
+pf=$(fx pidfile)
+printf '#!/bin/sh\nFX_THEN=hang setsid "%s" </dev/null >/dev/null 2>&1 &\nwhile [ ! -s "%s" ]; do sleep 0.01; done\n' \
+	"$pf" "$T/escpid" >"$T/bin/escaper"
+chmod +x "$T/bin/escaper"
+rm -f "$T/escpid"
+FX_PIDFILE="$T/escpid" rig_in "$T" run "$T/bin/escaper"
+expect_rc 0 "a test with an escaped child passes"
+if [ "$(uname)" = Linux ]; then
+	expect_err "left its test's process group and outlived it: killed"
+	expect_err "(pidfile)"
+	expect_dead "$T/escpid"
+fi
+
 finish

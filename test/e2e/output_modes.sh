@@ -54,4 +54,17 @@ rig run --final-status-level all "$pass" "$skip"
 [ "$(count "PASS \[")" -eq 2 ] && ok || fail "final-status-level all lists passes"
 [ "$(count "SKIP \[")" -eq 1 ] && ok || fail "final-status-level all lists skips"
 
+# --show-slowest N: after the summary, the N slowest tests, slowest first.
+for ms in 300 100; do
+	printf '#!/bin/sh\nsleep 0.%s\n' "$(echo $ms | sed 's/00$//')" >"$T/bin/s$ms"
+	chmod +x "$T/bin/s$ms"
+done
+rig run -j 3 --show-slowest 2 "$T/bin/s100" "$pass" "$T/bin/s300"
+expect_rc 0 "--show-slowest"
+sed -n '/Slowest 2 tests by duration:/,$p' "$T/out" | sed -n 's/^ *PASS \[ *[0-9.]*s\] //p' >"$T/slowest"
+printf '%s\n%s\n' "$T/bin/s300" "$T/bin/s100" | cmp -s - "$T/slowest" && ok ||
+	fail "--show-slowest 2 listed: $(cat "$T/slowest")"
+awk '/^ *Summary/ { s = 1 } /Slowest 2 tests/ { print s; exit }' "$T/out" | grep -q 1 &&
+	ok || fail "--show-slowest printed before the summary"
+
 finish

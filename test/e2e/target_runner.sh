@@ -40,7 +40,7 @@ grep -qx -- "$pass" "$T/runner.log" && ok || fail "the command line's runner was
 # A runner that cannot be split: exit 2 on the command line, 96 in a file.
 rig run --target-runner "valgrind 'unterminated" "$pass"
 expect_rc 2 "bad --target-runner"
-expect_err "--target-runner: invalid value"
+expect_err "--target-runner: unterminated single quote in"
 ini '[profile.default]
 target-runner = "x'
 rig_in "$T" run "$pass"

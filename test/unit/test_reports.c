@@ -971,7 +971,8 @@ static void test_json_full(void)
 		   "\"test\":\"Net.Flaky\",\"suite\":\"unit\",\"attempt\":1}");
 	CHECK_LINE(&cur, "{\"type\":\"test-retry\"," RUN_ID ",\"binary_id\":\"bin/unit\","
 		   "\"test\":\"Net.Flaky\",\"attempt\":1,\"result\":\"fail\",\"duration\":0.007,"
-		   "\"delay\":0.250,\"exit_code\":2,\"signal\":null}");
+		   "\"delay\":0.250,\"exit_code\":2,\"signal\":null,"
+		   "\"cpu_user\":0.001,\"cpu_system\":2.500,\"max_rss_kib\":4321}");
 	CHECK_LINE(&cur, "{\"type\":\"test-started\"," RUN_ID ",\"binary_id\":\"bin/unit\","
 		   "\"test\":\"Net.Flaky\",\"suite\":\"unit\",\"attempt\":2}");
 	CHECK_LINE(&cur, "{\"type\":\"test-finished\"," RUN_ID ",\"binary_id\":\"bin/unit\","
@@ -984,7 +985,8 @@ static void test_json_full(void)
 		   "\"test\":\"Net.FlakyFail\",\"suite\":\"unit\",\"attempt\":1}");
 	CHECK_LINE(&cur, "{\"type\":\"test-retry\"," RUN_ID ",\"binary_id\":\"bin/unit\","
 		   "\"test\":\"Net.FlakyFail\",\"attempt\":1,\"result\":\"sigabrt\","
-		   "\"duration\":0.007,\"delay\":0.250,\"exit_code\":null,\"signal\":\"SIGABRT\"}");
+		   "\"duration\":0.007,\"delay\":0.250,\"exit_code\":null,\"signal\":\"SIGABRT\","
+		   "\"cpu_user\":0.001,\"cpu_system\":2.500,\"max_rss_kib\":4321}");
 	CHECK_LINE(&cur, "{\"type\":\"test-started\"," RUN_ID ",\"binary_id\":\"bin/unit\","
 		   "\"test\":\"Net.FlakyFail\",\"suite\":\"unit\",\"attempt\":2}");
 	CHECK_LINE(&cur, "{\"type\":\"test-finished\"," RUN_ID ",\"binary_id\":\"bin/unit\","
@@ -1013,12 +1015,14 @@ static void test_json_full(void)
 		   "\"test\":\"Net.Rerun\",\"suite\":\"unit\",\"attempt\":1}");
 	CHECK_LINE(&cur, "{\"type\":\"test-retry\"," RUN_ID ",\"binary_id\":\"bin/unit\","
 		   "\"test\":\"Net.Rerun\",\"attempt\":1,\"result\":\"fail\",\"duration\":0.010,"
-		   "\"delay\":0.250,\"exit_code\":1,\"signal\":null}");
+		   "\"delay\":0.250,\"exit_code\":1,\"signal\":null,"
+		   "\"cpu_user\":0.001,\"cpu_system\":2.500,\"max_rss_kib\":4321}");
 	CHECK_LINE(&cur, "{\"type\":\"test-started\"," RUN_ID ",\"binary_id\":\"bin/unit\","
 		   "\"test\":\"Net.Rerun\",\"suite\":\"unit\",\"attempt\":2}");
 	CHECK_LINE(&cur, "{\"type\":\"test-retry\"," RUN_ID ",\"binary_id\":\"bin/unit\","
 		   "\"test\":\"Net.Rerun\",\"attempt\":2,\"result\":\"timeout\",\"duration\":0.020,"
-		   "\"delay\":0.250,\"exit_code\":null,\"signal\":\"SIGKILL\"}");
+		   "\"delay\":0.250,\"exit_code\":null,\"signal\":\"SIGKILL\","
+		   "\"cpu_user\":0.001,\"cpu_system\":2.500,\"max_rss_kib\":4321}");
 	CHECK_LINE(&cur, "{\"type\":\"test-started\"," RUN_ID ",\"binary_id\":\"bin/unit\","
 		   "\"test\":\"Net.Rerun\",\"suite\":\"unit\",\"attempt\":3}");
 	CHECK_LINE(&cur, "{\"type\":\"test-finished\"," RUN_ID ",\"binary_id\":\"bin/unit\","
