@@ -195,7 +195,11 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(ac, av, ":j:P:E:h", long_options, NULL)) != -1) {
+	/*
+	 * "-": binaries come back in order as option 1, so options may follow
+	 * them even with POSIXLY_CORRECT set; after "--" the rest are binaries.
+	 */
+	while ((opt = getopt_long(ac, av, "-:j:P:E:h", long_options, NULL)) != -1) {
 		const char *bad = NULL;
 		size_t i;
 
@@ -228,6 +232,9 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			continue;
 		}
 		switch (opt) {
+		case 1:
+			strvec_push(&c->binaries, optarg);
+			break;
 		case OPT_SHOW_SLOWEST:
 			if (parse_uint(optarg, 1000000, &c->show_slowest)) {
 				buf_printf(err, "--show-slowest: invalid value '%s' (expected a number)\n",
@@ -337,6 +344,11 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			break;
 		case OPT_JUNIT:
 			free(c->junit);
+			if (!*optarg) {
+				buf_printf(err, "--junit: invalid value '' (expected a file path)\n");
+				rc = 2;
+				goto out;
+			}
 			c->junit = xstrdup(optarg);
 			break;
 		case OPT_MESSAGE_FORMAT:

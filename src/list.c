@@ -137,6 +137,21 @@ static const char *relative_to(const char *path, const char *root)
 	return path;
 }
 
+/* "ROOT/GLOB" with the glob characters of ROOT escaped: the root is a path, not a pattern. */
+static char *glob_under(const char *root, const char *g)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	for (p = root; *p; p++) {
+		if (strchr("*?[]\\", *p))
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	buf_printf(&b, "/%s", g);
+	return b.data;
+}
+
 int test_list_expand_suite(struct test_list *l, struct suite *s, const char *root,
 			   struct buf *err)
 {
@@ -145,7 +160,7 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 
 	for (i = 0; i < s->globs.n; i++) {
 		const char *g = s->globs.v[i];
-		char *pattern = g[0] == '/' ? xstrdup(g) : xasprintf("%s/%s", root, g);
+		char *pattern = g[0] == '/' ? xstrdup(g) : glob_under(root, g);
 		glob_t gl;
 		size_t before = found.n;
 		int rc = glob(pattern, 0, NULL, &gl);

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,8 +143,11 @@ static int load_config(struct session *ss)
 		rc = config_load(path, profile, &ss->cfg, &ss->list, &err);
 	free(path);
 	if (rc) {
-		if (!ss->cli.profile && env_profile && strstr(err.data, "unknown profile"))
-			buf_adds(&err, " (the profile came from $TESTRIG_PROFILE)");
+		if (!ss->cli.profile && env_profile && strstr(err.data, "unknown profile")) {
+			if (err.len && err.data[err.len - 1] == '\n')
+				buf_setlen(&err, err.len - 1);
+			buf_adds(&err, " (the profile came from $TESTRIG_PROFILE)\n");
+		}
 		rc = error_exit(rc, err.data);
 		buf_free(&err);
 		return rc;
@@ -493,6 +497,22 @@ static int run_tests(struct session *ss)
 		junit_path = ss->settings.junit[0] == '/' || !ss->cfg.root ? xstrdup(ss->settings.junit)
 			: xasprintf("%s/%s", ss->cfg.root, ss->settings.junit);
 
+	if (junit_path) {
+		/* Found out now, not after the whole run. */
+		char *dir = xstrdup(junit_path), *slash = strrchr(dir, '/');
+
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = 0;
+		if (access(slash ? dir : ".", W_OK | X_OK) != 0) {
+			fprintf(stderr, "%s: error: cannot write the JUnit report %s: %s: %s\n",
+				progname, junit_path, slash ? dir : ".", strerror(errno));
+			free(dir);
+			code = 110;
+			goto done;
+		}
+		free(dir);
+	}
+
 	/*
 	 * One run, or with --stress-count/--stress-duration one after another
 	 * until one fails (or is cancelled), the count is reached or the time
@@ -542,6 +562,7 @@ static int run_tests(struct session *ss)
 		fflush(ho.out);
 		buf_free(&line);
 	}
+done:
 	free(junit_path);
 	for (i = 0; i < ss->cfg.nscripts; i++) {
 		free_argv(scripts[i].argv);
@@ -567,6 +588,25 @@ static void session_free(struct session *ss)
 	cli_free(&ss->cli);
 }
 
+/* Set when testrig started with its stdout closed (it writes to /dev/null). */
+static bool stdout_closed;
+
+/*
+ * What was written to stdout must have arrived: a run that would otherwise
+ * succeed exits 110 when stdout was closed or a write to it failed (the run
+ * itself has already said so and returned 110 for its reports).
+ */
+static int check_stdout(int code)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+
+	if (code || (!failed && !stdout_closed))
+		return code;
+	fprintf(stderr, "%s: cannot write to standard output: %s\n", progname,
+		stdout_closed ? "it is closed" : strerror(errno));
+	return 110;
+}
+
 int main(int argc, char **argv)
 {
 	struct session ss;
@@ -574,8 +614,26 @@ int main(int argc, char **argv)
 	int code;
 
 	/*
-	 * First of all, and before any thread exists, so that every thread
-	 * inherits the mask and a signal is never lost between start and run.
+	 * A closed standard fd would be taken by the next fd we open (the
+	 * signalfd, a pipe) and reports or children would write into it: give
+	 * each closed one /dev/null first.
+	 */
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+
+			if (fd == 1)
+				stdout_closed = true;
+
+			if (n >= 0 && n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+		}
+	}
+	/*
+	 * Then, before any thread exists, so that every thread inherits the
+	 * mask and a signal is never lost between start and run.
 	 */
 	sig_init(!kernel_has_pidfd());
 	set_fatal_hook(spawn_kill_children);
@@ -593,12 +651,12 @@ int main(int argc, char **argv)
 		fputs(u.data, stdout);
 		buf_free(&u);
 		cli_free(&ss.cli);
-		return 0;
+		return check_stdout(0);
 	}
 	if (ss.cli.cmd == CMD_VERSION) {
 		printf("testrig %s\n", TESTRIG_VERSION);
 		cli_free(&ss.cli);
-		return 0;
+		return check_stdout(0);
 	}
 
 	test_list_init(&ss.list);
@@ -627,5 +685,5 @@ int main(int argc, char **argv)
 		code = run_tests(&ss);
 out:
 	session_free(&ss);
-	return code;
+	return check_stdout(code);
 }

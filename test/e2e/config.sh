@@ -173,4 +173,23 @@ expect_rc 0 "--junit before --config"
 cmp -s "$T/t.ini" "$T/t.ini.orig" && ok || fail "--config file changed by the run"
 grep -q '<testsuites' "$T/j.xml" 2>/dev/null && ok || fail "no JUnit report after --junit --config"
 
+# The project root is a path, not a pattern: glob characters in it match
+# only themselves (a sibling directory's binaries are not picked up).
+mkdir -p "$T/x*y/b" "$T/xzzy/b"
+ln -sf "$FIXTURE" "$T/x*y/b/pass"
+ln -sf "$FIXTURE" "$T/xzzy/b/pass2"
+printf '[suite.s]\nbinaries = b/*\n' >"$T/x*y/testrig.ini"
+rig_in "$T/x*y" list --format oneline
+expect_rc 0 "a root with glob characters"
+[ "$(cat "$T/out")" = "b/pass pass" ] && ok || fail "root with glob characters listed: $(cat "$T/out")"
+
+# A suite cwd that is not a directory is refused with its line (exit 96),
+# not reported as every test failing to start.
+ini '[suite.s]
+binaries = bin/pass
+cwd = no-such-dir'
+rig_in "$T" run
+expect_rc 96 "missing suite cwd"
+expect_err "testrig.ini:3: cwd: cannot use"
+
 finish

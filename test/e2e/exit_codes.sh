@@ -69,6 +69,8 @@ expect_err "unknown profile 'nightly'"
 TESTRIG_PROFILE=nightly rig run "$pass"
 expect_rc 96 "unknown profile from the environment"
 expect_err "from \$TESTRIG_PROFILE"
+# The hint ends the error's line, it is not a line of its own.
+[ "$(wc -l <"$T/err")" -eq 1 ] && ok || fail "\$TESTRIG_PROFILE hint on its own line: $(cat "$T/err")"
 TESTRIG_PROFILE=default rig run "$pass"
 expect_rc 0 "the default profile by name"
 
@@ -76,7 +78,22 @@ expect_rc 0 "the default profile by name"
 "$RIG" run "$pass" >&- 2>"$T/err"
 rc=$?
 expect_rc 110 "stdout closed"
-expect_err "cannot write the report to standard output"
+expect_err "cannot write to standard output: it is closed"
+# ... and a full disk, for the report and for --help alike.
+"$RIG" run "$pass" >/dev/full 2>"$T/err"
+rc=$?
+expect_rc 110 "stdout full"
+expect_err "cannot write the report to standard output: No space left on device"
+"$RIG" --help >/dev/full 2>"$T/err"
+rc=$?
+expect_rc 110 "--help to a full disk"
+# A JUnit report that cannot be written is found before any test runs.
+rig run --junit "$T/no-such-dir/j.xml" "$pass"
+expect_rc 110 "JUnit directory missing"
+expect_err "cannot write the JUnit report $T/no-such-dir/j.xml"
+expect_no_out "Starting"
+rig run --junit "" "$pass"
+expect_rc 2 "empty --junit"
 # A failure outranks the report error.
 "$RIG" run "$fail" >&- 2>"$T/err"
 rc=$?

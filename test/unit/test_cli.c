@@ -41,6 +41,26 @@ static void test_run_basic(void)
 	buf_free(&err);
 }
 
+/* Options after binaries count even when getopt would stop at the first one. */
+static void test_posixly_correct(void)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+	const char *a[] = { "testrig", "run", "bin/a", "--no-fail-fast", "bin/b", "--", "-x", NULL };
+
+	setenv("POSIXLY_CORRECT", "1", 1);
+	CHECK_INT(parse(&c, &err, a), 0);
+	unsetenv("POSIXLY_CORRECT");
+	CHECK_INT(c.binaries.n, 3);
+	CHECK_STR(c.binaries.v[0], "bin/a");
+	CHECK_STR(c.binaries.v[1], "bin/b");
+	CHECK_STR(c.binaries.v[2], "-x");
+	CHECK(c.set.set_mask & (UINT64_C(1) << SET_FAIL_FAST));
+	CHECK_INT(c.set.max_fail, 0);
+	cli_free(&c);
+	buf_free(&err);
+}
+
 static void test_values(void)
 {
 	struct cli c;
@@ -149,6 +169,7 @@ int main(void)
 {
 	RUN(test_run_basic);
 	RUN(test_values);
+	RUN(test_posixly_correct);
 	RUN(test_errors);
 	RUN(test_help_version);
 	RUN(test_reparse);
