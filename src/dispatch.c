@@ -150,6 +150,9 @@ static void report_message(struct run *r, const char *text)
 {
 	struct reporter *rep;
 
+	/* The listing phase has no reporters: say it on stderr. */
+	if (!r->cfg->nreporters)
+		warnx_("%s", text);
 	EACH_REPORTER(r, rep)
 		if (rep->ops->message)
 			rep->ops->message(rep, text);
@@ -1089,25 +1092,39 @@ static void kill_leftovers(struct run *r)
  */
 static void kill_escapees(struct run *r)
 {
-	struct strvec found = STRVEC_INIT;
-	pid_t *pids;
-	size_t i, n;
+	unsigned round;
 
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-	n = spawn_find_children(&pids, &found);
-	for (i = 0; i < n; i++) {
-		char *m = xasprintf("process %d (%s) left its test's process group and outlived "
-				    "it: killed", (int)pids[i], found.v[i]);
-		kill(pids[i], SIGKILL);
-		report_message(r, m);
-		free(m);
-	}
-	for (i = 0; i < n; i++)
-		while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+	/*
+	 * Killing one may orphan its own children (in its new session), which
+	 * then become ours: look again until none is left (bounded, in case
+	 * something keeps forking).
+	 */
+	for (round = 0; round < 64; round++) {
+		struct strvec found = STRVEC_INIT;
+		pid_t *pids;
+		size_t i, n;
+
+		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
-	free(pids);
-	strvec_free(&found);
+		n = spawn_find_children(&pids, &found);
+		for (i = 0; i < n; i++) {
+			char *m = xasprintf("process %d (%s) left its test's process group and "
+					    "outlived it: killed", (int)pids[i], found.v[i]);
+			/* With its own group (setsid, setpgid), if it leads one. */
+			if (getpgid(pids[i]) == pids[i])
+				kill(-pids[i], SIGKILL);
+			kill(pids[i], SIGKILL);
+			report_message(r, m);
+			free(m);
+		}
+		for (i = 0; i < n; i++)
+			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+		free(pids);
+		strvec_free(&found);
+		if (!n)
+			break;
+	}
 }
 
 static int exit_code(const struct run *r, const struct run_summary *s)
@@ -1404,6 +1421,8 @@ int dispatch_list(const struct list_config *lc, struct buf *err)
 		}
 		pool_destroy(r->pool);
 		kill_leftovers(r);
+		if (r->subreaper)
+			kill_escapees(r);
 		evq_destroy(&r->q);
 	}
 	if (r->cancel_signal) {

@@ -53,11 +53,19 @@ void sig_init(bool want_sigchld)
 	size_t i;
 	int e;
 
+	/*
+	 * An ignored SIGCHLD makes the kernel reap our children itself (wait4
+	 * would never see a test end); SIGCONT is how a stopped run learns it
+	 * goes on.  Neither is the caller's to take away: back to default.
+	 */
+	signal(SIGCHLD, SIG_DFL);
+	if (inherited_ignored(SIGCONT))
+		signal(SIGCONT, SIG_DFL);
 	sigemptyset(&handled_set);
 	for (i = 0; i < ARRAY_SIZE(handled); i++) {
 		if (handled[i] == SIGCHLD && !want_sigchld)
 			continue;
-		if (inherited_ignored(handled[i]))
+		if (handled[i] != SIGCONT && inherited_ignored(handled[i]))
 			continue;
 		sigaddset(&handled_set, handled[i]);
 	}

@@ -248,8 +248,17 @@ struct watch {
 
 static void signal_group(struct watch *w, int sig)
 {
-	if (w->a->pid > 0 && kill(-w->a->pid, sig) < 0 && errno != ESRCH)
-		warnx_("cannot signal process group %d: %s", (int)w->a->pid, strerror(errno));
+	pid_t pid = w->a->pid;
+
+	if (pid <= 0)
+		return;
+	if (kill(-pid, sig) == 0)
+		return;
+	if (errno != ESRCH)
+		warnx_("cannot signal process group %d: %s", (int)pid, strerror(errno));
+	else if (!w->exited)
+		/* The test left its own group (setpgid): it is still ours to signal. */
+		kill(pid, sig);
 }
 
 static void start_termination(struct watch *w, int sig, int64_t now_el)
@@ -279,6 +288,18 @@ static void try_reap(struct watch *w)
 	do
 		r = wait4(w->a->pid, &st, WNOHANG, &ru);
 	while (r < 0 && errno == EINTR);
+	if (r < 0 && errno == ECHILD) {
+		/* Reaped by someone else: it is gone, its status with it (a failure). */
+		w->exited = true;
+		w->a->duration = stopwatch_elapsed(&w->sw, mono_ns());
+		w->a->message = xstrdup("its exit status was lost (the process was reaped elsewhere)");
+		w->leak_deadline = w->a->duration + w->job->limits.leak_timeout;
+		if (w->c.pidfd >= 0) {
+			close(w->c.pidfd);
+			w->c.pidfd = -1;
+		}
+		return;
+	}
 	if (r <= 0)
 		return;
 	w->exited = true;
@@ -391,16 +412,14 @@ static int64_t min64(int64_t a, int64_t b)
 #define LINGER_LOOK_KILLED (2 * NS_PER_MS)
 
 /*
- * True while a test being terminated still has members in its process group
- * after the leader was reaped: they get the rest of the grace period, then
- * SIGKILL and the leak window to die in (after which they are left to the
- * end of the run).
+ * True while the process group of a test being terminated still has
+ * members (reaping the ones that are our zombies first).
  */
-static bool group_lingers(struct watch *w, int64_t el)
+static bool group_has_members(struct watch *w)
 {
 	pid_t pg = w->a->pid;
 
-	if (!w->terminating || pg <= 0 || (w->killed && el >= w->leak_deadline))
+	if (!w->terminating || pg <= 0)
 		return false;
 	while (waitpid(-pg, NULL, WNOHANG) > 0)
 		;
@@ -418,14 +437,24 @@ static void watch_attempt(struct watch *w, char *scratch)
 		int np = 0, i_wake, i_pid = -1, i_out = -1, i_err = -1, r;
 		int64_t now, el, deadline = INT64_MAX;
 
-		if (w->exited && w->c.out_fd < 0 && w->c.err_fd < 0 &&
-		    !group_lingers(w, stopwatch_elapsed(&w->sw, mono_ns())))
-			break;
-		if (!w->exited && w->c.out_fd < 0 && w->c.err_fd < 0 && w->c.pidfd < 0) {
+		bool pipes = w->c.out_fd >= 0 || w->c.err_fd >= 0, members = false;
+
+		el = stopwatch_elapsed(&w->sw, mono_ns());
+		if (w->exited) {
+			/*
+			 * After the leader, a terminated test's group still has its
+			 * grace period (then SIGKILL, then the leak window to die in);
+			 * an untouched test's descendants only matter through the pipes.
+			 */
+			members = w->terminating && (!w->killed || el < w->leak_deadline) &&
+				group_has_members(w);
+			if (!pipes && !members)
+				break;
+		} else if (!pipes && w->c.pidfd < 0) {
 			/* No pidfd: pipes are closed, see if it has exited already. */
 			try_reap(w);
 			if (w->exited)
-				break;
+				continue;
 		}
 		pf[np].fd = w->ctl->wake_rd;
 		pf[np].events = POLLIN;
@@ -445,19 +474,21 @@ static void watch_attempt(struct watch *w, char *scratch)
 			pf[np].events = POLLIN;
 			i_err = np++;
 		}
-		now = mono_ns();
-		el = stopwatch_elapsed(&w->sw, now);
 		if (!w->ctl->paused) {
-			if (!w->exited && !w->terminating)
-				deadline = min64(deadline, w->next_slow);
-			else if (w->terminating && w->c.out_fd < 0 && w->c.err_fd < 0)
-				/* group_lingers: nothing to poll, look again soon */
-				deadline = min64(deadline, el + (w->killed ? LINGER_LOOK_KILLED
-								   : LINGER_LOOK));
-			else if (!w->terminating || w->killed)
-				deadline = min64(deadline, w->leak_deadline);
-			if (w->terminating && !w->killed)
-				deadline = min64(deadline, w->grace_deadline);
+			if (!w->exited) {
+				if (!w->terminating)
+					deadline = w->next_slow;
+				else if (!w->killed)
+					deadline = w->grace_deadline;
+				/* killed: the pidfd (or REQ_REAP) says when it is gone */
+			} else if (members && !w->killed) {
+				/* nothing to poll without pipes: look again now and then */
+				deadline = min64(w->grace_deadline, pipes ? INT64_MAX : el + LINGER_LOOK);
+			} else if (members && !pipes) {
+				deadline = min64(w->leak_deadline, el + LINGER_LOOK_KILLED);
+			} else {
+				deadline = w->leak_deadline;
+			}
 		}
 		r = poll(pf, (nfds_t)np, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - el));
 		if (r < 0) {
@@ -502,14 +533,15 @@ static void watch_attempt(struct watch *w, char *scratch)
 		 * The grace period holds for the whole group: a descendant that
 		 * ignores the signal gets SIGKILL even when the leader is gone.
 		 */
-		if (w->terminating && !w->killed && el >= w->grace_deadline) {
+		if (w->terminating && !w->killed && el >= w->grace_deadline &&
+		    (!w->exited || members)) {
 			signal_group(w, SIGKILL);
 			w->killed = true;
 			/* The killed holders close the pipes; give them the leak window. */
 			if (w->exited)
 				w->leak_deadline = el + l->leak_timeout;
 		}
-		if (w->exited && (!w->terminating || w->killed) && el >= w->leak_deadline &&
+		if (w->exited && !(members && !w->killed) && el >= w->leak_deadline &&
 		    (w->c.out_fd >= 0 || w->c.err_fd >= 0)) {
 			/* A descendant holds the pipes: stop waiting for it. */
 			w->a->leaked = true;

@@ -55,4 +55,16 @@ if [ "$(uname)" = Linux ]; then
 	expect_dead "$T/escpid"
 fi
 
+# The escaped process's own children (in its new session) go too.
+printf '#!/bin/sh\nsetsid sh -c '"'"'FX_THEN=hang "%s" & FX_THEN=hang exec "%s"'"'"' </dev/null >/dev/null 2>&1 &\nwhile [ "$(wc -l <"%s" 2>/dev/null)" != 2 ]; do sleep 0.01; done\n' \
+	"$pf" "$pf" "$T/escpid2" >"$T/bin/escaper2"
+chmod +x "$T/bin/escaper2"
+rm -f "$T/escpid2"
+FX_PIDFILE="$T/escpid2" rig_in "$T" run "$T/bin/escaper2"
+expect_rc 0 "a test whose escaped child has children"
+if [ "$(uname)" = Linux ]; then
+	expect_err "left its test's process group and outlived it: killed"
+	expect_dead "$T/escpid2"
+fi
+
 finish

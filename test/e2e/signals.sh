@@ -141,4 +141,16 @@ expect_rc 100 "second signal while leftovers are killed"
 expect_err "SIGKILL to 1 at once"
 expect_dead "$T/pids"
 
+# SIGCHLD and SIGCONT inherited as ignored are not the caller's to take
+# away: with SIGCHLD ignored the kernel would reap the tests itself.
+ini '[profile.default]'
+fxp=$(fx pass)
+# (bash: dash keeps SIGCHLD for itself; no timeout(1) in between, which
+# would install its own handler)
+bash -c "trap '' CHLD CONT; exec \"\$0\" run \"\$1\"" "$RIG" "$fxp" >"$T/out" 2>"$T/err" &
+rigpid=$!
+wait_rig
+expect_rc 0 "SIGCHLD and SIGCONT inherited as ignored"
+expect_summary "1 test run: 1 passed, 0 skipped"
+
 finish

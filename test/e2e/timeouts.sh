@@ -88,4 +88,46 @@ for t in mixed quiet; do
 	expect_dead "$T/pids"
 done
 
+# A pipe held by a process outside the group (setsid) does not make a
+# terminated test wait out its grace period: the group is empty, the leak
+# window applies.
+ini '[profile.default]
+slow-timeout = 200ms
+terminate-after = 1
+grace-period = 20s
+leak-timeout = 100ms'
+printf '#!/bin/sh\nFX_THEN=hang setsid "%s" &\nFX_THEN=hang exec "%s"\n' "$pf" "$pf" >"$T/bin/setsid-holder"
+chmod +x "$T/bin/setsid-holder"
+rm -f "$T/pids"
+start=$(date +%s)
+FX_PIDFILE="$T/pids" rig_in "$T" run "$T/bin/setsid-holder"
+expect_final "$T/bin/setsid-holder" TIMEOUT
+[ $(($(date +%s) - start)) -lt 10 ] && ok || fail "waited the grace period for a pipe held outside the group"
+expect_dead "$T/pids"
+
+# A test that leaves its process group for another one (setpgid) and
+# ignores SIGTERM is still killed after the grace period.
+if command -v python3 >/dev/null; then
+	cat >"$T/bin/pgleaver" <<EOF
+#!/usr/bin/env python3
+import os, signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+os.setpgid(0, os.getpgid(os.getppid()))
+open("$T/pgpid", "w").write("%d\\n" % os.getpid())
+while True:
+    time.sleep(1)
+EOF
+	chmod +x "$T/bin/pgleaver"
+	ini '[profile.default]
+slow-timeout = 200ms
+terminate-after = 1
+grace-period = 200ms'
+	rm -f "$T/pgpid"
+	start=$(date +%s)
+	rig_in "$T" run "$T/bin/pgleaver"
+	expect_final "$T/bin/pgleaver" TIMEOUT
+	[ $(($(date +%s) - start)) -lt 10 ] && ok || fail "a test outside its group was not killed"
+	expect_dead "$T/pgpid"
+fi
+
 finish
