@@ -590,17 +590,6 @@ static void apply_suite_key(struct loader *ld, struct suite *s, int key, const c
 			break;
 		}
 		s->cwd = absolute_path(value, ld->cfg->root);
-		if (s->cwd) {
-			struct stat st;
-
-			/* Refused here, not as every test's failed exec. */
-			if (stat(s->cwd, &st) != 0)
-				fail(ld, CONFIG_ERR_SETUP, line, "cwd: cannot use '%s': %s", s->cwd,
-				     strerror(errno));
-			else if (!S_ISDIR(st.st_mode))
-				fail(ld, CONFIG_ERR_SETUP, line, "cwd: '%s' is not a directory",
-				     s->cwd);
-		}
 		break;
 	case SUITE_LIST_COMMAND:
 	case SUITE_RUN_COMMAND:

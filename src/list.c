@@ -2,6 +2,7 @@
  * list.c - suites, binaries and tests: the records and their lifetime.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,8 +157,20 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 			   struct buf *err)
 {
 	struct strvec found = STRVEC_INIT;
+	struct stat cst;
 	size_t i, j;
 
+	/* A bad cwd is refused here, not as every test's failed exec. */
+	if (s->cwd && stat(s->cwd, &cst) != 0) {
+		buf_printf(err, "%s: [suite.%s]: cwd '%s': %s\n", s->origin, s->name, s->cwd,
+			   strerror(errno));
+		return -1;
+	}
+	if (s->cwd && !S_ISDIR(cst.st_mode)) {
+		buf_printf(err, "%s: [suite.%s]: cwd '%s' is not a directory\n", s->origin,
+			   s->name, s->cwd);
+		return -1;
+	}
 	for (i = 0; i < s->globs.n; i++) {
 		const char *g = s->globs.v[i];
 		char *pattern = g[0] == '/' ? xstrdup(g) : glob_under(root, g);

@@ -190,6 +190,6 @@ binaries = bin/pass
 cwd = no-such-dir'
 rig_in "$T" run
 expect_rc 96 "missing suite cwd"
-expect_err "testrig.ini:3: cwd: cannot use"
+expect_err "testrig.ini:1: [suite.s]: cwd '$T/no-such-dir': No such file or directory"
 
 finish
