@@ -329,6 +329,12 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			}
 			break;
 		case OPT_FORMAT:
+			if (c->cmd != CMD_LIST) {
+				buf_printf(err, "--format is for 'testrig list' (a run's machine output "
+					   "is --message-format json)\n");
+				rc = 2;
+				goto out;
+			}
 			if (strcmp(optarg, "human") == 0)
 				c->list_format = LIST_HUMAN;
 			else if (strcmp(optarg, "oneline") == 0)

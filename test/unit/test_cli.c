@@ -116,6 +116,7 @@ static void test_errors(void)
 	const char *a8[] = { "testrig", "run", "--capture", "none", NULL };
 	const char *a9[] = { "testrig", "run", "-j", "0", NULL };
 	const char *a10[] = { "testrig", "run", "--no-capture", "--message-format", "json", NULL };
+	const char *a11[] = { "testrig", "run", "--format", "json", NULL };
 
 	expect_error(a1, "no command given");
 	expect_error(a2, "unknown command 'walk'");
@@ -127,6 +128,7 @@ static void test_errors(void)
 	expect_error(a8, "--capture: invalid value 'none' (expected split, combined)");
 	expect_error(a9, "-j/--test-threads: invalid value '0'");
 	expect_error(a10, "--no-capture cannot be used with --message-format json");
+	expect_error(a11, "--format is for 'testrig list'");
 }
 
 static void test_help_version(void)
