@@ -1554,6 +1554,8 @@ int dispatch_run(const struct run_config *cfg)
 
 	pool_destroy(r->pool);
 	tty_keys_stop();
+	/* What is known is out before leftovers may take a grace period to die. */
+	flush_reports(r);
 	kill_leftovers(r);
 	if (r->subreaper)
 		kill_escapees(r);

@@ -288,29 +288,22 @@ static void try_reap(struct watch *w)
 	do
 		r = wait4(w->a->pid, &st, WNOHANG, &ru);
 	while (r < 0 && errno == EINTR);
-	if (r < 0 && errno == ECHILD) {
-		/* Reaped by someone else: it is gone, its status with it (a failure). */
-		w->exited = true;
-		w->a->duration = stopwatch_elapsed(&w->sw, mono_ns());
-		w->a->message = xstrdup("its exit status was lost (the process was reaped elsewhere)");
-		w->leak_deadline = w->a->duration + w->job->limits.leak_timeout;
-		if (w->c.pidfd >= 0) {
-			close(w->c.pidfd);
-			w->c.pidfd = -1;
-		}
-		return;
-	}
-	if (r <= 0)
+	if (r == 0 || (r < 0 && errno != ECHILD))
 		return;
 	w->exited = true;
 	w->a->duration = stopwatch_elapsed(&w->sw, mono_ns());
-	w->a->user_ns = (int64_t)ru.ru_utime.tv_sec * NS_PER_SEC + ru.ru_utime.tv_usec * 1000;
-	w->a->sys_ns = (int64_t)ru.ru_stime.tv_sec * NS_PER_SEC + ru.ru_stime.tv_usec * 1000;
-	w->a->maxrss_kb = ru.ru_maxrss;
-	if (WIFEXITED(st))
-		w->a->exit_code = WEXITSTATUS(st);
-	else if (WIFSIGNALED(st))
-		w->a->signo = WTERMSIG(st);
+	if (r < 0) {
+		/* Reaped by someone else: it is gone, its status with it (a failure). */
+		w->a->message = xstrdup("its exit status was lost (the process was reaped elsewhere)");
+	} else {
+		w->a->user_ns = (int64_t)ru.ru_utime.tv_sec * NS_PER_SEC + ru.ru_utime.tv_usec * 1000;
+		w->a->sys_ns = (int64_t)ru.ru_stime.tv_sec * NS_PER_SEC + ru.ru_stime.tv_usec * 1000;
+		w->a->maxrss_kb = ru.ru_maxrss;
+		if (WIFEXITED(st))
+			w->a->exit_code = WEXITSTATUS(st);
+		else if (WIFSIGNALED(st))
+			w->a->signo = WTERMSIG(st);
+	}
 	w->leak_deadline = w->a->duration + w->job->limits.leak_timeout;
 	if (w->c.pidfd >= 0) {
 		close(w->c.pidfd);

@@ -131,7 +131,9 @@ rm -f "$T/pids"
 start=$(date +%s)
 FX_THEN=ignore-term start_rig run "$T/bin/leaker"
 wait_lines "$T/pids" 1
-sleep 1
+# The test is over (LEAK); then the run ends and kills leftovers.
+wait_file "$T/out" "LEAK"
+sleep 0.5
 kill -TERM $rigpid
 sleep 0.3
 kill -TERM $rigpid

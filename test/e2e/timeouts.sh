@@ -119,7 +119,7 @@ while True:
 EOF
 	chmod +x "$T/bin/pgleaver"
 	ini '[profile.default]
-slow-timeout = 200ms
+slow-timeout = 1s
 terminate-after = 1
 grace-period = 200ms'
 	rm -f "$T/pgpid"
@@ -127,6 +127,7 @@ grace-period = 200ms'
 	rig_in "$T" run "$T/bin/pgleaver"
 	expect_final "$T/bin/pgleaver" TIMEOUT
 	[ $(($(date +%s) - start)) -lt 10 ] && ok || fail "a test outside its group was not killed"
+	[ -s "$T/pgpid" ] && ok || fail "the test did not get to leave its group (too slow to start?)"
 	expect_dead "$T/pgpid"
 fi
 
