@@ -1122,8 +1122,19 @@ static void kill_escapees(struct run *r)
 				;
 		free(pids);
 		strvec_free(&found);
-		if (!n)
-			break;
+		if (!n) {
+			/*
+			 * None alive: done once no child is left at all.  One that
+			 * is still dying (or became our zombie after the scan) is
+			 * waited for, so that none outlives testrig as a zombie.
+			 */
+			pid_t w = waitpid(-1, NULL, WNOHANG);
+
+			if (w < 0 && errno == ECHILD)
+				break;
+			if (w == 0)
+				(void)sig_wait_end(10 * NS_PER_MS);
+		}
 	}
 }
 
