@@ -146,6 +146,12 @@ static void flush_reports(struct run *r)
 	r->last_flush = mono_ns();
 }
 
+/* Like every test's clock, the run's does not count time spent stopped. */
+static int64_t run_elapsed(const struct run *r, int64_t now)
+{
+	return now - r->start_mono - r->stopped_ns;
+}
+
 static void report_message(struct run *r, const char *text)
 {
 	struct reporter *rep;
@@ -1040,7 +1046,7 @@ static void kill_leftovers(struct run *r)
 	int64_t grace = r->cfg->settings->grace_period, deadline;
 	size_t i, alive = count_alive(r), first = alive;
 	struct buf msg = BUF_INIT;
-	bool termed = !r->killed && grace > 0, now = !termed;
+	bool termed = !r->killed && grace > 0, kill_now = !termed;
 
 	if (!alive)
 		return;
@@ -1051,7 +1057,7 @@ static void kill_leftovers(struct run *r)
 		buf_adds(&msg, "SIGTERM");
 	}
 	deadline = mono_ns() + grace;
-	while (!now) {
+	while (!kill_now) {
 		int64_t left = deadline - mono_ns();
 		int sig;
 
@@ -1063,18 +1069,18 @@ static void kill_leftovers(struct run *r)
 
 			on_signal(r, sig);
 			if (second)
-				now = true;
+				kill_now = true;
 			else
 				signal_leftovers(r, sig);
 		}
 	}
-	if (now)
+	if (kill_now)
 		alive = count_alive(r);
 	if (alive) {
 		signal_leftovers(r, SIGKILL);
 		if (!termed)
 			buf_adds(&msg, "SIGKILL");
-		else if (now)
+		else if (kill_now)
 			buf_printf(&msg, ", then SIGKILL to %zu at once (a second signal)", alive);
 		else
 			buf_printf(&msg, ", then SIGKILL to %zu after the grace period", alive);
@@ -1138,6 +1144,14 @@ static void kill_escapees(struct run *r)
 	}
 }
 
+/* After a phase's last worker: leftovers in the tests' groups, then escapees. */
+static void kill_what_is_left(struct run *r)
+{
+	kill_leftovers(r);
+	if (r->subreaper)
+		kill_escapees(r);
+}
+
 static int exit_code(const struct run *r, const struct run_summary *s)
 {
 	const struct run_counts *c = &r->counts;
@@ -1169,7 +1183,7 @@ static void progress(struct run *r, int64_t now)
 	struct run_progress p;
 	struct reporter *rep;
 
-	p.elapsed = now - r->start_mono - r->stopped_ns;
+	p.elapsed = run_elapsed(r, now);
 	p.finished = r->counts.finished;
 	p.scheduled = r->norder;
 	p.running = r->nbusy;
@@ -1431,9 +1445,7 @@ int dispatch_list(const struct list_config *lc, struct buf *err)
 			pump(r);
 		}
 		pool_destroy(r->pool);
-		kill_leftovers(r);
-		if (r->subreaper)
-			kill_escapees(r);
+		kill_what_is_left(r);
 		evq_destroy(&r->q);
 	}
 	if (r->cancel_signal) {
@@ -1567,15 +1579,12 @@ int dispatch_run(const struct run_config *cfg)
 	tty_keys_stop();
 	/* What is known is out before leftovers may take a grace period to die. */
 	flush_reports(r);
-	kill_leftovers(r);
-	if (r->subreaper)
-		kill_escapees(r);
+	kill_what_is_left(r);
 	remove_env_dir(r);
 	memset(&sum, 0, sizeof sum);
 	sum.counts = r->counts;
 	sum.counts.not_run = r->norder - r->counts.started;
-	/* Like every test's clock, the run's does not count time spent stopped. */
-	sum.duration = mono_ns() - r->start_mono - r->stopped_ns;
+	sum.duration = run_elapsed(r, mono_ns());
 	/* Fail-fast after the last test started cancelled nothing. */
 	sum.cancelled = r->cancelled && (sum.counts.not_run || r->cancel_signal ||
 					 r->cancelled_running);

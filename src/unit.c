@@ -404,16 +404,9 @@ static int64_t min64(int64_t a, int64_t b)
 #define LINGER_LOOK (50 * NS_PER_MS)
 #define LINGER_LOOK_KILLED (2 * NS_PER_MS)
 
-/*
- * True while the process group of a test being terminated still has
- * members (reaping the ones that are our zombies first).
- */
-static bool group_has_members(struct watch *w)
+/* Reaps the group's members that are our zombies; true while it has any left. */
+static bool group_alive(pid_t pg)
 {
-	pid_t pg = w->a->pid;
-
-	if (!w->terminating || pg <= 0)
-		return false;
 	while (waitpid(-pg, NULL, WNOHANG) > 0)
 		;
 	return kill(-pg, 0) == 0;
@@ -440,7 +433,7 @@ static void watch_attempt(struct watch *w, char *scratch)
 			 * an untouched test's descendants only matter through the pipes.
 			 */
 			members = w->terminating && (!w->killed || el < w->leak_deadline) &&
-				group_has_members(w);
+				w->a->pid > 0 && group_alive(w->a->pid);
 			if (!pipes && !members)
 				break;
 		} else if (!pipes && w->c.pidfd < 0) {
@@ -546,11 +539,7 @@ static void watch_attempt(struct watch *w, char *scratch)
 /* Reaps what is left of the group (our subreaped zombies), then checks for survivors. */
 static void check_group(struct watch *w)
 {
-	pid_t pg = w->a->pid;
-
-	while (waitpid(-pg, NULL, WNOHANG) > 0)
-		;
-	if (kill(-pg, 0) == 0)
+	if (group_alive(w->a->pid))
 		w->a->group_left = true;
 }
 
