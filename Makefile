@@ -3,6 +3,7 @@
 #   make                  build ./testrig
 #   make check            unit tests, end-to-end tests, dogfood run, verdict check
 #   make check-sanitize   the same suite under ASan+UBSan and under TSan
+#   make check-mutants    the suite must fail on testrigs that decide wrong
 #   make bench            time testrig against xargs -P and a bare spawn loop
 #   make fuzz             run the libFuzzer targets for a while (needs clang)
 #   make install          PREFIX=/usr/local DESTDIR= (binary and man pages)
@@ -74,7 +75,7 @@ else
 RIG = $(BUILD)/testrig
 endif
 
-.PHONY: all check check-build check-sanitize check-asan check-tsan check-selfpipe \
+.PHONY: all check check-build check-sanitize check-asan check-tsan check-selfpipe check-mutants \
         bench fuzz install uninstall clean
 
 all: $(RIG)
@@ -133,6 +134,10 @@ check-sanitize: check-asan check-tsan
 
 check-selfpipe:
 	$(MAKE) BUILD=build/selfpipe EXTRA_CPPFLAGS=-DTESTRIG_SELF_PIPE check
+
+# Not part of check: each mutant is a whole build and suite run.
+check-mutants:
+	sh test/mutants.sh
 
 bench: $(RIG)
 	RIG=$(RIG) sh bench/bench.sh

@@ -3,9 +3,13 @@
  * buffers it is handed; growth is geometric so appends are amortised O(1).
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testrig/buf.h"
 #include "testrig/util.h"
@@ -122,10 +126,59 @@ char *buf_detach(struct buf *b, size_t *len)
 	return p;
 }
 
+char *xasprintf(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_detach(&b, NULL);
+}
+
+int buf_read_file(const char *path, struct buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t r;
+
+		buf_grow(out, 8192);
+		r = read(fd, buf_tail(out), buf_avail(out));
+		if (r < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		buf_setlen(out, out->len + (size_t)r);
+	}
+	close(fd);
+	return 0;
+}
+
 void strvec_init(struct strvec *sv)
 {
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
+	sv->block = NULL;
+	sv->block_len = 0;
+}
+
+/* Whether s was copied into the block (and is freed with it). */
+static bool in_block(const struct strvec *sv, const char *s)
+{
+	uintptr_t p = (uintptr_t)s, b = (uintptr_t)sv->block;
+
+	return sv->block && p >= b && p < b + sv->block_len;
 }
 
 void strvec_free(struct strvec *sv)
@@ -133,9 +186,42 @@ void strvec_free(struct strvec *sv)
 	size_t i;
 
 	for (i = 0; i < sv->n; i++)
-		free(sv->v[i]);
+		if (!in_block(sv, sv->v[i]))
+			free(sv->v[i]);
 	free(sv->v);
+	free(sv->block);
 	strvec_init(sv);
+}
+
+void strvec_replace(struct strvec *sv, size_t i, char *s)
+{
+	if (!in_block(sv, sv->v[i]))
+		free(sv->v[i]);
+	sv->v[i] = s;
+}
+
+void strvec_pushv_block(struct strvec *sv, char *const *v)
+{
+	size_t len = 0, n = 0, i;
+	char *p;
+
+	if (sv->block)
+		die("internal error: a second block for one strvec");
+	for (; v && v[n]; n++)
+		len += strlen(v[n]) + 1;
+	if (!n)
+		return;
+	sv->block = p = xmalloc(len);
+	sv->block_len = len;
+	if (sv->n + n + 1 > sv->cap) {
+		sv->cap = sv->n + n + 8;
+		sv->v = xreallocarray(sv->v, sv->cap, sizeof *sv->v);
+	}
+	for (i = 0; i < n; i++) {
+		sv->v[sv->n++] = p;
+		p = stpcpy(p, v[i]) + 1;
+	}
+	sv->v[sv->n] = NULL;
 }
 
 void strvec_push_owned(struct strvec *sv, char *s)

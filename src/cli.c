@@ -1,105 +1,265 @@
 /*
- * cli.c - getopt_long over `testrig COMMAND [OPTIONS] [BINARY...]`.
- * Knows the spelling of every option and nothing of what they do.
+ * cli.c - getopt_long over `testrig COMMAND [OPTIONS] [BINARY...]`, driven
+ * by one table: each option's spelling, whether it takes a value, which
+ * commands take it, and how its value is stored.  Knows nothing of what
+ * the options do.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testrig/cli.h"
+#include "testrig/exitcode.h"
 #include "testrig/parse.h"
 #include "testrig/util.h"
 
-enum {
-	OPT_CAPTURE = 256,
-	OPT_NO_CAPTURE,
-	OPT_COLOR,
-	OPT_NO_TESTS,
-	OPT_FAIL_FAST,
-	OPT_NO_FAIL_FAST,
-	OPT_MAX_FAIL,
-	OPT_STATUS_LEVEL,
-	OPT_FINAL_STATUS_LEVEL,
-	OPT_SUCCESS_OUTPUT,
-	OPT_FAILURE_OUTPUT,
-	OPT_PROTOCOL,
-	OPT_RETRIES,
-	OPT_SHOW_SLOWEST,
-	OPT_CONFIG,
-	OPT_PARTITION,
-	OPT_IGNORE_DEFAULT_FILTER,
-	OPT_RUN_IGNORED,
-	OPT_FORMAT,
-	OPT_JUNIT,
-	OPT_MESSAGE_FORMAT,
-	OPT_TARGET_RUNNER,
-	OPT_STRESS_COUNT,
-	OPT_STRESS_DURATION,
-	OPT_HELP,
+struct option_def;
+
+/* Stores an option's value in the struct cli; EXIT_USAGE with a message if it is bad. */
+typedef int (*apply_fn)(struct cli *c, const struct option_def *o, const char *value,
+			struct buf *err);
+
+struct option_def {
+	const char *name;
+	char short_name;            /* 0: long form only */
+	bool has_value;
+	unsigned commands;          /* bit per enum cli_command that takes it; 0: every command */
+	const char *elsewhere;      /* what to say when another command is given it */
+	apply_fn apply;
+	int setting;                /* apply_setting: the setting it sets */
+	const char *fixed;          /* apply_setting: the value, for options that take none */
+	size_t field;               /* offsetof(struct cli, ...) of what it sets */
+	const char *const *names;   /* apply_enum: the values, in enum order */
+	unsigned min, max;          /* apply_uint */
+	const char *accepted;       /* how a valid value looks, for messages */
 };
 
-static const struct option long_options[] = {
-	{ "test-threads", required_argument, NULL, 'j' },
-	{ "capture", required_argument, NULL, OPT_CAPTURE },
-	{ "no-capture", no_argument, NULL, OPT_NO_CAPTURE },
-	{ "color", required_argument, NULL, OPT_COLOR },
-	{ "no-tests", required_argument, NULL, OPT_NO_TESTS },
-	{ "fail-fast", no_argument, NULL, OPT_FAIL_FAST },
-	{ "no-fail-fast", no_argument, NULL, OPT_NO_FAIL_FAST },
-	{ "max-fail", required_argument, NULL, OPT_MAX_FAIL },
-	{ "status-level", required_argument, NULL, OPT_STATUS_LEVEL },
-	{ "final-status-level", required_argument, NULL, OPT_FINAL_STATUS_LEVEL },
-	{ "success-output", required_argument, NULL, OPT_SUCCESS_OUTPUT },
-	{ "failure-output", required_argument, NULL, OPT_FAILURE_OUTPUT },
-	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
-	{ "profile", required_argument, NULL, 'P' },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "filter", required_argument, NULL, 'E' },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "partition", required_argument, NULL, OPT_PARTITION },
-	{ "ignore-default-filter", no_argument, NULL, OPT_IGNORE_DEFAULT_FILTER },
-	{ "run-ignored", required_argument, NULL, OPT_RUN_IGNORED },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "junit", required_argument, NULL, OPT_JUNIT },
-	{ "message-format", required_argument, NULL, OPT_MESSAGE_FORMAT },
-	{ "show-slowest", required_argument, NULL, OPT_SHOW_SLOWEST },
-	{ "target-runner", required_argument, NULL, OPT_TARGET_RUNNER },
-	{ "stress-count", required_argument, NULL, OPT_STRESS_COUNT },
-	{ "stress-duration", required_argument, NULL, OPT_STRESS_DURATION },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* Options that are runner settings, and the setting each one sets. */
-static const struct { int opt; enum setting_id id; } setting_options[] = {
-	{ 'j', SET_TEST_THREADS },
-	{ OPT_RETRIES, SET_RETRIES },
-	{ OPT_CAPTURE, SET_CAPTURE },
-	{ OPT_NO_TESTS, SET_NO_TESTS },
-	{ OPT_MAX_FAIL, SET_MAX_FAIL },
-	{ OPT_STATUS_LEVEL, SET_STATUS_LEVEL },
-	{ OPT_FINAL_STATUS_LEVEL, SET_FINAL_STATUS_LEVEL },
-	{ OPT_SUCCESS_OUTPUT, SET_SUCCESS_OUTPUT },
-	{ OPT_FAILURE_OUTPUT, SET_FAILURE_OUTPUT },
-	{ OPT_TARGET_RUNNER, SET_TARGET_RUNNER },
-};
-
-static const char *option_name(int opt, struct buf *scratch)
+/* Its spelling in messages: "-j/--test-threads" or "--retries". */
+static const char *option_name(const struct option_def *o, struct buf *scratch)
 {
-	const struct option *o;
-
 	buf_reset(scratch);
-	for (o = long_options; o->name; o++) {
-		if (o->val == opt) {
-			if (opt < 256)
-				buf_printf(scratch, "-%c/", opt);
-			buf_printf(scratch, "--%s", o->name);
-			return scratch->data;
+	if (o->short_name)
+		buf_printf(scratch, "-%c/", o->short_name);
+	buf_printf(scratch, "--%s", o->name);
+	return scratch->data;
+}
+
+static void *field_of(struct cli *c, const struct option_def *o)
+{
+	return (char *)c + o->field;
+}
+
+static int bad_value(const struct option_def *o, const char *value, const char *accepted,
+		     struct buf *err)
+{
+	struct buf name = BUF_INIT;
+
+	buf_printf(err, "%s: invalid value '%s' (expected %s)\n", option_name(o, &name), value,
+		   accepted);
+	buf_free(&name);
+	return EXIT_USAGE;
+}
+
+/* A runner setting: settings_set checks the value as the config loader would. */
+static int apply_setting(struct cli *c, const struct option_def *o, const char *value,
+			 struct buf *err)
+{
+	const char *accepted;
+
+	if (o->fixed)
+		value = o->fixed;
+	if (settings_set(&c->set, (enum setting_id)o->setting, value, "command line", &accepted))
+		return bad_value(o, value, accepted, err);
+	return 0;
+}
+
+/* A command (target-runner): refused now if it cannot be split into words. */
+static int apply_command(struct cli *c, const struct option_def *o, const char *value,
+			 struct buf *err)
+{
+	const char *why;
+
+	if (settings_set(&c->set, (enum setting_id)o->setting, value, "command line", &why)) {
+		buf_printf(err, "--%s: %s in '%s'\n", o->name, why, value);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int apply_flag(struct cli *c, const struct option_def *o, const char *value,
+		      struct buf *err)
+{
+	(void)value;
+	(void)err;
+	*(bool *)field_of(c, o) = true;
+	return 0;
+}
+
+/* A string; with `accepted`, an empty one is refused. */
+static int apply_string(struct cli *c, const struct option_def *o, const char *value,
+			struct buf *err)
+{
+	char **f = field_of(c, o);
+
+	free(*f);
+	*f = NULL;
+	if (o->accepted && !*value) {
+		buf_printf(err, "--%s: invalid value '' (expected %s)\n", o->name, o->accepted);
+		return EXIT_USAGE;
+	}
+	*f = xstrdup(value);
+	return 0;
+}
+
+static int apply_push(struct cli *c, const struct option_def *o, const char *value,
+		      struct buf *err)
+{
+	(void)err;
+	strvec_push(field_of(c, o), value);
+	return 0;
+}
+
+/* One of o->names; the field is an enum whose values follow the names' order. */
+static int apply_enum(struct cli *c, const struct option_def *o, const char *value,
+		      struct buf *err)
+{
+	int i;
+
+	for (i = 0; o->names[i]; i++) {
+		if (strcmp(o->names[i], value) == 0) {
+			*(int *)field_of(c, o) = i;
+			return 0;
 		}
 	}
-	buf_printf(scratch, "-%c", opt);
-	return scratch->data;
+	buf_printf(err, "--%s: invalid value '%s' (expected ", o->name, value);
+	for (i = 0; o->names[i]; i++)
+		buf_printf(err, "%s%s", i ? ", " : "", o->names[i]);
+	buf_adds(err, ")\n");
+	return EXIT_USAGE;
+}
+
+static int apply_uint(struct cli *c, const struct option_def *o, const char *value,
+		      struct buf *err)
+{
+	unsigned *f = field_of(c, o);
+
+	if (parse_uint(value, o->max, f) || *f < o->min) {
+		buf_printf(err, "--%s: invalid value '%s' (expected %s)\n", o->name, value,
+			   o->accepted);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* A duration above 0. */
+static int apply_duration(struct cli *c, const struct option_def *o, const char *value,
+			  struct buf *err)
+{
+	int64_t *f = field_of(c, o);
+
+	if (parse_duration(value, f) || *f <= 0) {
+		buf_printf(err, "--%s: invalid value '%s' (expected %s)\n", o->name, value,
+			   o->accepted);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int apply_partition(struct cli *c, const struct option_def *o, const char *value,
+			   struct buf *err)
+{
+	const char *why;
+
+	if (partition_parse(value, field_of(c, o), &why)) {
+		buf_printf(err, "--%s: invalid value '%s' (%s)\n", o->name, value, why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int apply_help(struct cli *c, const struct option_def *o, const char *value,
+		      struct buf *err)
+{
+	(void)o;
+	(void)value;
+	(void)err;
+	c->cmd = CMD_HELP;
+	return 0;
+}
+
+static const char *const color_names[] = { "auto", "always", "never", NULL };
+/* custom is a suite's protocol only: it needs list and run commands. */
+static const char *const protocol_names[] = { "exec", "tap", "gtest", "libtest", NULL };
+static const char *const run_ignored_names[] = { "default", "only", "all", NULL };
+static const char *const list_format_names[] = { "human", "oneline", "json", NULL };
+static const char *const message_format_names[] = { "human", "json", NULL };
+
+#define SETTING(n, sh, id) { .name = n, .short_name = sh, .has_value = true, \
+	.apply = apply_setting, .setting = id }
+#define FIELD(f) .field = offsetof(struct cli, f)
+
+static const struct option_def options[] = {
+	SETTING("test-threads", 'j', SET_TEST_THREADS),
+	SETTING("capture", 0, SET_CAPTURE),
+	{ .name = "no-capture", .apply = apply_flag, FIELD(no_capture) },
+	{ .name = "color", .has_value = true, .apply = apply_enum, FIELD(color),
+	  .names = color_names },
+	SETTING("no-tests", 0, SET_NO_TESTS),
+	{ .name = "fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST, .fixed = "true" },
+	{ .name = "no-fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST,
+	  .fixed = "false" },
+	SETTING("max-fail", 0, SET_MAX_FAIL),
+	SETTING("status-level", 0, SET_STATUS_LEVEL),
+	SETTING("final-status-level", 0, SET_FINAL_STATUS_LEVEL),
+	SETTING("success-output", 0, SET_SUCCESS_OUTPUT),
+	SETTING("failure-output", 0, SET_FAILURE_OUTPUT),
+	{ .name = "protocol", .has_value = true, .apply = apply_enum, FIELD(protocol),
+	  .names = protocol_names },
+	{ .name = "profile", .short_name = 'P', .has_value = true, .apply = apply_string,
+	  FIELD(profile) },
+	SETTING("retries", 0, SET_RETRIES),
+	{ .name = "filter", .short_name = 'E', .has_value = true, .apply = apply_push,
+	  FIELD(filters) },
+	{ .name = "config", .has_value = true, .apply = apply_string, FIELD(config) },
+	{ .name = "partition", .has_value = true, .apply = apply_partition, FIELD(partition) },
+	{ .name = "ignore-default-filter", .apply = apply_flag, FIELD(ignore_default_filter) },
+	{ .name = "run-ignored", .has_value = true, .apply = apply_enum, FIELD(run_ignored),
+	  .names = run_ignored_names },
+	{ .name = "format", .has_value = true, .commands = 1u << CMD_LIST,
+	  .elsewhere = "--format is for 'testrig list' (a run's machine output is "
+		       "--message-format json)",
+	  .apply = apply_enum, FIELD(list_format), .names = list_format_names },
+	{ .name = "junit", .has_value = true, .apply = apply_string, FIELD(junit),
+	  .accepted = "a file path" },
+	{ .name = "message-format", .has_value = true, .apply = apply_enum, FIELD(messages),
+	  .names = message_format_names },
+	{ .name = "show-slowest", .has_value = true, .apply = apply_uint, FIELD(show_slowest),
+	  .max = 1000000, .accepted = "a number" },
+	{ .name = "target-runner", .has_value = true, .apply = apply_command,
+	  .setting = SET_TARGET_RUNNER },
+	{ .name = "stress-count", .has_value = true, .apply = apply_uint, FIELD(stress_count),
+	  .min = 1, .max = 1000000000, .accepted = "a number from 1" },
+	{ .name = "stress-duration", .has_value = true, .apply = apply_duration,
+	  FIELD(stress_duration), .accepted = "a duration above 0, such as 90s or 1h30m" },
+	{ .name = "help", .short_name = 'h', .apply = apply_help },
+};
+
+/* getopt_long's val for an option: its short letter, or 256 + its index. */
+static int option_val(size_t i)
+{
+	return options[i].short_name ? options[i].short_name : 256 + (int)i;
+}
+
+static const struct option_def *option_by_val(int val)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(options); i++)
+		if (option_val(i) == val)
+			return &options[i];
+	return NULL;
 }
 
 void cli_usage(struct buf *out)
@@ -160,11 +320,49 @@ void cli_free(struct cli *c)
 	settings_free(&c->set);
 }
 
+/* Which command argv[1] names; -1 (with a message) if none. */
+static int parse_command_word(const char *word, struct cli *c, struct buf *err)
+{
+	static const struct { const char *word; enum cli_command cmd; } commands[] = {
+		{ "run", CMD_RUN }, { "list", CMD_LIST }, { "show-config", CMD_SHOW_CONFIG },
+		{ "--help", CMD_HELP }, { "-h", CMD_HELP }, { "help", CMD_HELP },
+		{ "--version", CMD_VERSION }, { "-V", CMD_VERSION },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(word, commands[i].word) == 0) {
+			c->cmd = commands[i].cmd;
+			return 0;
+		}
+	}
+	buf_printf(err, "unknown command '%s' (expected run, list or show-config)\n", word);
+	return -1;
+}
+
+/* The combinations no single option can refuse. */
+static int check_combinations(const struct cli *c, struct buf *err)
+{
+	if (c->stress_count && c->stress_duration) {
+		buf_printf(err, "--stress-count and --stress-duration cannot be used together\n");
+		return EXIT_USAGE;
+	}
+	if (c->no_capture && c->messages == MESSAGES_JSON) {
+		/* The tests would write into the JSON stream on stdout. */
+		buf_printf(err, "--no-capture cannot be used with --message-format json (the tests' "
+			   "output would mix with the JSON events on stdout)\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 {
-	struct buf name = BUF_INIT;
+	struct option longopts[ARRAY_SIZE(options) + 1];
 	char **av = argv + 1;      /* argv[1], the command, plays the program name */
 	int ac = argc - 1, opt, rc = 0;
+	struct buf name = BUF_INIT;
+	size_t i;
 
 	memset(c, 0, sizeof *c);
 	settings_defaults(&c->set);
@@ -172,233 +370,52 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 	c->protocol = PROTO_EXEC;
 	if (argc < 2) {
 		buf_adds(err, "no command given (run, list, show-config)\n");
-		return 2;
+		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		c->cmd = CMD_HELP;
+	if (parse_command_word(argv[1], c, err))
+		return EXIT_USAGE;
+	if (c->cmd == CMD_HELP || c->cmd == CMD_VERSION)
 		return 0;
+	for (i = 0; i < ARRAY_SIZE(options); i++) {
+		longopts[i].name = options[i].name;
+		longopts[i].has_arg = options[i].has_value ? required_argument : no_argument;
+		longopts[i].flag = NULL;
+		longopts[i].val = option_val(i);
 	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		c->cmd = CMD_VERSION;
-		return 0;
-	}
-	if (strcmp(argv[1], "run") == 0) {
-		c->cmd = CMD_RUN;
-	} else if (strcmp(argv[1], "list") == 0) {
-		c->cmd = CMD_LIST;
-	} else if (strcmp(argv[1], "show-config") == 0) {
-		c->cmd = CMD_SHOW_CONFIG;
-	} else {
-		buf_printf(err, "unknown command '%s' (expected run, list or show-config)\n", argv[1]);
-		return 2;
-	}
+	memset(&longopts[i], 0, sizeof longopts[i]);
 	optind = 1;
 	opterr = 0;
 	/*
 	 * "-": binaries come back in order as option 1, so options may follow
 	 * them even with POSIXLY_CORRECT set; after "--" the rest are binaries.
 	 */
-	while ((opt = getopt_long(ac, av, "-:j:P:E:h", long_options, NULL)) != -1) {
-		const char *bad = NULL;
-		size_t i;
+	while (!rc && c->cmd != CMD_HELP &&
+	       (opt = getopt_long(ac, av, "-:j:P:E:h", longopts, NULL)) != -1) {
+		const struct option_def *o = option_by_val(opt);
 
-		for (i = 0; i < ARRAY_SIZE(setting_options); i++) {
-			if (setting_options[i].opt != opt)
-				continue;
-			if (settings_set(&c->set, setting_options[i].id, optarg, "command line", &bad))
-				buf_printf(err, "%s: invalid value '%s' (expected %s)\n",
-					   option_name(opt, &name), optarg, bad);
-			break;
-		}
-		if (i < ARRAY_SIZE(setting_options)) {
-			if (bad) {
-				rc = 2;
-				goto out;
-			}
-			if (opt == OPT_TARGET_RUNNER) {
-				/* Refused now, not when the run is about to start it. */
-				struct strvec words = STRVEC_INIT;
-				const char *why;
-
-				if (split_words(optarg, &words, &why)) {
-					buf_printf(err, "--target-runner: %s in '%s'\n", why, optarg);
-					rc = 2;
-				}
-				strvec_free(&words);
-				if (rc)
-					goto out;
-			}
-			continue;
-		}
-		switch (opt) {
-		case 1:
+		if (opt == 1) {
 			strvec_push(&c->binaries, optarg);
-			break;
-		case OPT_SHOW_SLOWEST:
-			if (parse_uint(optarg, 1000000, &c->show_slowest)) {
-				buf_printf(err, "--show-slowest: invalid value '%s' (expected a number)\n",
-					   optarg);
-				rc = 2;
-				goto out;
-			}
-			break;
-		case OPT_STRESS_COUNT:
-			if (parse_uint(optarg, 1000000000, &c->stress_count) || c->stress_count == 0) {
-				buf_printf(err, "--stress-count: invalid value '%s' (expected a number "
-					   "from 1)\n", optarg);
-				rc = 2;
-				goto out;
-			}
-			break;
-		case OPT_STRESS_DURATION:
-			if (parse_duration(optarg, &c->stress_duration) || c->stress_duration <= 0) {
-				buf_printf(err, "--stress-duration: invalid value '%s' (expected a "
-					   "duration above 0, such as 90s or 1h30m)\n", optarg);
-				rc = 2;
-				goto out;
-			}
-			break;
-		case 'E':
-			strvec_push(&c->filters, optarg);
-			break;
-		case OPT_CONFIG:
-			free(c->config);
-			c->config = xstrdup(optarg);
-			break;
-		case OPT_PARTITION: {
-			const char *why;
-
-			if (partition_parse(optarg, &c->partition, &why)) {
-				buf_printf(err, "--partition: invalid value '%s' (%s)\n", optarg, why);
-				rc = 2;
-				goto out;
-			}
-			break;
-		}
-		case OPT_IGNORE_DEFAULT_FILTER:
-			c->ignore_default_filter = true;
-			break;
-		case 'P':
-			free(c->profile);
-			c->profile = xstrdup(optarg);
-			break;
-		case OPT_NO_CAPTURE:
-			c->no_capture = true;
-			break;
-		case OPT_FAIL_FAST:
-			settings_set(&c->set, SET_FAIL_FAST, "true", "command line", &bad);
-			break;
-		case OPT_NO_FAIL_FAST:
-			settings_set(&c->set, SET_FAIL_FAST, "false", "command line", &bad);
-			break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") == 0)
-				c->color = COLOR_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				c->color = COLOR_ALWAYS;
-			else if (strcmp(optarg, "never") == 0)
-				c->color = COLOR_NEVER;
-			else {
-				buf_printf(err, "--color: invalid value '%s' (expected auto, always, never)\n",
-					   optarg);
-				rc = 2;
-				goto out;
-			}
-			break;
-		case OPT_PROTOCOL:
-			if (protocol_lookup(optarg, &c->protocol) || c->protocol == PROTO_CUSTOM) {
-				buf_printf(err, "--protocol: invalid value '%s' (expected exec, tap, "
-					   "gtest, libtest)\n", optarg);
-				rc = 2;
-				goto out;
-			}
-			break;
-		case OPT_RUN_IGNORED:
-			if (strcmp(optarg, "default") == 0)
-				c->run_ignored = RUN_IGNORED_DEFAULT;
-			else if (strcmp(optarg, "only") == 0)
-				c->run_ignored = RUN_IGNORED_ONLY;
-			else if (strcmp(optarg, "all") == 0)
-				c->run_ignored = RUN_IGNORED_ALL;
-			else {
-				buf_printf(err, "--run-ignored: invalid value '%s' (expected default, "
-					   "only, all)\n", optarg);
-				rc = 2;
-				goto out;
-			}
-			break;
-		case OPT_FORMAT:
-			if (c->cmd != CMD_LIST) {
-				buf_printf(err, "--format is for 'testrig list' (a run's machine output "
-					   "is --message-format json)\n");
-				rc = 2;
-				goto out;
-			}
-			if (strcmp(optarg, "human") == 0)
-				c->list_format = LIST_HUMAN;
-			else if (strcmp(optarg, "oneline") == 0)
-				c->list_format = LIST_ONELINE;
-			else if (strcmp(optarg, "json") == 0)
-				c->list_format = LIST_JSON;
-			else {
-				buf_printf(err, "--format: invalid value '%s' (expected human, oneline, "
-					   "json)\n", optarg);
-				rc = 2;
-				goto out;
-			}
-			break;
-		case OPT_JUNIT:
-			free(c->junit);
-			if (!*optarg) {
-				buf_printf(err, "--junit: invalid value '' (expected a file path)\n");
-				rc = 2;
-				goto out;
-			}
-			c->junit = xstrdup(optarg);
-			break;
-		case OPT_MESSAGE_FORMAT:
-			if (strcmp(optarg, "human") == 0)
-				c->json = false;
-			else if (strcmp(optarg, "json") == 0)
-				c->json = true;
-			else {
-				buf_printf(err, "--message-format: invalid value '%s' (expected human, "
-					   "json)\n", optarg);
-				rc = 2;
-				goto out;
-			}
-			break;
-		case 'h':
-			c->cmd = CMD_HELP;
-			goto out;
-		case ':':
-			buf_printf(err, "%s needs a value\n", option_name(optopt, &name));
-			rc = 2;
-			goto out;
-		case '?':
-		default:
+		} else if (opt == ':') {
+			o = option_by_val(optopt);
+			buf_printf(err, "%s needs a value\n", o ? option_name(o, &name) : "an option");
+			rc = EXIT_USAGE;
+		} else if (!o) {
 			if (optopt && optopt < 256)
 				buf_printf(err, "unknown option '-%c'\n", optopt);
 			else
 				buf_printf(err, "unknown option '%s'\n", av[optind - 1]);
-			rc = 2;
-			goto out;
+			rc = EXIT_USAGE;
+		} else if (o->commands && !(o->commands & (1u << c->cmd))) {
+			buf_printf(err, "%s\n", o->elsewhere);
+			rc = EXIT_USAGE;
+		} else {
+			rc = o->apply(c, o, optarg, err);
 		}
 	}
+	buf_free(&name);
+	if (rc || c->cmd == CMD_HELP)
+		return rc;
 	for (; optind < ac; optind++)
 		strvec_push(&c->binaries, av[optind]);
-	if (c->stress_count && c->stress_duration) {
-		buf_printf(err, "--stress-count and --stress-duration cannot be used together\n");
-		rc = 2;
-	}
-	if (c->no_capture && c->json) {
-		/* The tests would write into the JSON stream on stdout. */
-		buf_printf(err, "--no-capture cannot be used with --message-format json (the tests' "
-			   "output would mix with the JSON events on stdout)\n");
-		rc = 2;
-	}
-out:
-	buf_free(&name);
-	return rc;
+	return check_combinations(c, err);
 }

@@ -171,7 +171,7 @@ static void fail(struct loader *ld, int rc, int line, const char *fmt, ...)
 static void bad_value(struct loader *ld, int line, const char *key, const char *value,
 		      const char *accepted)
 {
-	fail(ld, CONFIG_ERR_SETUP, line, "%s: invalid value '%s' (expected %s)",
+	fail(ld, EXIT_SETUP, line, "%s: invalid value '%s' (expected %s)",
 	     key, value, accepted);
 }
 
@@ -321,22 +321,22 @@ int config_find(const char *explicit_path, char **path, struct buf *err)
 		if (stat(named, &st) != 0) {
 			buf_printf(err, "config file '%s' (from %s): %s\n", named, from,
 				   strerror(errno));
-			return CONFIG_ERR_SETUP;
+			return EXIT_SETUP;
 		}
 		if (S_ISDIR(st.st_mode)) {
 			buf_printf(err, "config file '%s' (from %s) is a directory\n", named, from);
-			return CONFIG_ERR_SETUP;
+			return EXIT_SETUP;
 		}
 		if (!(*path = absolute_path(named, NULL))) {
 			buf_printf(err, "config file '%s' (from %s): cannot make it absolute: "
 				   "getcwd: %s\n", named, from, strerror(errno));
-			return CONFIG_ERR_SETUP;
+			return EXIT_SETUP;
 		}
 		return 0;
 	}
 	if (!(dir = current_dir())) {
 		buf_printf(err, "looking for testrig.ini: getcwd: %s\n", strerror(errno));
-		return CONFIG_ERR_SETUP;
+		return EXIT_SETUP;
 	}
 	for (;;) {
 		char *candidate = xasprintf("%s/testrig.ini", strcmp(dir, "/") ? dir : "");
@@ -462,29 +462,31 @@ static struct filter *parse_filter(struct loader *ld, const char *key, const cha
 		struct buf text = BUF_INIT;
 
 		filter_error_format(src, &fe, &text);
-		fail(ld, CONFIG_ERR_FILTER, line, "invalid filter in %s: %s", key, text.data);
+		fail(ld, EXIT_FILTER, line, "invalid filter in %s: %s", key, text.data);
 		buf_free(&text);
 	}
 	return f;
 }
 
-/* A command string must split into words (and, unless may_be_empty, some). */
-static bool check_command(struct loader *ld, const char *key, const char *value, int line,
-			  bool may_be_empty)
+/*
+ * Splits a command where it is read (it is carried as argv from then on);
+ * it must have words unless may_be_empty.  False (and *out empty) if not.
+ */
+static bool parse_command(struct loader *ld, const char *key, const char *value, int line,
+			  bool may_be_empty, struct command *out)
 {
-	struct strvec words = STRVEC_INIT;
 	const char *why;
-	bool ok = true;
 
-	if (split_words(value, &words, &why)) {
-		fail(ld, CONFIG_ERR_SETUP, line, "%s: %s in '%s'", key, why, value);
-		ok = false;
-	} else if (!words.n && !may_be_empty) {
-		bad_value(ld, line, key, value, COMMAND_ACCEPTED);
-		ok = false;
+	if (command_parse(out, value, &why)) {
+		fail(ld, EXIT_SETUP, line, "%s: %s in '%s'", key, why, value);
+		return false;
 	}
-	strvec_free(&words);
-	return ok;
+	if (!out->argv.n && !may_be_empty) {
+		bad_value(ld, line, key, value, COMMAND_ACCEPTED);
+		command_free(out);
+		return false;
+	}
+	return true;
 }
 
 static void add_group_ref(struct loader *ld, const char *group, int line)
@@ -503,16 +505,17 @@ static void apply_setting(struct loader *ld, struct settings *set, enum setting_
 	struct filter *f;
 
 	if (settings_set(set, id, value, origin_at(ld, line), &accepted)) {
-		bad_value(ld, line, setting_defs[id].key, value, accepted);
+		if (id == SET_TARGET_RUNNER)    /* the command could not be split */
+			fail(ld, EXIT_SETUP, line, "%s: %s in '%s'", setting_defs[id].key,
+			     accepted, value);
+		else
+			bad_value(ld, line, setting_defs[id].key, value, accepted);
 		return;
 	}
 	switch (id) {
 	case SET_DEFAULT_FILTER:
 		if (*value && (f = parse_filter(ld, "default-filter", value, line)))
 			filter_free(f);
-		break;
-	case SET_TARGET_RUNNER:
-		check_command(ld, "target-runner", value, line, true);
 		break;
 	case SET_TEST_GROUP:
 		if (set->test_group)
@@ -532,7 +535,7 @@ static void add_suite_words(struct loader *ld, struct suite *s, int key, const c
 	size_t i, j;
 
 	if (split_words(value, &words, &why)) {
-		fail(ld, CONFIG_ERR_SETUP, line, "%s: %s in '%s'", suite_keys[key].key, why, value);
+		fail(ld, EXIT_SETUP, line, "%s: %s in '%s'", suite_keys[key].key, why, value);
 		goto out;
 	}
 	for (i = 0; i < words.n; i++) {
@@ -544,19 +547,19 @@ static void add_suite_words(struct loader *ld, struct suite *s, int key, const c
 			continue;
 		}
 		if (!eq || !is_env_key(w, klen)) {
-			fail(ld, CONFIG_ERR_SETUP, line, "env: invalid entry '%s' (expected %s)",
+			fail(ld, EXIT_SETUP, line, "env: invalid entry '%s' (expected %s)",
 			     w, suite_keys[SUITE_ENV].accepted);
 			goto out;
 		}
 		/* testrig's own variables describe the run; a suite must not fake them. */
 		if (klen >= 7 && strncmp(w, "TESTRIG", 7) == 0) {
-			fail(ld, CONFIG_ERR_SETUP, line, "env: '%.*s' is reserved: testrig "
+			fail(ld, EXIT_SETUP, line, "env: '%.*s' is reserved: testrig "
 			     "sets the TESTRIG* variables itself", (int)klen, w);
 			goto out;
 		}
 		for (j = 0; j < s->env.n; j++) {
 			if (strncmp(s->env.v[j], w, klen + 1) == 0) {
-				fail(ld, CONFIG_ERR_SETUP, line, "env: %.*s is set twice",
+				fail(ld, EXIT_SETUP, line, "env: %.*s is set twice",
 				     (int)klen, w);
 				goto out;
 			}
@@ -593,10 +596,8 @@ static void apply_suite_key(struct loader *ld, struct suite *s, int key, const c
 		break;
 	case SUITE_LIST_COMMAND:
 	case SUITE_RUN_COMMAND:
-		if (check_command(ld, name, value, line, false)) {
-			char **field = key == SUITE_LIST_COMMAND ? &s->list_command : &s->run_command;
-			*field = xstrdup(value);
-		}
+		parse_command(ld, name, value, line, false,
+			      key == SUITE_LIST_COMMAND ? &s->list_command : &s->run_command);
 		break;
 	case SUITE_ALLOW_EMPTY:
 		if (parse_bool(value, &b))
@@ -639,12 +640,11 @@ static void apply_script_key(struct loader *ld, struct script *sc, int key, cons
 
 	switch (key) {
 	case SCRIPT_COMMAND:
-		if (check_command(ld, name, value, line, false))
-			sc->command = xstrdup(value);
+		parse_command(ld, name, value, line, false, &sc->command);
 		break;
 	case SCRIPT_TEARDOWN:
-		if (check_command(ld, name, value, line, true) && *value)
-			sc->teardown = xstrdup(value);
+		if (parse_command(ld, name, value, line, true, &sc->teardown) && !*value)
+			command_free(&sc->teardown);
 		break;
 	case SCRIPT_FILTER:
 		if ((sc->filter = parse_filter(ld, name, value, line)))
@@ -719,7 +719,7 @@ static void finish_key(struct loader *ld)
 
 static void missing_key(struct loader *ld, const char *key, const char *why)
 {
-	fail(ld, CONFIG_ERR_SETUP, ld->sec.line, "missing key '%s' in [%s]%s", key,
+	fail(ld, EXIT_SETUP, ld->sec.line, "missing key '%s' in [%s]%s", key,
 	     ld->sec.header, why);
 }
 
@@ -744,7 +744,7 @@ static void finish_section(struct loader *ld)
 			int k = !kl[SUITE_RUN_COMMAND] ||
 				(kl[SUITE_LIST_COMMAND] && kl[SUITE_LIST_COMMAND] < kl[SUITE_RUN_COMMAND]) ?
 				SUITE_LIST_COMMAND : SUITE_RUN_COMMAND;
-			fail(ld, CONFIG_ERR_SETUP, kl[k], "%s is only for protocol custom "
+			fail(ld, EXIT_SETUP, kl[k], "%s is only for protocol custom "
 			     "([%s] has protocol %s)", suite_keys[k].key, ld->sec.header,
 			     protocol_name(s->protocol));
 		}
@@ -772,12 +772,12 @@ static bool valid_name(struct loader *ld, const char *what, const char *name,
 	const char *p;
 
 	if (!*name) {
-		fail(ld, CONFIG_ERR_SETUP, line, "empty %s in [%s] (write [%s])", what, header, form);
+		fail(ld, EXIT_SETUP, line, "empty %s in [%s] (write [%s])", what, header, form);
 		return false;
 	}
 	for (p = name; *p; p++) {
 		if (!is_name_char(*p)) {
-			fail(ld, CONFIG_ERR_SETUP, line, "invalid %s '%s' in [%s]: use letters, "
+			fail(ld, EXIT_SETUP, line, "invalid %s '%s' in [%s]: use letters, "
 			     "digits, '-' and '_'", what, name, header);
 			return false;
 		}
@@ -812,7 +812,7 @@ static void begin_section(struct loader *ld, char *header, int line)
 
 	for (i = 0; i < ld->headers.n; i++) {
 		if (strcmp(ld->headers.v[i], header) == 0) {
-			fail(ld, CONFIG_ERR_SETUP, line, "duplicate section [%s] (first at line %d)",
+			fail(ld, EXIT_SETUP, line, "duplicate section [%s] (first at line %d)",
 			     header, ld->header_lines[i]);
 			free(header);
 			return;
@@ -830,7 +830,7 @@ static void begin_section(struct loader *ld, char *header, int line)
 		}
 	}
 	if (!name) {
-		fail(ld, CONFIG_ERR_SETUP, line, "unknown section [%s] (accepted: " SECTION_FORMS ")",
+		fail(ld, EXIT_SETUP, line, "unknown section [%s] (accepted: " SECTION_FORMS ")",
 		     header);
 		free(header);
 		return;
@@ -854,7 +854,7 @@ static void begin_section(struct loader *ld, char *header, int line)
 	}
 
 	if (kind == SEC_SCRIPT && ld->cfg->nscripts >= CONFIG_MAX_SCRIPTS) {
-		fail(ld, CONFIG_ERR_SETUP, line, "[%s]: too many setup scripts (at most %d)",
+		fail(ld, EXIT_SETUP, line, "[%s]: too many setup scripts (at most %d)",
 		     header, CONFIG_MAX_SCRIPTS);
 		free(buf);
 		free(header);
@@ -929,13 +929,13 @@ static void read_section_header(struct loader *ld, const char *p, const char *en
 	const char *close = find_chars_or_comment(p + 1, end, "]"), *rest;
 
 	if (close == end || *close != ']') {
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "section header without a closing ']'");
+		fail(ld, EXIT_SETUP, ld->lineno, "section header without a closing ']'");
 		return;
 	}
 	for (rest = close + 1; rest < end && is_space(*rest); rest++)
 		;
 	if (rest < end && *rest != ';' && *rest != '#') {
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "unexpected text after ']' in section "
+		fail(ld, EXIT_SETUP, ld->lineno, "unexpected text after ']' in section "
 		     "header (only a comment may follow)");
 		return;
 	}
@@ -979,7 +979,7 @@ static void classify_line(struct loader *ld, const char *line, const char *end)
 	ld->line_kind = LINE_KEY;
 	sep = find_chars_or_comment(p, end, "=:");
 	if (sep == end || (*sep != '=' && *sep != ':'))
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "expected 'key = value', a [section] "
+		fail(ld, EXIT_SETUP, ld->lineno, "expected 'key = value', a [section] "
 		     "header or a comment");
 }
 
@@ -1003,12 +1003,12 @@ static char *read_line(char *str, int num, void *stream)
 		line += 3;
 	n = (size_t)(end - line);
 	if (memchr(line, 0, n)) {
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "NUL byte in the line (not a text file?)");
+		fail(ld, EXIT_SETUP, ld->lineno, "NUL byte in the line (not a text file?)");
 		return NULL;
 	}
 	/* Room for the line, its '\n' and the NUL; libinih would cut it silently. */
 	if (num < 3 || n > (size_t)num - 2) {
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "line is %zu bytes long; libinih reads at "
+		fail(ld, EXIT_SETUP, ld->lineno, "line is %zu bytes long; libinih reads at "
 		     "most %d: split the value over indented continuation lines", n, num - 2);
 		return NULL;
 	}
@@ -1027,7 +1027,7 @@ static void begin_key(struct loader *ld, const char *name, const char *value)
 
 	ld->after_key = true;
 	if (!ld->in_section) {
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "key '%s' before any [section] (sections: "
+		fail(ld, EXIT_SETUP, ld->lineno, "key '%s' before any [section] (sections: "
 		     SECTION_FORMS ")", name);
 		return;
 	}
@@ -1036,13 +1036,13 @@ static void begin_key(struct loader *ld, const char *name, const char *value)
 		struct buf keys = BUF_INIT;
 
 		list_keys(ld->sec.kind, &keys);
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "unknown key '%s' in [%s] (accepted: %s)",
+		fail(ld, EXIT_SETUP, ld->lineno, "unknown key '%s' in [%s] (accepted: %s)",
 		     name, ld->sec.header, keys.data);
 		buf_free(&keys);
 		return;
 	}
 	if (ld->sec.key_line[idx]) {
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "duplicate key '%s' in [%s] (first at line %d)",
+		fail(ld, EXIT_SETUP, ld->lineno, "duplicate key '%s' in [%s] (first at line %d)",
 		     name, ld->sec.header, ld->sec.key_line[idx]);
 		return;
 	}
@@ -1063,7 +1063,7 @@ static void continue_key(struct loader *ld, const char *raw)
 
 	if (ld->key < 0) {
 		/* after_key is only set by a key that was accepted and is still open */
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "indented line continues no key");
+		fail(ld, EXIT_SETUP, ld->lineno, "indented line continues no key");
 		return;
 	}
 	/* libinih 55 keeps inline comments on continuation lines; key lines lose them. */
@@ -1081,7 +1081,7 @@ static void continue_key(struct loader *ld, const char *raw)
 		buf_adds(&ld->value, value);
 		break;
 	case SHAPE_SINGLE:
-		fail(ld, CONFIG_ERR_SETUP, ld->lineno, "indented line continues '%s' (line %d), "
+		fail(ld, EXIT_SETUP, ld->lineno, "indented line continues '%s' (line %d), "
 		     "which takes a single value; only binaries, env, filter and default-filter "
 		     "go on over several lines (unindent the line if it is a key of its own)",
 		     key, ld->key_line);
@@ -1126,7 +1126,7 @@ static void check_group_refs(struct loader *ld)
 			continue;
 		for (j = 0; j < ld->cfg->ngroups; j++)
 			buf_printf(&known, "%s%s", j ? ", " : "", ld->cfg->groups[j].name);
-		fail(ld, CONFIG_ERR_SETUP, ld->refs[i].line, "test-group: no [test-group.%s] "
+		fail(ld, EXIT_SETUP, ld->refs[i].line, "test-group: no [test-group.%s] "
 		     "section (%s%s; @global means no group)", ld->refs[i].group,
 		     known.len ? "defined: " : "no test groups are defined", known.len ? known.data : "");
 		buf_free(&known);
@@ -1169,7 +1169,7 @@ static void resolve_profile(struct loader *ld, const char *chosen)
 		for (i = 0; i < ld->profile_names.n; i++)
 			if (strcmp(ld->profile_names.v[i], "default") != 0)
 				buf_printf(&names, ", %s", ld->profile_names.v[i]);
-		fail(ld, CONFIG_ERR_SETUP, 0, "unknown profile '%s' (%s has: %s)", chosen,
+		fail(ld, EXIT_SETUP, 0, "unknown profile '%s' (%s has: %s)", chosen,
 		     ld->name, names.data);
 		buf_free(&names);
 		return;
@@ -1249,16 +1249,16 @@ int config_load_buffer(const char *name, const char *data, size_t len, const cha
 	test_list_init(&ld.suites);
 
 	if (!(cfg->path = absolute_path(name, NULL))) {
-		fail(&ld, CONFIG_ERR_SETUP, 0, "%s: cannot make the path absolute: getcwd: %s",
+		fail(&ld, EXIT_SETUP, 0, "%s: cannot make the path absolute: getcwd: %s",
 		     name, strerror(errno));
 	} else {
 		cfg->root = dir_of(cfg->path);
 		ini_rc = ini_parse_stream(read_line, &ld, on_value, &ld);
 		/* The reader stops libinih before any line it would reject; just in case: */
 		if (ini_rc > 0)
-			fail(&ld, CONFIG_ERR_SETUP, ini_rc, "libinih cannot parse this line");
+			fail(&ld, EXIT_SETUP, ini_rc, "libinih cannot parse this line");
 		else if (ini_rc < 0)
-			fail(&ld, CONFIG_ERR_SETUP, 0, "%s: libinih failed (%d)", name, ini_rc);
+			fail(&ld, EXIT_SETUP, 0, "%s: libinih failed (%d)", name, ini_rc);
 		if (!ld.rc) {
 			finish_key(&ld);
 			finish_section(&ld);
@@ -1294,21 +1294,21 @@ int config_load(const char *path, const char *profile, struct config *cfg,
 		if (strcmp(profile, "default") != 0) {
 			buf_printf(err, "unknown profile '%s': there is no config file, so the "
 				   "only profile is 'default'\n", profile);
-			return CONFIG_ERR_SETUP;
+			return EXIT_SETUP;
 		}
 		if (!(cfg->root = current_dir())) {
 			buf_printf(err, "cannot find the project root: getcwd: %s\n", strerror(errno));
-			return CONFIG_ERR_SETUP;
+			return EXIT_SETUP;
 		}
 		cfg->profile_name = xstrdup("default");
 		settings_defaults(&cfg->profile);
 		return 0;
 	}
-	if (read_file(path, &data)) {
+	if (buf_read_file(path, &data)) {
 		memset(cfg, 0, sizeof *cfg);
 		buf_printf(err, "cannot read config file '%s': %s\n", path, strerror(errno));
 		buf_free(&data);
-		return CONFIG_ERR_SETUP;
+		return EXIT_SETUP;
 	}
 	rc = config_load_buffer(path, data.data ? data.data : "", data.len, profile, cfg, list, err);
 	buf_free(&data);
@@ -1485,8 +1485,8 @@ void config_free(struct config *cfg)
 		struct script *sc = &cfg->scripts[i];
 
 		free(sc->name);
-		free(sc->command);
-		free(sc->teardown);
+		command_free(&sc->command);
+		command_free(&sc->teardown);
 		free(sc->filter_src);
 		filter_free(sc->filter);
 	}
@@ -1564,10 +1564,10 @@ static void show_suite(const struct suite *s, struct buf *out)
 		buf_printf(out, "cwd = %s\n", s->cwd);
 	if (s->env.n)
 		show_words(out, "env", &s->env);
-	if (s->list_command)
-		buf_printf(out, "list-command = %s\n", s->list_command);
-	if (s->run_command)
-		buf_printf(out, "run-command = %s\n", s->run_command);
+	if (s->list_command.text)
+		buf_printf(out, "list-command = %s\n", s->list_command.text);
+	if (s->run_command.text)
+		buf_printf(out, "run-command = %s\n", s->run_command.text);
 	if (s->allow_empty)
 		buf_adds(out, "allow-empty = true\n");
 }
@@ -1575,9 +1575,9 @@ static void show_suite(const struct suite *s, struct buf *out)
 static void show_script(const struct script *sc, struct buf *out)
 {
 	show_header(out, sc->origin, "[script.%s]", sc->name);
-	buf_printf(out, "command = %s\n", sc->command ? sc->command : "");
-	if (sc->teardown)
-		buf_printf(out, "teardown = %s\n", sc->teardown);
+	buf_printf(out, "command = %s\n", sc->command.text ? sc->command.text : "");
+	if (sc->teardown.text)
+		buf_printf(out, "teardown = %s\n", sc->teardown.text);
 	if (sc->filter_src)
 		buf_printf(out, "filter = %s\n", sc->filter_src);
 	buf_adds(out, "slow-timeout = ");

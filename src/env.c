@@ -33,7 +33,7 @@ void env_cache_free(struct env_cache *c)
 	}
 }
 
-size_t env_count(char *const *env)
+static size_t env_count(char *const *env)
 {
 	size_t n = 0;
 
@@ -48,7 +48,7 @@ static size_t name_len(const char *entry)
 }
 
 /* Sets entry (KEY=VALUE) in env[0..*n), replacing an entry with the same KEY. */
-static void env_set(char **env, size_t *n, char *entry)
+static void set_entry(char **env, size_t *n, char *entry)
 {
 	size_t len = name_len(entry), i;
 
@@ -79,11 +79,11 @@ char **env_build(struct env_cache *c, const struct strvec *suite_env,
 	n = env_count(c->base);
 	memcpy(env, c->base, n * sizeof *env);
 	for (j = 0; suite_env && j < suite_env->n; j++)
-		env_set(env, &n, suite_env->v[j]);
+		set_entry(env, &n, suite_env->v[j]);
 	for (i = 0; i < nexports && i < 64; i++)
 		if (mask & (UINT64_C(1) << i))
 			for (j = 0; j < exports[i].n; j++)
-				env_set(env, &n, exports[i].v[j]);
+				set_entry(env, &n, exports[i].v[j]);
 	env[n] = NULL;
 	e = xcalloc(1, sizeof *e);
 	e->suite_env = suite_env;
@@ -92,6 +92,52 @@ char **env_build(struct env_cache *c, const struct strvec *suite_env,
 	e->next = c->entries;
 	c->entries = e;
 	return env;
+}
+
+void env_for_job(struct strvec *env, char *const *base, const char *run_id,
+		 const char *profile)
+{
+	strvec_free(env);
+	strvec_pushv_block(env, base);
+	/* base has no TESTRIG* variable (main and the config loader see to it). */
+	strvec_push(env, "TESTRIG=1");
+	env_set(env, "TESTRIG_RUN_ID", run_id);
+	env_set(env, "TESTRIG_PROFILE", profile);
+}
+
+void env_set(struct strvec *env, const char *name, const char *value)
+{
+	size_t len = strlen(name), vlen = strlen(value), i;
+	char *entry = xmalloc(len + vlen + 2);
+
+	memcpy(entry, name, len);
+	entry[len] = '=';
+	memcpy(entry + len + 1, value, vlen + 1);
+	/* From the end: the variables set last (TESTRIG_ATTEMPT) are set again. */
+	for (i = env->n; i-- > 0;) {
+		if (strncmp(env->v[i], entry, len + 1) == 0) {
+			strvec_replace(env, i, entry);
+			return;
+		}
+		/* The testrig variables come after the inherited ones: stop there. */
+		if (strncmp(env->v[i], "TESTRIG", 7) != 0)
+			break;
+	}
+	strvec_push_owned(env, entry);
+}
+
+void env_set_number(struct strvec *env, const char *name, long value)
+{
+	char digits[24], *p = digits + sizeof digits;
+	unsigned long u = value < 0 ? 0UL - (unsigned long)value : (unsigned long)value;
+
+	*--p = 0;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (value < 0)
+		*--p = '-';
+	env_set(env, name, p);
 }
 
 int env_parse_exports(const char *data, size_t len, struct strvec *out, struct buf *err)

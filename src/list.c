@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "testrig/list.h"
+#include "testrig/text.h"
 #include "testrig/util.h"
 
 static const char *const protocol_names[] = { "exec", "tap", "gtest", "libtest", "custom" };
@@ -55,8 +56,8 @@ void test_list_free(struct test_list *l)
 		strvec_free(&s->globs);
 		free(s->cwd);
 		strvec_free(&s->env);
-		free(s->list_command);
-		free(s->run_command);
+		command_free(&s->list_command);
+		command_free(&s->run_command);
 		free(s);
 	}
 	free(l->suites);
@@ -118,9 +119,64 @@ void test_display_name(const struct test *t, struct buf *out)
 	}
 }
 
-bool protocol_lists_tests(enum protocol p)
+/* One test as a list line or a JSON member (`first` of its binary: open the binary). */
+static void print_test(const struct test *t, enum list_format f, bool first, bool first_bin,
+		       struct buf *b)
 {
-	return p != PROTO_EXEC && p != PROTO_TAP;
+	const struct binary *bin = t->bin;
+
+	switch (f) {
+	case LIST_HUMAN:
+		if (first)
+			buf_printf(b, "%s:\n", bin->id);
+		buf_printf(b, "    %s%s\n", t->name, t->ignored ? " (ignored)" : "");
+		break;
+	case LIST_ONELINE:
+		buf_printf(b, "%s %s\n", bin->id, t->name);
+		break;
+	case LIST_JSON:
+		if (first) {
+			buf_adds(b, first_bin ? "\n{\"id\":" : ",\n{\"id\":");
+			json_quote(b, bin->id, strlen(bin->id));
+			json_string(b, "path", bin->path);
+			json_string(b, "suite", bin->suite->name);
+			json_string(b, "protocol", protocol_name(bin->suite->protocol));
+			buf_adds(b, ",\"tests\":[");
+		} else {
+			buf_addc(b, ',');
+		}
+		buf_adds(b, "{\"name\":");
+		json_quote(b, t->name, strlen(t->name));
+		json_bool(b, "ignored", t->ignored);
+		buf_addc(b, '}');
+		break;
+	}
+}
+
+void test_list_print(const struct test_list *l, enum list_format f, struct buf *out)
+{
+	bool first_bin = true;
+	size_t i, j;
+
+	if (f == LIST_JSON)
+		buf_adds(out, "{\"binaries\":[");
+	for (i = 0; i < l->nbins; i++) {
+		const struct binary *bin = l->bins[i];
+		bool any = false;
+
+		for (j = bin->first; j < bin->first + bin->count; j++) {
+			if (!l->tests[j].selected)
+				continue;
+			print_test(&l->tests[j], f, !any, first_bin, out);
+			if (!any && f == LIST_JSON)
+				first_bin = false;
+			any = true;
+		}
+		if (any && f == LIST_JSON)
+			buf_adds(out, "]}");
+	}
+	if (f == LIST_JSON)
+		buf_adds(out, "\n]}\n");
 }
 
 static int compare_paths(const void *a, const void *b)

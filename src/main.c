@@ -14,11 +14,12 @@
 
 #include "testrig/cli.h"
 #include "testrig/config.h"
-#include "testrig/dispatch.h"
+#include "testrig/exitcode.h"
 #include "testrig/filter.h"
 #include "testrig/list.h"
-#include "testrig/parse.h"
+#include "testrig/listing.h"
 #include "testrig/report.h"
+#include "testrig/run.h"
 #include "testrig/select.h"
 #include "testrig/settings.h"
 #include "testrig/sig.h"
@@ -29,13 +30,6 @@
 #ifndef TESTRIG_VERSION
 #define TESTRIG_VERSION "unknown"
 #endif
-
-enum {
-	EXIT_USAGE = 2,
-	EXIT_NO_TESTS = 4,
-	EXIT_FILTER = 94,
-	EXIT_SETUP = 96,
-};
 
 extern char **environ;
 
@@ -209,7 +203,7 @@ static int filter_error(const char *where, const char *src, const struct filter_
 /* Asks the binaries for their tests (gtest, libtest, custom), in parallel. */
 static int list_binaries(struct session *ss)
 {
-	struct list_config lc;
+	struct listing_config lc;
 	struct buf err = BUF_INIT;
 	char **env = base_environment();
 	int rc;
@@ -221,7 +215,7 @@ static int list_binaries(struct session *ss)
 	lc.profile = ss->cfg.profile_name;
 	lc.run_id = ss->run_id;
 	lc.base_env = env;
-	rc = dispatch_list(&lc, &err);
+	rc = listing_run(&lc, &err);
 	if (rc)
 		error_exit(rc, err.data);
 	buf_free(&err);
@@ -315,7 +309,7 @@ static int write_stdout(struct buf *b)
 	if ((b->len && fwrite(b->data, 1, b->len, stdout) != b->len) || fflush(stdout)) {
 		fprintf(stderr, "%s: error: writing to standard output: %s\n", progname,
 			strerror(errno));
-		return 110;
+		return EXIT_REPORT;
 	}
 	return 0;
 }
@@ -323,56 +317,9 @@ static int write_stdout(struct buf *b)
 static int list_tests(const struct test_list *list, enum list_format format)
 {
 	struct buf b = BUF_INIT;
-	size_t i, j;
-	bool first_bin = true;
 	int rc;
 
-	if (format == LIST_JSON)
-		buf_adds(&b, "{\"binaries\":[");
-	for (i = 0; i < list->nbins; i++) {
-		const struct binary *bin = list->bins[i];
-		bool any = false;
-
-		for (j = bin->first; j < bin->first + bin->count; j++) {
-			const struct test *t = &list->tests[j];
-
-			if (!t->selected)
-				continue;
-			switch (format) {
-			case LIST_HUMAN:
-				if (!any)
-					buf_printf(&b, "%s:\n", bin->id);
-				buf_printf(&b, "    %s%s\n", t->name, t->ignored ? " (ignored)" : "");
-				break;
-			case LIST_ONELINE:
-				buf_printf(&b, "%s %s\n", bin->id, t->name);
-				break;
-			case LIST_JSON:
-				if (!any) {
-					buf_adds(&b, first_bin ? "\n{\"id\":" : ",\n{\"id\":");
-					json_quote(&b, bin->id, strlen(bin->id));
-					buf_adds(&b, ",\"path\":");
-					json_quote(&b, bin->path, strlen(bin->path));
-					buf_adds(&b, ",\"suite\":");
-					json_quote(&b, bin->suite->name, strlen(bin->suite->name));
-					buf_printf(&b, ",\"protocol\":\"%s\",\"tests\":[",
-						   protocol_name(bin->suite->protocol));
-					first_bin = false;
-				} else {
-					buf_addc(&b, ',');
-				}
-				buf_adds(&b, "{\"name\":");
-				json_quote(&b, t->name, strlen(t->name));
-				buf_printf(&b, ",\"ignored\":%s}", t->ignored ? "true" : "false");
-				break;
-			}
-			any = true;
-		}
-		if (any && format == LIST_JSON)
-			buf_adds(&b, "]}");
-	}
-	if (format == LIST_JSON)
-		buf_adds(&b, "\n]}\n");
+	test_list_print(list, format, &b);
 	rc = write_stdout(&b);
 	buf_free(&b);
 	return rc;
@@ -389,7 +336,7 @@ static int show_config(struct session *ss)
 	return rc;
 }
 
-/* The config's setup scripts, ready for the dispatcher. */
+/* The config's setup scripts, ready for the run. */
 static struct run_script *prepare_scripts(const struct session *ss)
 {
 	struct run_script *rs = xcalloc(ss->cfg.nscripts + 1, sizeof *rs);
@@ -397,21 +344,10 @@ static struct run_script *prepare_scripts(const struct session *ss)
 
 	for (i = 0; i < ss->cfg.nscripts; i++) {
 		const struct script *sc = &ss->cfg.scripts[i];
-		struct strvec words = STRVEC_INIT;
-		const char *err;
 
 		rs[i].name = sc->name;
-		rs[i].command = sc->command;
-		if (split_words(sc->command, &words, &err))
-			die("script %s: %s", sc->name, err);   /* checked by the loader */
-		rs[i].argv = strvec_get(&words);
-		if (sc->teardown) {
-			struct strvec td = STRVEC_INIT;
-			if (split_words(sc->teardown, &td, &err))
-				die("script %s: %s", sc->name, err);
-			rs[i].teardown_command = sc->teardown;
-			rs[i].teardown_argv = strvec_get(&td);
-		}
+		rs[i].command = &sc->command;
+		rs[i].teardown = sc->teardown.text ? &sc->teardown : NULL;
 		rs[i].filter = sc->filter;
 		rs[i].limits.slow_timeout = sc->slow_timeout;
 		rs[i].limits.terminate_after = sc->terminate_after;
@@ -424,152 +360,183 @@ static struct run_script *prepare_scripts(const struct session *ss)
 	return rs;
 }
 
-static void free_argv(char **v)
+/* How each run of the session reports: the reporters' options. */
+struct report_plan {
+	struct human_options human;
+	bool json;
+	char *junit_path;           /* NULL: no JUnit report */
+	const struct settings *settings;
+};
+
+/*
+ * The reporters' options; the JUnit report's directory is checked now, not
+ * after the whole run (EXIT_REPORT).
+ */
+static int plan_reports(const struct session *ss, struct report_plan *rp)
+{
+	const struct cli *c = &ss->cli;
+	const char *junit = c->junit ? c->junit : ss->settings.junit;
+	char *dir, *slash;
+	int rc = 0;
+
+	memset(rp, 0, sizeof *rp);
+	rp->settings = &ss->settings;
+	rp->json = c->messages == MESSAGES_JSON;
+	/* With JSON on stdout, the report for people goes to stderr. */
+	rp->human.out = rp->json ? stderr : stdout;
+	rp->human.err = stderr;
+	rp->human.color = use_color(c->color, rp->json ? 2 : 1);
+	rp->human.progress = isatty(2) && !c->no_capture && !rp->json;
+	rp->human.settings = &ss->settings;
+	rp->human.show_slowest = c->show_slowest;
+	if (!junit)
+		return 0;
+	/* A path from the config is relative to the project root. */
+	rp->junit_path = c->junit || junit[0] == '/' || !ss->cfg.root ? xstrdup(junit)
+		: xasprintf("%s/%s", ss->cfg.root, junit);
+	dir = xstrdup(rp->junit_path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	if (access(slash ? dir : ".", W_OK | X_OK) != 0) {
+		fprintf(stderr, "%s: error: cannot write the JUnit report %s: %s: %s\n",
+			progname, rp->junit_path, slash ? dir : ".", strerror(errno));
+		rc = EXIT_REPORT;
+	}
+	free(dir);
+	return rc;
+}
+
+/* A fresh set of reporters for one run (rs->v has room for every kind). */
+static void open_reports(const struct report_plan *rp, struct report_set *rs)
+{
+	rs->n = 0;
+	rs->v[rs->n++] = report_human_new(&rp->human);
+	if (rp->json) {
+		struct json_options jo = { stdout, rp->settings };
+
+		rs->v[rs->n++] = report_json_new(&jo);
+	}
+	if (rp->junit_path) {
+		struct junit_options jo = { rp->junit_path, rp->settings->junit_success_output,
+					    stderr };
+
+		rs->v[rs->n++] = report_junit_new(&jo);
+	}
+}
+
+static void free_reports(struct report_set *rs)
 {
 	size_t i;
 
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
+	for (i = 0; i < rs->n; i++)
+		rs->v[i]->ops->free(rs->v[i]);
+	rs->n = 0;
 }
 
-static int run_tests(struct session *ss)
+/* What every run of the session is given (the caller frees groups and scripts). */
+static void plan_run(struct session *ss, struct run_config *rc, char **env)
 {
 	const struct cli *c = &ss->cli;
-	struct human_options ho;
-	struct run_config rc;
-	struct run_group *groups;
-	struct run_script *scripts;
-	char **env = base_environment();
-	struct reporter *reps[3];
-	char *junit_path = NULL;
-	size_t i, nreps = 0;
-	int code;
-	bool stressing = c->stress_count || c->stress_duration;
-	unsigned iterations = 0;
-	int64_t stress_start = mono_ns();
+	struct run_group *groups = xcalloc(ss->cfg.ngroups + 1, sizeof *groups);
+	size_t i;
 
-	memset(&rc, 0, sizeof rc);
-	rc.threads = resolve_threads(ss->settings.test_threads);
+	memset(rc, 0, sizeof *rc);
+	rc->threads = resolve_threads(ss->settings.test_threads);
 	if (c->no_capture) {
-		if (rc.threads > 1)
+		if (rc->threads > 1)
 			fprintf(stderr, "%s: --no-capture: running one test at a time\n", progname);
-		rc.threads = 1;
+		rc->threads = 1;
 	}
-	rc.list = &ss->list;
-	rc.settings = &ss->settings;
-	rc.no_capture = c->no_capture;
-	rc.profile = ss->cfg.profile_name;
-	rc.run_id = ss->run_id;
-	rc.base_env = env;
-	rc.root = ss->cfg.root;
-	groups = xcalloc(ss->cfg.ngroups + 1, sizeof *groups);
+	rc->list = &ss->list;
+	rc->settings = &ss->settings;
+	rc->no_capture = c->no_capture;
+	rc->profile = ss->cfg.profile_name;
+	rc->run_id = ss->run_id;
+	rc->base_env = env;
+	rc->root = ss->cfg.root;
 	for (i = 0; i < ss->cfg.ngroups; i++) {
 		groups[i].name = ss->cfg.groups[i].name;
 		groups[i].max_threads = ss->cfg.groups[i].max_threads;
 	}
-	rc.groups = groups;
-	rc.ngroups = ss->cfg.ngroups;
-	scripts = prepare_scripts(ss);
-	rc.scripts = scripts;
-	rc.nscripts = ss->cfg.nscripts;
+	rc->groups = groups;
+	rc->ngroups = ss->cfg.ngroups;
+	rc->scripts = prepare_scripts(ss);
+	rc->nscripts = ss->cfg.nscripts;
+}
 
-	/*
-	 * stdout is ours to buffer: the dispatcher flushes it on a timer.  Not
-	 * with --no-capture, where tests write to the same file: each line goes
-	 * out at once so a test's output follows the status lines before it.
-	 */
-	if (c->no_capture)
-		setvbuf(stdout, NULL, _IOLBF, 1 << 16);
-	else
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	memset(&ho, 0, sizeof ho);
-	/* With JSON on stdout, the report for people goes to stderr. */
-	ho.out = c->json ? stderr : stdout;
-	ho.err = stderr;
-	ho.color = use_color(c->color, c->json ? 2 : 1);
-	ho.progress = isatty(2) && !c->no_capture && !c->json;
-	ho.settings = &ss->settings;
-	ho.show_slowest = c->show_slowest;
-	if (c->junit)
-		junit_path = xstrdup(c->junit);
-	else if (ss->settings.junit)
-		junit_path = ss->settings.junit[0] == '/' || !ss->cfg.root ? xstrdup(ss->settings.junit)
-			: xasprintf("%s/%s", ss->cfg.root, ss->settings.junit);
+/*
+ * One run, or with --stress-count/--stress-duration one after another
+ * until one fails (or is cancelled), the count is reached or the time is
+ * up.  Each run has its own run id, reports and summary.
+ */
+static int run_repeatedly(struct session *ss, struct run_config *rc,
+			  const struct report_plan *rp)
+{
+	const struct cli *c = &ss->cli;
+	bool stressing = c->stress_count || c->stress_duration;
+	FILE *out = rp->human.out;
+	struct reporter *reps[3];
+	struct report_set reports = { reps, 0 };
+	int64_t start = mono_ns();
+	unsigned iterations = 0;
+	struct buf line = BUF_INIT, secs = BUF_INIT;
+	int code;
 
-	if (junit_path) {
-		/* Found out now, not after the whole run. */
-		char *dir = xstrdup(junit_path), *slash = strrchr(dir, '/');
-
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = 0;
-		if (access(slash ? dir : ".", W_OK | X_OK) != 0) {
-			fprintf(stderr, "%s: error: cannot write the JUnit report %s: %s: %s\n",
-				progname, junit_path, slash ? dir : ".", strerror(errno));
-			free(dir);
-			code = 110;
-			goto done;
-		}
-		free(dir);
-	}
-
-	/*
-	 * One run, or with --stress-count/--stress-duration one after another
-	 * until one fails (or is cancelled), the count is reached or the time
-	 * is up.  Each run has its own run id, reports and summary.
-	 */
+	rc->reports = &reports;
 	for (;;) {
-		nreps = 0;
-		reps[nreps++] = report_human_new(&ho);
-		if (c->json) {
-			struct json_options jo = { stdout, &ss->settings };
-			reps[nreps++] = report_json_new(&jo);
-		}
-		if (junit_path) {
-			struct junit_options jo = { junit_path, ss->settings.junit_success_output,
-						    stderr };
-			reps[nreps++] = report_junit_new(&jo);
-		}
-		rc.reporters = reps;
-		rc.nreporters = nreps;
+		open_reports(rp, &reports);
 		if (stressing) {
 			if (iterations)
 				uuid_v4(ss->run_id);
-			fprintf(ho.out, "%12s run %u", "Stress", iterations + 1);
+			fprintf(out, "%12s run %u", "Stress", iterations + 1);
 			if (c->stress_count)
-				fprintf(ho.out, " of %u", c->stress_count);
-			fputc('\n', ho.out);
+				fprintf(out, " of %u", c->stress_count);
+			fputc('\n', out);
 		}
-		code = dispatch_run(&rc);
+		code = run_execute(rc);
 		iterations++;
-		for (i = 0; i < nreps; i++)
-			reps[i]->ops->free(reps[i]);
+		free_reports(&reports);
 		if (!stressing || code != 0 || (c->stress_count && iterations >= c->stress_count) ||
-		    (c->stress_duration && mono_ns() - stress_start >= c->stress_duration))
+		    (c->stress_duration && mono_ns() - start >= c->stress_duration))
 			break;
 	}
-	if (stressing) {
-		struct buf line = BUF_INIT, secs = BUF_INIT;
+	if (!stressing)
+		return code;
+	format_seconds(&secs, mono_ns() - start);
+	buf_addc(&secs, 's');
+	buf_printf(&line, "%12s [%9s] %u run%s: %u passed", "Stress", secs.data, iterations,
+		   iterations == 1 ? "" : "s", iterations - (code != 0));
+	buf_free(&secs);
+	if (code != 0)
+		buf_printf(&line, ", run %u did not pass", iterations);
+	buf_addc(&line, '\n');
+	fputs(line.data, out);
+	fflush(out);
+	buf_free(&line);
+	return code;
+}
 
-		format_seconds(&secs, mono_ns() - stress_start);
-		buf_printf(&line, "%12s [%9s] %u run%s: %u passed", "Stress", secs.data, iterations,
-			   iterations == 1 ? "" : "s", iterations - (code != 0));
-		buf_free(&secs);
-		if (code != 0)
-			buf_printf(&line, ", run %u did not pass", iterations);
-		buf_addc(&line, '\n');
-		fputs(line.data, ho.out);
-		fflush(ho.out);
-		buf_free(&line);
-	}
-done:
-	free(junit_path);
-	for (i = 0; i < ss->cfg.nscripts; i++) {
-		free_argv(scripts[i].argv);
-		free_argv(scripts[i].teardown_argv);
-	}
-	free(scripts);
-	free(groups);
+static int run_tests(struct session *ss)
+{
+	struct report_plan rp;
+	struct run_config rc;
+	char **env = base_environment();
+	int code;
+
+	/*
+	 * stdout is ours to buffer: the engine flushes it on a timer.  Not with
+	 * --no-capture, where tests write to the same file: each line goes out
+	 * at once so a test's output follows the status lines before it.
+	 */
+	setvbuf(stdout, NULL, ss->cli.no_capture ? _IOLBF : _IOFBF, 1 << 16);
+	plan_run(ss, &rc, env);
+	code = plan_reports(ss, &rp);
+	if (!code)
+		code = run_repeatedly(ss, &rc, &rp);
+	free(rp.junit_path);
+	free((void *)rc.scripts);
+	free((void *)rc.groups);
 	free(env);
 	return code;
 }
@@ -604,7 +571,7 @@ static int check_stdout(int code)
 		return code;
 	fprintf(stderr, "%s: cannot write to standard output: %s\n", progname,
 		stdout_closed ? "it is closed" : strerror(errno));
-	return 110;
+	return EXIT_REPORT;
 }
 
 int main(int argc, char **argv)

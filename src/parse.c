@@ -143,14 +143,6 @@ int parse_bool(const char *s, bool *out)
 	return -1;
 }
 
-void format_seconds(struct buf *b, int64_t ns)
-{
-	if (ns < 0)
-		ns = 0;
-	buf_printf(b, "%" PRId64 ".%03" PRId64 "s", ns / NS_PER_SEC,
-		   (ns % NS_PER_SEC) / NS_PER_MS);
-}
-
 void format_duration(struct buf *b, int64_t ns)
 {
 	static const struct { const char *unit; int64_t ns; } units[] = {
@@ -275,4 +267,31 @@ void quote_word(struct buf *b, const char *s)
 			buf_addc(b, *p);
 	}
 	buf_addc(b, '\'');
+}
+
+int command_parse(struct command *c, const char *text, const char **err)
+{
+	memset(c, 0, sizeof *c);
+	if (split_words(text, &c->argv, err)) {
+		strvec_free(&c->argv);
+		return -1;
+	}
+	c->text = xstrdup(text);
+	return 0;
+}
+
+void command_copy(struct command *dst, const struct command *src)
+{
+	memset(dst, 0, sizeof *dst);
+	if (!src->text)
+		return;
+	dst->text = xstrdup(src->text);
+	strvec_pushv(&dst->argv, src->argv.v);
+}
+
+void command_free(struct command *c)
+{
+	free(c->text);
+	strvec_free(&c->argv);
+	c->text = NULL;
 }

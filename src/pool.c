@@ -84,11 +84,6 @@ struct pool *pool_create(unsigned n, struct evq *q)
 	return p;
 }
 
-unsigned pool_size(const struct pool *p)
-{
-	return p->n;
-}
-
 void pool_submit(struct pool *p, unsigned i, struct unit_job *job)
 {
 	struct worker *w = &p->w[i];

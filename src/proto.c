@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testrig/parse.h"
 #include "testrig/proto.h"
 #include "testrig/tap.h"
 #include "testrig/util.h"
@@ -26,22 +25,15 @@ unsigned proto_listings(enum protocol p)
 	return 0;
 }
 
-/* Splits a custom command and puts the binary and test in place of {binary} and {test}. */
-static int expand_command(const char *cmd, const char *what, const struct binary *b,
-			  const char *test, struct strvec *argv, struct buf *err)
+/* The words of a custom command with {binary} and {test} put in place. */
+static void expand_command(const struct command *cmd, const struct binary *b, const char *test,
+			   struct strvec *argv)
 {
-	struct strvec words = STRVEC_INIT;
-	const char *why;
 	size_t i;
 
-	if (split_words(cmd, &words, &why)) {
-		buf_printf(err, "[suite.%s] %s: %s", b->suite->name, what, why);
-		strvec_free(&words);
-		return -1;
-	}
-	for (i = 0; i < words.n; i++) {
+	for (i = 0; i < cmd->argv.n; i++) {
 		struct buf w = BUF_INIT;
-		const char *p = words.v[i];
+		const char *p = cmd->argv.v[i];
 
 		while (*p) {
 			if (strncmp(p, "{binary}", 8) == 0) {
@@ -54,21 +46,17 @@ static int expand_command(const char *cmd, const char *what, const struct binary
 				buf_addc(&w, *p++);
 			}
 		}
-		if (!w.data)
-			buf_grow(&w, 0);
 		strvec_push_owned(argv, buf_detach(&w, NULL));
 	}
-	strvec_free(&words);
-	return 0;
 }
 
-int proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv, struct buf *err)
+void proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv)
 {
 	switch (b->suite->protocol) {
 	case PROTO_GTEST:
 		strvec_push(argv, b->path);
 		strvec_push(argv, "--gtest_list_tests");
-		return 0;
+		return;
 	case PROTO_LIBTEST:
 		strvec_push(argv, b->path);
 		strvec_push(argv, "--list");
@@ -76,15 +64,15 @@ int proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv, 
 		strvec_push(argv, "terse");
 		if (pass == 1)
 			strvec_push(argv, "--ignored");
-		return 0;
+		return;
 	case PROTO_CUSTOM:
-		return expand_command(b->suite->list_command, "list-command", b, NULL, argv, err);
+		expand_command(&b->suite->list_command, b, NULL, argv);
+		return;
 	case PROTO_EXEC:
 	case PROTO_TAP:
 		break;
 	}
-	buf_printf(err, "protocol %s has no listing", protocol_name(b->suite->protocol));
-	return -1;
+	die("internal error: protocol %s has no listing", protocol_name(b->suite->protocol));
 }
 
 /* The next line of out[*pos..len), without its newline (and CR). */
@@ -258,7 +246,7 @@ int proto_parse_list(struct test_list *l, struct binary *b, unsigned pass,
 	return -1;
 }
 
-int proto_run_argv(const struct test *t, struct strvec *argv, struct buf *err)
+void proto_run_argv(const struct test *t, struct strvec *argv)
 {
 	const struct binary *b = t->bin;
 
@@ -266,13 +254,13 @@ int proto_run_argv(const struct test *t, struct strvec *argv, struct buf *err)
 	case PROTO_EXEC:
 	case PROTO_TAP:
 		strvec_push(argv, b->path);
-		return 0;
+		return;
 	case PROTO_GTEST:
 		strvec_push(argv, b->path);
 		strvec_pushf(argv, "--gtest_filter=%s", t->name);
 		if (t->ignored)
 			strvec_push(argv, "--gtest_also_run_disabled_tests");
-		return 0;
+		return;
 	case PROTO_LIBTEST:
 		strvec_push(argv, b->path);
 		strvec_push(argv, t->name);
@@ -280,19 +268,14 @@ int proto_run_argv(const struct test *t, struct strvec *argv, struct buf *err)
 		strvec_push(argv, "--nocapture");
 		if (t->ignored)
 			strvec_push(argv, "--ignored");
-		return 0;
+		return;
 	case PROTO_CUSTOM:
-		return expand_command(b->suite->run_command, "run-command", b, t->name, argv, err);
+		expand_command(&b->suite->run_command, b, t->name, argv);
+		return;
 	}
-	return -1;
 }
 
 /* ---- verdicts ----------------------------------------------------------- */
-
-static void judge_status(struct attempt *a)
-{
-	a->verdict = a->signo ? V_SIGNAL : a->exit_code == 0 ? V_PASS : V_FAIL;
-}
 
 /* Does the captured stdout hold a line starting with `prefix` followed by `rest`? */
 static bool has_line(const struct capture *c, const char *prefix, const char *rest)
@@ -316,7 +299,7 @@ static void judge_gtest(struct attempt *a, const void *arg)
 {
 	const struct test *t = arg;
 
-	judge_status(a);
+	attempt_judge_status(a, NULL);
 	if (a->verdict == V_PASS && has_line(&a->out, "[  SKIPPED ] ", t->name))
 		a->verdict = V_SKIP;
 	/* A filter that matched nothing "passes" with no test run: not for us. */
@@ -331,7 +314,7 @@ static void judge_libtest(struct attempt *a, const void *arg)
 {
 	const struct test *t = arg;
 
-	judge_status(a);
+	attempt_judge_status(a, NULL);
 	if (a->verdict == V_PASS && has_line(&a->out, "running 0 tests", "")) {
 		a->verdict = V_FAIL;
 		a->message = xasprintf("the binary ran no test named %s", t->name);
@@ -371,10 +354,10 @@ static void tap_end(void *st, struct attempt *a)
 	tap_summary_free(&sum);
 }
 
-static const struct unit_parser tap_parser = { tap_begin, tap_feed_state, tap_end };
+static const struct attempt_parser tap_parser = { tap_begin, tap_feed_state, tap_end };
 
-void proto_judge(const struct test *t, unit_judge_fn *judge, const void **arg,
-		 const struct unit_parser **parser)
+void proto_judge(const struct test *t, attempt_judge_fn *judge, const void **arg,
+		 const struct attempt_parser **parser)
 {
 	*judge = NULL;
 	*arg = t;
@@ -382,7 +365,7 @@ void proto_judge(const struct test *t, unit_judge_fn *judge, const void **arg,
 	switch (t->bin->suite->protocol) {
 	case PROTO_EXEC:
 	case PROTO_CUSTOM:
-		*judge = unit_judge_exec;
+		*judge = attempt_judge_exec;
 		break;
 	case PROTO_TAP:
 		*parser = &tap_parser;

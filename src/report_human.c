@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testrig/attempt.h"
 #include "testrig/buf.h"
 #include "testrig/list.h"
-#include "testrig/parse.h"
 #include "testrig/report.h"
-#include "testrig/unit.h"
+#include "testrig/text.h"
 #include "testrig/util.h"
 
 #define C_RED "\033[31;1m"
@@ -73,6 +73,7 @@ static void add_duration(struct buf *b, int64_t ns, bool at_least)
 	struct buf t = BUF_INIT;
 
 	format_seconds(&t, ns);
+	buf_addc(&t, 's');
 	if (at_least)
 		buf_printf(b, "[>%8s]", t.data);
 	else
@@ -397,7 +398,7 @@ static void h_info(struct reporter *r, const struct unit_info *u, size_t n)
 			buf_printf(&b, ", pid %d", (int)u[i].pid);
 		buf_adds(&b, ", ");
 		format_seconds(&b, u[i].elapsed);
-		buf_printf(&b, ", attempt %u\n", u[i].attempt);
+		buf_printf(&b, "s, attempt %u\n", u[i].attempt);
 		while (p && *p) {
 			const char *nl = strchr(p, '\n');
 			size_t len = nl ? (size_t)(nl - p) : strlen(p);

@@ -4,17 +4,15 @@
  * run id and a line buffer; writes go through stdio and leave at flush().
  */
 #define _GNU_SOURCE
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "testrig/attempt.h"
 #include "testrig/buf.h"
-#include "testrig/text.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
-#include "testrig/unit.h"
+#include "testrig/text.h"
 #include "testrig/util.h"
 
 struct json {
@@ -25,84 +23,30 @@ struct json {
 	bool write_failed;          /* then nothing more is written */
 };
 
-/* ,"name": -- every field after the first three starts this way. */
-static void key(struct buf *b, const char *name)
-{
-	buf_printf(b, ",\"%s\":", name);
-}
-
-static void field_string(struct buf *b, const char *name, const char *s)
-{
-	key(b, name);
-	if (s)
-		json_quote(b, s, strlen(s));
-	else
-		buf_adds(b, "null");
-}
-
-static void field_bool(struct buf *b, const char *name, bool v)
-{
-	key(b, name);
-	buf_adds(b, v ? "true" : "false");
-}
-
-static void field_size(struct buf *b, const char *name, size_t v)
-{
-	key(b, name);
-	buf_printf(b, "%zu", v);
-}
-
-static void field_uint(struct buf *b, const char *name, unsigned v)
-{
-	key(b, name);
-	buf_printf(b, "%u", v);
-}
-
-/* Seconds with three decimals (truncated, like the human report). */
-static void field_seconds(struct buf *b, const char *name, int64_t ns)
-{
-	key(b, name);
-	if (ns < 0)
-		ns = 0;
-	buf_printf(b, "%" PRId64 ".%03" PRId64, ns / NS_PER_SEC, ns % NS_PER_SEC / NS_PER_MS);
-}
-
 /* "exit_code" and "signal": each a value or null (an exec failure has neither). */
 static void field_exit(struct buf *b, const struct attempt *a)
 {
-	key(b, "exit_code");
-	if (a && a->exit_code >= 0)
-		buf_printf(b, "%d", a->exit_code);
-	else
-		buf_adds(b, "null");
-	key(b, "signal");
-	if (a && a->signo) {
-		const char *abbrev = sigabbrev_np(a->signo);
+	char sig[16];
 
-		if (abbrev)
-			buf_printf(b, "\"SIG%s\"", abbrev);
-		else
-			buf_printf(b, "\"SIG%d\"", a->signo);
-	} else {
-		buf_adds(b, "null");
-	}
+	if (a && a->exit_code >= 0)
+		json_int(b, "exit_code", a->exit_code);
+	else
+		json_string(b, "exit_code", NULL);
+	json_string(b, "signal", a && a->signo ? signal_name(a->signo, sig) : NULL);
 }
 
 /* Starts an event: {"type":...,"run_id":...,"time":"2024-05-01T12:34:56.789Z". */
 static struct buf *begin(struct json *j, const char *type)
 {
 	struct buf *b = &j->line;
-	int64_t now = wall_ns();
-	time_t secs = (time_t)(now / NS_PER_SEC);
-	struct tm tm;
-	char stamp[32];
 
-	if (!gmtime_r(&secs, &tm) || !strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm))
-		snprintf(stamp, sizeof stamp, "1970-01-01T00:00:00");
 	buf_reset(b);
 	buf_printf(b, "{\"type\":\"%s\"", type);
-	field_string(b, "run_id", j->run_id);
-	buf_printf(b, ",\"time\":\"%s.%03dZ\"", stamp, (int)(now % NS_PER_SEC / NS_PER_MS));
+	json_string(b, "run_id", j->run_id);
+	json_key(b, "time");
+	buf_addc(b, '"');
+	format_timestamp(b, wall_ns());
+	buf_addc(b, '"');
 	return b;
 }
 
@@ -120,8 +64,8 @@ static void end(struct json *j)
 
 static void test_fields(struct buf *b, const struct test *t)
 {
-	field_string(b, "binary_id", t->bin->id);
-	field_string(b, "test", t->name);
+	json_string(b, "binary_id", t->bin->id);
+	json_string(b, "test", t->name);
 }
 
 static void js_run_started(struct reporter *r, const struct run_info *info)
@@ -132,10 +76,10 @@ static void js_run_started(struct reporter *r, const struct run_info *info)
 	free(j->run_id);
 	j->run_id = info->run_id ? xstrdup(info->run_id) : NULL;
 	b = begin(j, "run-started");
-	field_string(b, "profile", info->profile);
-	field_uint(b, "threads", info->threads);
-	field_size(b, "scheduled", info->scheduled);
-	field_size(b, "filtered_out", info->filtered_out);
+	json_string(b, "profile", info->profile);
+	json_uint(b, "threads", info->threads);
+	json_uint(b, "scheduled", info->scheduled);
+	json_uint(b, "filtered_out", info->filtered_out);
 	end(j);
 }
 
@@ -145,9 +89,9 @@ static void js_script_started(struct reporter *r, const char *name, const char *
 	struct json *j = (struct json *)r;
 	struct buf *b = begin(j, "script-started");
 
-	field_string(b, "name", name);
-	field_string(b, "command", command);
-	field_bool(b, "teardown", teardown);
+	json_string(b, "name", name);
+	json_string(b, "command", command);
+	json_bool(b, "teardown", teardown);
 	end(j);
 }
 
@@ -157,10 +101,10 @@ static void js_script_slow(struct reporter *r, const char *name, bool teardown,
 	struct json *j = (struct json *)r;
 	struct buf *b = begin(j, "script-slow");
 
-	field_string(b, "name", name);
-	field_bool(b, "teardown", teardown);
-	field_seconds(b, "elapsed", elapsed);
-	field_bool(b, "terminating", terminating);
+	json_string(b, "name", name);
+	json_bool(b, "teardown", teardown);
+	json_seconds(b, "elapsed", elapsed);
+	json_bool(b, "terminating", terminating);
 	end(j);
 }
 
@@ -169,17 +113,16 @@ static void js_script_finished(struct reporter *r, const struct script_outcome *
 	struct json *j = (struct json *)r;
 	struct buf *b = begin(j, "script-finished");
 
-	field_string(b, "name", o->name);
-	field_string(b, "command", o->command);
-	field_bool(b, "teardown", o->teardown);
-	field_bool(b, "ok", o->ok);
-	field_seconds(b, "duration", o->attempt ? o->attempt->duration : 0);
-	key(b, "exit_code");
+	json_string(b, "name", o->name);
+	json_string(b, "command", o->command);
+	json_bool(b, "teardown", o->teardown);
+	json_bool(b, "ok", o->ok);
+	json_seconds(b, "duration", o->attempt ? o->attempt->duration : 0);
 	if (o->attempt && o->attempt->exit_code >= 0)
-		buf_printf(b, "%d", o->attempt->exit_code);
+		json_int(b, "exit_code", o->attempt->exit_code);
 	else
-		buf_adds(b, "null");
-	field_string(b, "error", o->error);
+		json_string(b, "exit_code", NULL);
+	json_string(b, "error", o->error);
 	end(j);
 }
 
@@ -189,8 +132,8 @@ static void js_test_started(struct reporter *r, const struct test *t, unsigned a
 	struct buf *b = begin(j, "test-started");
 
 	test_fields(b, t);
-	field_string(b, "suite", t->bin->suite->name);
-	field_uint(b, "attempt", attempt);
+	json_string(b, "suite", t->bin->suite->name);
+	json_uint(b, "attempt", attempt);
 	end(j);
 }
 
@@ -201,9 +144,9 @@ static void js_test_slow(struct reporter *r, const struct test *t, unsigned atte
 	struct buf *b = begin(j, "test-slow");
 
 	test_fields(b, t);
-	field_uint(b, "attempt", attempt);
-	field_seconds(b, "elapsed", elapsed);
-	field_bool(b, "terminating", terminating);
+	json_uint(b, "attempt", attempt);
+	json_seconds(b, "elapsed", elapsed);
+	json_bool(b, "terminating", terminating);
 	end(j);
 }
 
@@ -217,7 +160,7 @@ static void field_verdict(struct buf *b, const char *name, const struct attempt 
 	for (i = 0; label[i] && i + 1 < sizeof lower; i++)
 		lower[i] = (char)(label[i] >= 'A' && label[i] <= 'Z' ? label[i] - 'A' + 'a' : label[i]);
 	lower[i] = 0;
-	field_string(b, name, lower);
+	json_string(b, name, lower);
 }
 
 static void js_test_retry(struct reporter *r, const struct test *t, const struct attempt *a,
@@ -227,15 +170,14 @@ static void js_test_retry(struct reporter *r, const struct test *t, const struct
 	struct buf *b = begin(j, "test-retry");
 
 	test_fields(b, t);
-	field_uint(b, "attempt", a->number);
+	json_uint(b, "attempt", a->number);
 	field_verdict(b, "result", a);
-	field_seconds(b, "duration", a->duration);
-	field_seconds(b, "delay", delay);
+	json_seconds(b, "duration", a->duration);
+	json_seconds(b, "delay", delay);
 	field_exit(b, a);
-	field_seconds(b, "cpu_user", a->user_ns);
-	field_seconds(b, "cpu_system", a->sys_ns);
-	key(b, "max_rss_kib");
-	buf_printf(b, "%ld", a->maxrss_kb);
+	json_seconds(b, "cpu_user", a->user_ns);
+	json_seconds(b, "cpu_system", a->sys_ns);
+	json_int(b, "max_rss_kib", a->maxrss_kb);
 	end(j);
 }
 
@@ -282,21 +224,20 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	if (s)
 		mode = failed ? s->failure_output : s->success_output;
 	test_fields(b, t);
-	field_string(b, "suite", t->bin->suite->name);
-	field_string(b, "result", result_name(o));
-	field_string(b, "counted_as", counted_as(o->outcome));
-	field_uint(b, "attempts", o->attempts);
-	field_seconds(b, "duration", o->duration);
+	json_string(b, "suite", t->bin->suite->name);
+	json_string(b, "result", result_name(o));
+	json_string(b, "counted_as", counted_as(o->outcome));
+	json_uint(b, "attempts", o->attempts);
+	json_seconds(b, "duration", o->duration);
 	field_exit(b, a);
-	field_seconds(b, "cpu_user", a->user_ns);
-	field_seconds(b, "cpu_system", a->sys_ns);
-	key(b, "max_rss_kib");
-	buf_printf(b, "%ld", a->maxrss_kb);
-	field_string(b, "message", a->message);
+	json_seconds(b, "cpu_user", a->user_ns);
+	json_seconds(b, "cpu_system", a->sys_ns);
+	json_int(b, "max_rss_kib", a->maxrss_kb);
+	json_string(b, "message", a->message);
 	if (mode != OUTPUT_NEVER) {
-		key(b, "stdout");
+		json_key(b, "stdout");
 		json_quote(b, a->out.head.data, a->out.head.len);
-		key(b, "stderr");
+		json_key(b, "stderr");
 		json_quote(b, a->err.head.data, a->err.head.len);
 	}
 	end(j);
@@ -308,20 +249,19 @@ static void js_info(struct reporter *r, const struct unit_info *u, size_t n)
 	struct buf *b = begin(j, "info");
 	size_t i;
 
-	key(b, "units");
+	json_key(b, "units");
 	buf_addc(b, '[');
 	for (i = 0; i < n; i++) {
 		buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
 		json_quote(b, u[i].name, u[i].name ? strlen(u[i].name) : 0);
-		field_string(b, "state", u[i].state);
-		key(b, "pid");
+		json_string(b, "state", u[i].state);
 		if (u[i].pid > 0)
-			buf_printf(b, "%ld", (long)u[i].pid);
+			json_int(b, "pid", u[i].pid);
 		else
-			buf_adds(b, "null");
-		field_seconds(b, "elapsed", u[i].elapsed);
-		field_uint(b, "attempt", u[i].attempt);
-		field_string(b, "output_tail", u[i].output_tail);
+			json_string(b, "pid", NULL);
+		json_seconds(b, "elapsed", u[i].elapsed);
+		json_uint(b, "attempt", u[i].attempt);
+		json_string(b, "output_tail", u[i].output_tail);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');
@@ -334,23 +274,23 @@ static void js_run_finished(struct reporter *r, const struct run_summary *s)
 	const struct run_counts *c = &s->counts;
 	struct buf *b = begin(j, "run-finished");
 
-	field_seconds(b, "duration", s->duration);
-	field_bool(b, "cancelled", s->cancelled);
-	field_string(b, "cancel_reason", s->cancelled ? s->cancel_reason : NULL);
+	json_seconds(b, "duration", s->duration);
+	json_bool(b, "cancelled", s->cancelled);
+	json_string(b, "cancel_reason", s->cancelled ? s->cancel_reason : NULL);
 	buf_printf(b, ",\"counts\":{\"scheduled\":%zu", c->scheduled);
-	field_size(b, "started", c->started);
-	field_size(b, "finished", c->finished);
-	field_size(b, "passed", c->passed);
-	field_size(b, "flaky", c->flaky);
-	field_size(b, "leaky", c->leaky);
-	field_size(b, "slow", c->slow);
-	field_size(b, "failed", c->failed);
-	field_size(b, "exec_failed", c->exec_failed);
-	field_size(b, "timed_out", c->timed_out);
-	field_size(b, "skipped", c->skipped);
-	field_size(b, "not_run", c->not_run);
+	json_uint(b, "started", c->started);
+	json_uint(b, "finished", c->finished);
+	json_uint(b, "passed", c->passed);
+	json_uint(b, "flaky", c->flaky);
+	json_uint(b, "leaky", c->leaky);
+	json_uint(b, "slow", c->slow);
+	json_uint(b, "failed", c->failed);
+	json_uint(b, "exec_failed", c->exec_failed);
+	json_uint(b, "timed_out", c->timed_out);
+	json_uint(b, "skipped", c->skipped);
+	json_uint(b, "not_run", c->not_run);
 	buf_addc(b, '}');
-	field_size(b, "scripts_failed", s->scripts_failed);
+	json_uint(b, "scripts_failed", s->scripts_failed);
 	end(j);
 }
 

@@ -6,18 +6,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "testrig/attempt.h"
 #include "testrig/buf.h"
-#include "testrig/text.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
-#include "testrig/unit.h"
+#include "testrig/text.h"
 #include "testrig/util.h"
 
 /* One <testsuite>: a binary, in the order binaries first finished a test. */
@@ -46,65 +44,6 @@ struct junit {
 	int closed;                 /* 0: not yet; 1: written; -1: failed */
 };
 
-static bool xml_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != '>' && c != '"' &&
-		c != '\'';
-}
-
-/*
- * Appends n bytes as XML character data, or as an attribute value when
- * `attr`.  Any bytes give a well-formed document: markup characters become
- * entities (">" too, so "]]>" never appears); CR, and in attributes tab and
- * newline, become character references so that parsers do not normalize
- * them away; C0 controls, which XML 1.0 cannot carry at all, become their
- * visible Control Pictures (U+2400 + c: NUL is U+2400, ESC U+241B); invalid
- * UTF-8 and the non-characters U+FFFE/U+FFFF become U+FFFD.
- */
-static void xml_escape(struct buf *b, const char *s, size_t n, bool attr)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	buf_grow(b, n);
-	while (i < n) {
-		size_t start = i, len;
-		unsigned char c;
-		bool valid;
-
-		while (i < n && xml_plain(p[i]))
-			i++;
-		buf_add(b, p + start, i - start);
-		if (i == n)
-			break;
-		c = p[i];
-		switch (c) {
-		case '&': buf_adds(b, "&amp;"); i++; continue;
-		case '<': buf_adds(b, "&lt;"); i++; continue;
-		case '>': buf_adds(b, "&gt;"); i++; continue;
-		case '"': buf_adds(b, attr ? "&quot;" : "\""); i++; continue;
-		case '\'': buf_adds(b, attr ? "&apos;" : "'"); i++; continue;
-		case '\t': buf_adds(b, attr ? "&#9;" : "\t"); i++; continue;
-		case '\n': buf_adds(b, attr ? "&#10;" : "\n"); i++; continue;
-		case '\r': buf_adds(b, "&#13;"); i++; continue;
-		default: break;
-		}
-		if (c < 0x20) {
-			char pic[3] = { '\xe2', '\x90', (char)(0x80 + c) };
-
-			buf_add(b, pic, 3);
-			i++;
-			continue;
-		}
-		len = utf8_sequence(p + i, n - i, &valid);
-		if (valid && !(len == 3 && c == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe))
-			buf_add(b, p + i, len);
-		else
-			buf_adds(b, "\xef\xbf\xbd");
-		i += len;
-	}
-}
-
 static void xml_attr(struct buf *b, const char *name, const char *value)
 {
 	buf_printf(b, " %s=\"", name);
@@ -112,34 +51,18 @@ static void xml_attr(struct buf *b, const char *name, const char *value)
 	buf_addc(b, '"');
 }
 
-/* Seconds with three decimals, truncated like the human report's durations. */
-static void add_seconds(struct buf *b, int64_t ns)
-{
-	if (ns < 0)
-		ns = 0;
-	buf_printf(b, "%" PRId64 ".%03" PRId64, ns / NS_PER_SEC, ns % NS_PER_SEC / NS_PER_MS);
-}
-
 static void seconds_attr(struct buf *b, const char *name, int64_t ns)
 {
 	buf_printf(b, " %s=\"", name);
-	add_seconds(b, ns);
+	format_seconds(b, ns);
 	buf_addc(b, '"');
 }
 
-/* RFC 3339 in UTC with milliseconds: 2024-05-01T12:34:56.789Z. */
 static void timestamp_attr(struct buf *b, const char *name, int64_t wall)
 {
-	time_t secs;
-	struct tm tm;
-	char s[32];
-
-	if (wall < 0)
-		wall = 0;
-	secs = (time_t)(wall / NS_PER_SEC);
-	if (!gmtime_r(&secs, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm))
-		snprintf(s, sizeof s, "1970-01-01T00:00:00");
-	buf_printf(b, " %s=\"%s.%03dZ\"", name, s, (int)(wall % NS_PER_SEC / NS_PER_MS));
+	buf_printf(b, " %s=\"", name);
+	format_timestamp(b, wall);
+	buf_addc(b, '"');
 }
 
 static void add_property(struct buf *b, const char *indent, const char *name,
@@ -191,7 +114,7 @@ static bool describe_failure(const struct attempt *a, const char **type, struct 
 	case V_TIMEOUT:
 		*type = "timeout";
 		buf_adds(msg, "timed out after ");
-		add_seconds(msg, a->duration);
+		format_seconds(msg, a->duration);
 		buf_addc(msg, 's');
 		break;
 	case V_LEAK_FAIL:
@@ -322,10 +245,10 @@ static void j_test_finished(struct reporter *r, const struct test_outcome *o)
 	buf_printf(&v, "%u", o->attempts);
 	add_property(b, "        ", "attempts", v.data);
 	buf_reset(&v);
-	add_seconds(&v, a->user_ns);
+	format_seconds(&v, a->user_ns);
 	add_property(b, "        ", "cpu-user", v.data);
 	buf_reset(&v);
-	add_seconds(&v, a->sys_ns);
+	format_seconds(&v, a->sys_ns);
 	add_property(b, "        ", "cpu-system", v.data);
 	buf_reset(&v);
 	buf_printf(&v, "%ld", a->maxrss_kb);
@@ -336,13 +259,9 @@ static void j_test_finished(struct reporter *r, const struct test_outcome *o)
 		add_property(b, "        ", "exit-code", v.data);
 	} else if (a->signo) {
 		/* Also for a timeout: the signal that ended it (SIGTERM, SIGKILL). */
-		const char *abbrev = sigabbrev_np(a->signo);
+		char sig[16];
 
-		if (abbrev)
-			buf_printf(&v, "SIG%s", abbrev);
-		else
-			buf_printf(&v, "SIG%d", a->signo);
-		add_property(b, "        ", "signal", v.data);
+		add_property(b, "        ", "signal", signal_name(a->signo, sig));
 	}
 	buf_adds(b, "      </properties>\n");
 

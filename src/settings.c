@@ -82,7 +82,6 @@ static char **string_field(struct settings *s, enum setting_id id)
 {
 	switch (id) {
 	case SET_JUNIT: return &s->junit;
-	case SET_TARGET_RUNNER: return &s->target_runner;
 	case SET_DEFAULT_FILTER: return &s->default_filter;
 	case SET_TEST_GROUP: return &s->test_group;
 	default: return NULL;
@@ -99,6 +98,7 @@ void settings_copy(struct settings *dst, const struct settings *src)
 		if (f && *f)
 			*f = xstrdup(*f);
 	}
+	command_copy(&dst->target_runner, &src->target_runner);
 }
 
 void settings_free(struct settings *s)
@@ -112,6 +112,7 @@ void settings_free(struct settings *s)
 			*f = NULL;
 		}
 	}
+	command_free(&s->target_runner);
 }
 
 const struct setting_def *setting_lookup(const char *key)
@@ -276,6 +277,10 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 			return -1;
 		break;
 	case SET_TARGET_RUNNER:
+		command_free(&s->target_runner);
+		if (*v && command_parse(&s->target_runner, v, err))
+			return -1;
+		break;
 	case SET_JUNIT:
 	case SET_DEFAULT_FILTER:
 	case SET_TEST_GROUP:
@@ -333,8 +338,11 @@ void settings_take(struct settings *dst, const struct settings *src, enum settin
 	case SET_NO_TESTS: dst->no_tests = src->no_tests; break;
 	case SET_THREADS_REQUIRED: dst->threads_required = src->threads_required; break;
 	case SET_JUNIT_SUCCESS_OUTPUT: dst->junit_success_output = src->junit_success_output; break;
-	case SET_JUNIT:
 	case SET_TARGET_RUNNER:
+		command_free(&dst->target_runner);
+		command_copy(&dst->target_runner, &src->target_runner);
+		break;
+	case SET_JUNIT:
 	case SET_DEFAULT_FILTER:
 	case SET_TEST_GROUP: {
 		const char *sv = *string_field((struct settings *)src, id);
@@ -347,11 +355,6 @@ void settings_take(struct settings *dst, const struct settings *src, enum settin
 	}
 	dst->origin[id] = src->origin[id];
 	dst->set_mask |= UINT64_C(1) << id;
-}
-
-const char *output_mode_name(enum output_mode m)
-{
-	return output_names[m];
 }
 
 void settings_format(const struct settings *s, enum setting_id id, struct buf *out)
@@ -387,7 +390,7 @@ void settings_format(const struct settings *s, enum setting_id id, struct buf *o
 	case SET_NO_TESTS: buf_adds(out, no_tests_names[s->no_tests]); break;
 	case SET_JUNIT: buf_adds(out, s->junit ? s->junit : ""); break;
 	case SET_JUNIT_SUCCESS_OUTPUT: buf_adds(out, s->junit_success_output ? "true" : "false"); break;
-	case SET_TARGET_RUNNER: buf_adds(out, s->target_runner ? s->target_runner : ""); break;
+	case SET_TARGET_RUNNER: buf_adds(out, s->target_runner.text ? s->target_runner.text : ""); break;
 	case SET_DEFAULT_FILTER: buf_adds(out, s->default_filter ? s->default_filter : "all()"); break;
 	case SET_TEST_GROUP: buf_adds(out, s->test_group ? s->test_group : "@global"); break;
 	case SET_THREADS_REQUIRED:

@@ -175,8 +175,3 @@ bool sig_has_handlers(void)
 {
 	return !USE_SIGNALFD;
 }
-
-const char *sig_method(void)
-{
-	return USE_SIGNALFD ? "signalfd" : "self-pipe";
-}

@@ -3,7 +3,8 @@
  * cheapest way to start a process) with a fork+exec fallback where the C
  * library cannot change directory in posix_spawn.  Also the pidfd probe.
  * Global state: the /dev/null fd and the pidfd probe result, both set once
- * and then only read (atomics).
+ * and then only read (atomics).  Also what a runner needs to know about its
+ * children: process groups that are still alive, children found in /proc.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,7 +50,7 @@
 
 static pthread_once_t devnull_once = PTHREAD_ONCE_INIT;
 static int devnull_fd = -1;
-/* 1 unknown, 2 available, 0 not available */
+/* 0 once the kernel said it has no pidfd_open: stop asking. */
 static atomic_int pidfd_state = 1;
 
 static void open_devnull(void)
@@ -97,29 +98,17 @@ void child_close_fds(struct child *c)
 	c->out_fd = c->err_fd = c->pidfd = -1;
 }
 
-bool spawn_have_pidfd(void)
-{
-	return atomic_load(&pidfd_state) == 2;
-}
-
 static void open_pidfd(struct child *c)
 {
 #ifdef SYS_pidfd_open
-	int st = atomic_load(&pidfd_state);
-
-	if (st == 0)
+	if (!atomic_load(&pidfd_state))
 		return;
+	/* pidfd_open sets O_CLOEXEC itself. */
 	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
-	if (c->pidfd >= 0) {
-		/* pidfd_open sets O_CLOEXEC itself. */
-		if (st == 1)
-			atomic_store(&pidfd_state, 2);
-	} else if (errno == ENOSYS || errno == EINVAL) {
+	if (c->pidfd < 0 && (errno == ENOSYS || errno == EINVAL))
 		atomic_store(&pidfd_state, 0);
-	}
 #else
 	(void)c;
-	atomic_store(&pidfd_state, 0);
 #endif
 }
 
@@ -411,4 +400,11 @@ void spawn_kill_children(void)
 	}
 	free(pids);
 	strvec_free(&names);
+}
+
+bool spawn_group_alive(pid_t pg)
+{
+	while (waitpid(-pg, NULL, WNOHANG) > 0)
+		;
+	return kill(-pg, 0) == 0;
 }

@@ -1,13 +1,78 @@
 /*
- * text.c - UTF-8 validation (overlong forms, surrogates and code points past
- * U+10FFFF are invalid) and JSON quoting of arbitrary bytes.
+ * text.c - the formatters of text.h: a portable signal-name table, seconds,
+ * timestamps, UTF-8 validation (overlong forms, surrogates and code points
+ * past U+10FFFF are invalid), JSON quoting and XML escaping of arbitrary
+ * bytes.  No state.
  */
 #define _GNU_SOURCE
+#include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "testrig/buf.h"
 #include "testrig/text.h"
+#include "testrig/util.h"
+
+static const struct {
+	int signo;
+	const char *name;
+} signal_names[] = {
+	{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+	{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+	{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+	{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+	{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+	{ SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" }, { SIGSTOP, "SIGSTOP" },
+	{ SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" }, { SIGTTOU, "SIGTTOU" },
+	{ SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+	{ SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" }, { SIGWINCH, "SIGWINCH" },
+	{ SIGSYS, "SIGSYS" },
+#ifdef SIGSTKFLT
+	{ SIGSTKFLT, "SIGSTKFLT" },
+#endif
+#ifdef SIGIO
+	{ SIGIO, "SIGIO" },
+#endif
+#ifdef SIGPWR
+	{ SIGPWR, "SIGPWR" },
+#endif
+};
+
+const char *signal_name(int signo, char scratch[16])
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(signal_names); i++)
+		if (signal_names[i].signo == signo)
+			return signal_names[i].name;
+	snprintf(scratch, 16, "SIG%d", signo);
+	return scratch;
+}
+
+void format_seconds(struct buf *b, int64_t ns)
+{
+	if (ns < 0)
+		ns = 0;
+	buf_printf(b, "%" PRId64 ".%03" PRId64, ns / NS_PER_SEC, ns % NS_PER_SEC / NS_PER_MS);
+}
+
+void format_timestamp(struct buf *b, int64_t wall)
+{
+	time_t secs;
+	struct tm tm;
+	char s[32];
+
+	if (wall < 0)
+		wall = 0;
+	secs = (time_t)(wall / NS_PER_SEC);
+	if (!gmtime_r(&secs, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(s, sizeof s, "1970-01-01T00:00:00");
+	buf_printf(b, "%s.%03dZ", s, (int)(wall % NS_PER_SEC / NS_PER_MS));
+}
 
 /*
  * The length of the UTF-8 sequence at p: the whole sequence when valid
@@ -51,48 +116,143 @@ size_t utf8_sequence(const unsigned char *p, size_t n, bool *valid)
 	return need + 1;
 }
 
+void json_key(struct buf *b, const char *name)
+{
+	buf_printf(b, ",\"%s\":", name);
+}
+
+void json_string(struct buf *b, const char *name, const char *s)
+{
+	json_key(b, name);
+	if (s)
+		json_quote(b, s, strlen(s));
+	else
+		buf_adds(b, "null");
+}
+
+void json_bool(struct buf *b, const char *name, bool v)
+{
+	json_key(b, name);
+	buf_adds(b, v ? "true" : "false");
+}
+
+void json_uint(struct buf *b, const char *name, uint64_t v)
+{
+	json_key(b, name);
+	buf_printf(b, "%" PRIu64, v);
+}
+
+void json_int(struct buf *b, const char *name, int64_t v)
+{
+	json_key(b, name);
+	buf_printf(b, "%" PRId64, v);
+}
+
+void json_seconds(struct buf *b, const char *name, int64_t ns)
+{
+	json_key(b, name);
+	format_seconds(b, ns);
+}
+
 /*
- * A JSON string from any n bytes (NULs included): the output is always valid
- * UTF-8 and valid JSON, whatever a test printed.
+ * Escaping for JSON strings and XML text and attributes: one loop over the
+ * bytes for all three.  ASCII bytes are plain (copied) or special (each
+ * format's own spelling); the rest is UTF-8, checked, each maximal
+ * ill-formed subpart replaced by U+FFFD, so any bytes a test printed give
+ * valid UTF-8 and a well-formed document.
  */
-void json_quote(struct buf *b, const char *s, size_t n)
+enum escaping { ESC_JSON, ESC_XML_TEXT, ESC_XML_ATTR };
+
+static bool plain(enum escaping e, unsigned char c)
+{
+	if (c < 0x20 || c >= 0x80)
+		return false;
+	if (e == ESC_JSON)
+		return c != '"' && c != '\\';
+	return c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+}
+
+/*
+ * JSON: the short escapes, other controls as \u00XX.  XML: markup
+ * characters as entities (">" too, so "]]>" never appears); CR, and in
+ * attributes tab and newline, as character references so that parsers do
+ * not normalize them away; other C0 controls, which XML 1.0 cannot carry at
+ * all, as their visible Control Pictures (U+2400 + c: NUL is U+2400).
+ */
+static void special(struct buf *b, enum escaping e, unsigned char c)
+{
+	bool attr = e == ESC_XML_ATTR;
+
+	if (e == ESC_JSON) {
+		switch (c) {
+		case '"': buf_adds(b, "\\\""); return;
+		case '\\': buf_adds(b, "\\\\"); return;
+		case '\n': buf_adds(b, "\\n"); return;
+		case '\r': buf_adds(b, "\\r"); return;
+		case '\t': buf_adds(b, "\\t"); return;
+		default: buf_printf(b, "\\u%04x", c); return;
+		}
+	}
+	switch (c) {
+	case '&': buf_adds(b, "&amp;"); return;
+	case '<': buf_adds(b, "&lt;"); return;
+	case '>': buf_adds(b, "&gt;"); return;
+	case '"': buf_adds(b, attr ? "&quot;" : "\""); return;
+	case '\'': buf_adds(b, attr ? "&apos;" : "'"); return;
+	case '\t': buf_adds(b, attr ? "&#9;" : "\t"); return;
+	case '\n': buf_adds(b, attr ? "&#10;" : "\n"); return;
+	case '\r': buf_adds(b, "&#13;"); return;
+	default: {
+		char pic[3] = { '\xe2', '\x90', (char)(0x80 + c) };
+
+		buf_add(b, pic, 3);
+	}
+	}
+}
+
+static void escape(struct buf *b, const char *s, size_t n, enum escaping e)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 
-	buf_grow(b, n + 2);
-	buf_addc(b, '"');
+	buf_grow(b, n);
 	while (p && i < n) {
 		size_t start = i, len;
-		unsigned char c;
 		bool valid;
 
-		while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+		while (i < n && plain(e, p[i]))
 			i++;
 		buf_add(b, p + start, i - start);
 		if (i == n)
 			break;
-		c = p[i];
-		switch (c) {
-		case '"': buf_adds(b, "\\\""); i++; continue;
-		case '\\': buf_adds(b, "\\\\"); i++; continue;
-		case '\n': buf_adds(b, "\\n"); i++; continue;
-		case '\r': buf_adds(b, "\\r"); i++; continue;
-		case '\t': buf_adds(b, "\\t"); i++; continue;
-		default: break;
-		}
-		if (c < 0x20) {
-			buf_printf(b, "\\u%04x", c);
-			i++;
+		if (p[i] < 0x80) {
+			special(b, e, p[i++]);
 			continue;
 		}
 		len = utf8_sequence(p + i, n - i, &valid);
+		/* XML cannot carry the non-characters U+FFFE and U+FFFF either. */
+		if (valid && e != ESC_JSON && len == 3 && p[i] == 0xef && p[i + 1] == 0xbf &&
+		    p[i + 2] >= 0xbe)
+			valid = false;
 		if (valid)
 			buf_add(b, p + i, len);
-		else
+		else if (e == ESC_JSON)
 			buf_adds(b, "\\ufffd");
+		else
+			buf_adds(b, "\xef\xbf\xbd");
 		i += len;
 	}
+}
+
+void json_quote(struct buf *b, const char *s, size_t n)
+{
+	buf_grow(b, n + 2);
+	buf_addc(b, '"');
+	escape(b, s, n, ESC_JSON);
 	buf_addc(b, '"');
 }
 
+void xml_escape(struct buf *b, const char *s, size_t n, bool attr)
+{
+	escape(b, s, n, attr ? ESC_XML_ATTR : ESC_XML_TEXT);
+}

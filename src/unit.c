@@ -16,10 +16,8 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/eventfd.h>
-#endif
 
+#include "testrig/env.h"
 #include "testrig/events.h"
 #include "testrig/unit.h"
 #include "testrig/util.h"
@@ -27,105 +25,19 @@
 #define READ_CHUNK 65536
 #define INFO_TAIL_LINES 5
 
-struct attempt *attempt_new(unsigned number, uint64_t output_limit)
+void unit_job_release(struct unit_job *job)
 {
-	struct attempt *a = xcalloc(1, sizeof *a);
-
-	a->number = number;
-	a->exit_code = -1;
-	a->pid = -1;
-	capture_init(&a->out, output_limit);
-	capture_init(&a->err, output_limit);
-	return a;
-}
-
-void attempt_free(struct attempt *a)
-{
-	if (!a)
-		return;
-	capture_free(&a->out);
-	capture_free(&a->err);
-	free(a->message);
-	free(a);
-}
-
-const char *verdict_label(const struct attempt *a, char scratch[16])
-{
-	switch (a->verdict) {
-	case V_PASS: return "PASS";
-	case V_LEAK: return "LEAK";
-	case V_SKIP: return "SKIP";
-	case V_FAIL: return "FAIL";
-	case V_ERROR: return "ERROR";
-	case V_TIMEOUT: return "TIMEOUT";
-	case V_LEAK_FAIL: return "LEAK-FAIL";
-	case V_EXEC_FAIL: return "EXEC-FAIL";
-	case V_SIGNAL: {
-		const char *abbrev = sigabbrev_np(a->signo);
-		if (abbrev)
-			snprintf(scratch, 16, "SIG%s", abbrev);
-		else
-			snprintf(scratch, 16, "SIG%d", a->signo);
-		return scratch;
-	}
-	}
-	return "?";
-}
-
-void unit_judge_exec(struct attempt *a, const void *arg)
-{
-	(void)arg;
-	if (a->signo)
-		a->verdict = V_SIGNAL;
-	else if (a->exit_code == 0)
-		a->verdict = V_PASS;
-	else if (a->exit_code == 77)
-		a->verdict = V_SKIP;
-	else if (a->exit_code == 99)
-		a->verdict = V_ERROR;
-	else
-		a->verdict = V_FAIL;
-}
-
-static void judge_plain(struct attempt *a, const void *arg)
-{
-	(void)arg;
-	a->verdict = a->signo ? V_SIGNAL : a->exit_code == 0 ? V_PASS : V_FAIL;
-}
-
-void unit_job_free(struct unit_job *job)
-{
-	size_t i;
-
-	if (!job)
-		return;
-	for (i = 0; job->argv && job->argv[i]; i++)
-		free(job->argv[i]);
-	free(job->argv);
-	free(job->envp);
-	strvec_free(&job->env_owned);
-	free(job);
+	strvec_free(&job->argv);
+	strvec_free(&job->env);
 }
 
 int unit_ctl_init(struct unit_ctl *ctl, uint64_t seed)
 {
-	int p[2];
-
 	memset(ctl, 0, sizeof *ctl);
 	ctl->rng = seed | 1;
-	ctl->scratch = xmalloc(READ_CHUNK);
-#ifdef __linux__
-	p[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p[0] >= 0) {
-		ctl->wake_rd = ctl->wake_wr = p[0];
-		goto done;
-	}
-#endif
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+	if (wakefd_open(&ctl->wake))
 		return -1;
-	ctl->wake_rd = p[0];
-	ctl->wake_wr = p[1];
-done:
+	ctl->scratch = xmalloc(READ_CHUNK);
 	if (pthread_mutex_init(&ctl->lock, NULL))
 		die("cannot initialise a worker lock");
 	return 0;
@@ -133,25 +45,19 @@ done:
 
 void unit_ctl_destroy(struct unit_ctl *ctl)
 {
-	if (ctl->wake_wr != ctl->wake_rd)
-		close(ctl->wake_wr);
-	close(ctl->wake_rd);
+	wakefd_close(&ctl->wake);
 	pthread_mutex_destroy(&ctl->lock);
 	free(ctl->scratch);
 }
 
 void unit_ctl_request(struct unit_ctl *ctl, unsigned bits, int term_signal)
 {
-	uint64_t one = 1;
-
 	pthread_mutex_lock(&ctl->lock);
 	ctl->requests |= bits;
 	if (bits & REQ_TERMINATE)
 		ctl->term_signal = term_signal;
 	pthread_mutex_unlock(&ctl->lock);
-	if (write(ctl->wake_wr, &one, ctl->wake_wr == ctl->wake_rd ? sizeof one : 1) < 0 &&
-	    errno != EAGAIN)
-		die_errno("waking a worker");
+	wakefd_signal(&ctl->wake);
 }
 
 void unit_ctl_new_job(struct unit_ctl *ctl)
@@ -178,10 +84,8 @@ static unsigned take_requests(struct unit_ctl *ctl, int *sig, bool *want_paused,
 			      int64_t *at)
 {
 	unsigned r;
-	char b[64];
 
-	while (read(ctl->wake_rd, b, sizeof b) > 0)
-		;
+	wakefd_drain(&ctl->wake);
 	pthread_mutex_lock(&ctl->lock);
 	r = ctl->requests;
 	ctl->requests = 0;
@@ -404,14 +308,6 @@ static int64_t min64(int64_t a, int64_t b)
 #define LINGER_LOOK (50 * NS_PER_MS)
 #define LINGER_LOOK_KILLED (2 * NS_PER_MS)
 
-/* Reaps the group's members that are our zombies; true while it has any left. */
-static bool group_alive(pid_t pg)
-{
-	while (waitpid(-pg, NULL, WNOHANG) > 0)
-		;
-	return kill(-pg, 0) == 0;
-}
-
 /* The poll loop: until the child is reaped and its pipes are closed or leaked. */
 static void watch_attempt(struct watch *w, char *scratch)
 {
@@ -433,7 +329,7 @@ static void watch_attempt(struct watch *w, char *scratch)
 			 * an untouched test's descendants only matter through the pipes.
 			 */
 			members = w->terminating && (!w->killed || el < w->leak_deadline) &&
-				w->a->pid > 0 && group_alive(w->a->pid);
+				w->a->pid > 0 && spawn_group_alive(w->a->pid);
 			if (!pipes && !members)
 				break;
 		} else if (!pipes && w->c.pidfd < 0) {
@@ -442,7 +338,7 @@ static void watch_attempt(struct watch *w, char *scratch)
 			if (w->exited)
 				continue;
 		}
-		pf[np].fd = w->ctl->wake_rd;
+		pf[np].fd = w->ctl->wake.rd;
 		pf[np].events = POLLIN;
 		i_wake = np++;
 		if (w->c.pidfd >= 0) {
@@ -539,7 +435,7 @@ static void watch_attempt(struct watch *w, char *scratch)
 /* Reaps what is left of the group (our subreaped zombies), then checks for survivors. */
 static void check_group(struct watch *w)
 {
-	if (group_alive(w->a->pid))
+	if (spawn_group_alive(w->a->pid))
 		w->a->group_left = true;
 }
 
@@ -556,7 +452,6 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 				   struct evq *q, unsigned number, char *scratch)
 {
 	struct watch w;
-	char attempt_var[40];
 	int err;
 
 	memset(&w, 0, sizeof w);
@@ -564,11 +459,9 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	w.ctl = ctl;
 	w.q = q;
 	w.a = attempt_new(number, job->limits.output_limit);
-	if (job->env_attempt >= 0) {
-		snprintf(attempt_var, sizeof attempt_var, "TESTRIG_ATTEMPT=%u", number);
-		job->envp[job->env_attempt] = attempt_var;
-	}
-	child_init(&w.c, job->argv, job->envp);
+	if (job->attempt_var)
+		env_set_number(&job->env, "TESTRIG_ATTEMPT", number);
+	child_init(&w.c, strvec_get(&job->argv), strvec_get(&job->env));
 	w.c.search_path = job->search_path;
 	w.c.cwd = job->cwd;
 	w.c.capture = job->capture;
@@ -579,11 +472,9 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	if (ctl->paused)
 		stopwatch_pause(&w.sw, w.sw.start);
 	err = child_spawn(&w.c);
-	if (job->env_attempt >= 0)
-		job->envp[job->env_attempt] = NULL;
 	if (err) {
 		w.a->verdict = V_EXEC_FAIL;
-		w.a->message = xasprintf("could not run %s: %s", job->argv[0], spawn_strerror(err));
+		w.a->message = xasprintf("could not run %s: %s", job->argv.v[0], spawn_strerror(err));
 		/* Every finished attempt was started, for the reports' sake. */
 		post_started(&w);
 		return w.a;
@@ -608,7 +499,7 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	} else if (w.parse_state) {
 		job->parser->end(w.parse_state, w.a);
 	} else {
-		(job->judge ? job->judge : judge_plain)(w.a, job->judge_arg);
+		(job->judge ? job->judge : attempt_judge_status)(w.a, job->judge_arg);
 	}
 	if (w.a->leaked && w.a->verdict == V_PASS)
 		w.a->verdict = job->limits.leak_fail ? V_LEAK_FAIL : V_LEAK;
@@ -625,7 +516,7 @@ static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q
 	if (ctl->paused)
 		stopwatch_pause(&sw, sw.start);
 	for (;;) {
-		struct pollfd pf = { ctl->wake_rd, POLLIN, 0 };
+		struct pollfd pf = { ctl->wake.rd, POLLIN, 0 };
 		int64_t now = mono_ns(), el = stopwatch_elapsed(&sw, now);
 		unsigned r;
 		int sig;
@@ -668,7 +559,7 @@ static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q
 
 void unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
 {
-	unsigned max = job->kind == UNIT_TEST ? job->limits.retries + 1 : 1;
+	unsigned max = job->limits.retries + 1;
 	char *scratch = ctl->scratch;
 	struct attempt *a = NULL;
 	unsigned n;

@@ -1,6 +1,7 @@
 /*
- * util.c - allocation, fatal errors, fd helpers, clocks, stopwatch.
- * The only state is `progname`, set once by main before any thread starts.
+ * util.c - allocation, fatal errors, fd helpers, the wake-up fd, clocks,
+ * stopwatch.  The only state is `progname` and the fatal hook, both set once
+ * by main before any thread starts.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,8 +14,11 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
 
-#include "testrig/buf.h"
+#include "testrig/exitcode.h"
 #include "testrig/util.h"
 
 const char *progname = "testrig";
@@ -32,17 +36,31 @@ static void run_fatal_hook(void)
 		fatal_hook();
 }
 
+/*
+ * One line to stderr in a single write.  Formatted into a fixed buffer:
+ * this is how running out of memory is reported, so it must not allocate
+ * (a long message is cut, marked with "...").
+ */
 static void vmsg(const char *prefix, const char *fmt, va_list ap, int err)
 {
-	struct buf b = BUF_INIT;
+	char b[2048];
+	size_t cap = sizeof b - 5, n;   /* room for "...\n" and the NUL */
+	int k;
 
-	buf_printf(&b, "%s: %s", progname, prefix);
-	buf_vprintf(&b, fmt, ap);
-	if (err)
-		buf_printf(&b, ": %s", strerror(err));
-	buf_addc(&b, '\n');
-	(void)write_all(2, b.data, b.len);
-	buf_free(&b);
+	k = snprintf(b, cap, "%s: %s", progname, prefix);
+	n = k < 0 ? 0 : (size_t)k < cap ? (size_t)k : cap - 1;
+	k = vsnprintf(b + n, cap - n, fmt, ap);
+	n = k < 0 ? n : n + (size_t)k < cap ? n + (size_t)k : cap - 1;
+	if (err && n < cap - 1) {
+		k = snprintf(b + n, cap - n, ": %s", strerror(err));
+		n = k < 0 ? n : n + (size_t)k < cap ? n + (size_t)k : cap - 1;
+	}
+	if (n == cap - 1) {
+		memcpy(b + n, "...", 3);
+		n += 3;
+	}
+	b[n++] = '\n';
+	(void)write_all(2, b, n);
 }
 
 void die(const char *fmt, ...)
@@ -53,7 +71,7 @@ void die(const char *fmt, ...)
 	vmsg("fatal: ", fmt, ap, 0);
 	va_end(ap);
 	run_fatal_hook();
-	exit(1);
+	exit(EXIT_INTERNAL);
 }
 
 void die_errno(const char *fmt, ...)
@@ -65,7 +83,7 @@ void die_errno(const char *fmt, ...)
 	vmsg("fatal: ", fmt, ap, err);
 	va_end(ap);
 	run_fatal_hook();
-	exit(1);
+	exit(EXIT_INTERNAL);
 }
 
 void warnx_(const char *fmt, ...)
@@ -122,17 +140,6 @@ char *xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p;
-}
-
-char *xasprintf(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_detach(&b, NULL);
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -230,32 +237,49 @@ int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int read_file(const char *path, struct buf *out)
+int wakefd_open(struct wakefd *w)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int p[2];
 
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t r;
-
-		buf_grow(out, 8192);
-		r = read(fd, buf_tail(out), buf_avail(out));
-		if (r < 0) {
-			int e = errno;
-
-			if (e == EINTR)
-				continue;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		buf_setlen(out, out->len + (size_t)r);
+#ifdef __linux__
+	p[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p[0] >= 0) {
+		w->rd = w->wr = p[0];
+		return 0;
 	}
-	close(fd);
+#endif
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -1;
+	w->rd = p[0];
+	w->wr = p[1];
 	return 0;
+}
+
+void wakefd_signal(const struct wakefd *w)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN: the fd is readable already, so the sleeper wakes anyway. */
+	if (write(w->wr, &one, w->wr == w->rd ? sizeof one : 1) < 0 && errno != EAGAIN &&
+	    errno != EINTR)
+		die_errno("waking a thread");
+}
+
+void wakefd_drain(const struct wakefd *w)
+{
+	char b[64];
+
+	while (read(w->rd, b, sizeof b) > 0)
+		;
+}
+
+void wakefd_close(struct wakefd *w)
+{
+	if (w->wr != w->rd && w->wr >= 0)
+		close(w->wr);
+	if (w->rd >= 0)
+		close(w->rd);
+	w->rd = w->wr = -1;
 }
 
 void uuid_v4(char out[37])

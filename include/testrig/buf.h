@@ -1,8 +1,9 @@
 /*
  * buf.h - the one growable byte buffer (struct buf) and the one growable
  * vector of strings (struct strvec) that every module uses instead of ad-hoc
- * realloc arithmetic.  Both own their memory; allocation failure aborts the
- * program (see xmalloc in util.h), so no call here returns an error.
+ * realloc arithmetic, and the helpers built on them (xasprintf, reading a
+ * whole file).  Both own their memory; allocation failure aborts the program
+ * (see xmalloc in util.h, which never allocates to say so).
  */
 #ifndef TESTRIG_BUF_H
 #define TESTRIG_BUF_H
@@ -44,14 +45,26 @@ static inline size_t buf_avail(const struct buf *b)
 	return b->cap ? b->cap - b->len - 1 : 0;
 }
 
-/* A NULL-terminated vector of owned strings, usable as argv or envp. */
+/* A malloc'd string formatted as printf would (never NULL). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Appends a whole file to out (NUL-terminated); -1 with errno on failure. */
+int buf_read_file(const char *path, struct buf *out);
+
+/*
+ * A NULL-terminated vector of owned strings, usable as argv or envp.  The
+ * strings are each malloc'd, or copied together into one block by
+ * strvec_pushv_block (a job's inherited environment: one allocation instead
+ * of one per variable); strvec_free and strvec_replace know which is which.
+ */
 struct strvec {
 	char **v;
 	size_t n;
 	size_t cap;
+	char *block;
+	size_t block_len;
 };
 
-#define STRVEC_INIT { NULL, 0, 0 }
+#define STRVEC_INIT { NULL, 0, 0, NULL, 0 }
 
 void strvec_init(struct strvec *sv);
 void strvec_free(struct strvec *sv);
@@ -60,6 +73,10 @@ void strvec_push_owned(struct strvec *sv, char *s);      /* takes s */
 void strvec_pushf(struct strvec *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void strvec_pushv(struct strvec *sv, char *const *v);    /* copies each */
+/* Copies every string of v into one block (once per vector). */
+void strvec_pushv_block(struct strvec *sv, char *const *v);
+/* Puts s (taken) in place of element i, freeing the old one. */
+void strvec_replace(struct strvec *sv, size_t i, char *s);
 /* The vector, NULL-terminated even when empty. */
 char **strvec_get(struct strvec *sv);
 

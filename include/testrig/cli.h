@@ -1,8 +1,10 @@
 /*
  * cli.h - the command line: which command, which binaries, and every option,
- * parsed with getopt_long into a struct cli.  Runner settings given as
- * options are stored in `set` through settings_set, so they are validated
- * exactly as config values are and carry the origin "command line".
+ * parsed with getopt_long into a struct cli from one table of options (its
+ * name, its value, the commands that take it, what it sets).  Runner
+ * settings given as options are stored in `set` through settings_set, so
+ * they are validated exactly as config values are and carry the origin
+ * "command line".
  */
 #ifndef TESTRIG_CLI_H
 #define TESTRIG_CLI_H
@@ -15,12 +17,12 @@
 #include "testrig/select.h"
 #include "testrig/settings.h"
 
-enum command { CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_HELP, CMD_VERSION };
+enum cli_command { CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_HELP, CMD_VERSION };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
-enum list_format { LIST_HUMAN, LIST_ONELINE, LIST_JSON };
+enum message_format { MESSAGES_HUMAN, MESSAGES_JSON };
 
 struct cli {
-	enum command cmd;
+	enum cli_command cmd;
 	struct strvec binaries;
 	enum protocol protocol;
 	bool no_capture;
@@ -36,13 +38,13 @@ struct cli {
 	enum run_ignored run_ignored;
 	enum list_format list_format;
 	char *junit;                /* --junit FILE, or NULL */
-	bool json;                  /* --message-format json */
+	enum message_format messages;   /* --message-format */
 	struct settings set;        /* only the bits in set.set_mask were given */
 };
 
 /*
- * Parses argv.  Returns 0, or 2 (the bad-usage exit code) with a message for
- * the user in *err that names the option and the accepted values.
+ * Parses argv.  Returns 0, or EXIT_USAGE with a message for the user in
+ * *err that names the option and the accepted values.
  */
 int cli_parse(int argc, char **argv, struct cli *c, struct buf *err);
 void cli_free(struct cli *c);

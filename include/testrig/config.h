@@ -13,15 +13,13 @@
 #include <stdint.h>
 
 #include "testrig/buf.h"
+#include "testrig/exitcode.h"
+#include "testrig/parse.h"
 #include "testrig/settings.h"
 
 struct filter;
 struct filter_subject;
 struct test_list;
-
-/* Exit codes config_load can return besides 0 (SPEC section 9). */
-#define CONFIG_ERR_SETUP 96     /* bad file, unknown profile, bad value */
-#define CONFIG_ERR_FILTER 94    /* an invalid filter expression in the file */
 
 /* [profile.P.override.L] */
 struct override {
@@ -46,8 +44,8 @@ struct test_group {
 /* [script.NAME] */
 struct script {
 	char *name;
-	char *command;              /* as written; split with split_words */
-	char *teardown;             /* NULL: none */
+	struct command command;
+	struct command teardown;    /* text NULL: none */
 	char *filter_src;           /* NULL: applies to every test */
 	struct filter *filter;
 	int64_t slow_timeout;       /* 0: none (scripts have no default) */
@@ -79,7 +77,7 @@ struct config {
  * Finds the config file: `explicit_path` (--config) if given, else
  * $TESTRIG_CONFIG, else the first testrig.ini in the current directory or a
  * parent.  Sets *path (malloc'd, absolute) or NULL when there is none.
- * Returns 0, or CONFIG_ERR_SETUP with a message when an explicitly named file
+ * Returns 0, or EXIT_SETUP with a message when an explicitly named file
  * does not exist.
  */
 int config_find(const char *explicit_path, char **path, struct buf *err);
@@ -88,8 +86,8 @@ int config_find(const char *explicit_path, char **path, struct buf *err);
  * Reads `path` (NULL: no file; only the built-in default profile exists) for
  * profile `profile` (NULL: "default").  Suites go into `list` (its suites
  * array, with globs, protocol, cwd made absolute against the root, env,
- * list-command, run-command, allow-empty).  Returns 0, or CONFIG_ERR_SETUP /
- * CONFIG_ERR_FILTER with the message in *err ("FILE:LINE: ...").
+ * list-command, run-command, allow-empty).  Returns 0, or EXIT_SETUP /
+ * EXIT_FILTER with the message in *err ("FILE:LINE: ...").
  */
 int config_load(const char *path, const char *profile, struct config *cfg,
 		struct test_list *list, struct buf *err);

@@ -1,9 +1,11 @@
 /*
  * env.h - the environments units start with: testrig's own (minus its
  * TESTRIG* variables), a suite's env, the variables setup scripts exported
- * (later scripts win), in that order of precedence, lowest first.  Also reads
- * a setup script's TESTRIG_ENV file.  Built environments are cached and owned
- * by the struct env_cache; their strings belong to whoever made them.
+ * (later scripts win), in that order of precedence, lowest first; then the
+ * run's own variables (SPEC section 4).  Base environments are cached and
+ * owned by the struct env_cache (their strings belong to whoever made
+ * them); a job's environment is its own copy (env_for_job).  Also reads a
+ * setup script's TESTRIG_ENV file.
  */
 #ifndef TESTRIG_ENV_H
 #define TESTRIG_ENV_H
@@ -29,8 +31,20 @@ void env_cache_free(struct env_cache *c);
  */
 char **env_build(struct env_cache *c, const struct strvec *suite_env,
 		 const struct strvec *exports, size_t nexports, uint64_t mask);
-/* The number of entries of a NULL-terminated environment. */
-size_t env_count(char *const *env);
+/*
+ * A job's whole environment, owned by `env` (emptied first): `base`, then
+ * TESTRIG=1, TESTRIG_RUN_ID and TESTRIG_PROFILE.  Every kind of unit starts
+ * from this and adds its own variables with env_set.
+ */
+void env_for_job(struct strvec *env, char *const *base, const char *run_id,
+		 const char *profile);
+/*
+ * Sets NAME=VALUE in a job's environment (NAME begins with TESTRIG),
+ * replacing the entry a variable of that name already has there.
+ */
+void env_set(struct strvec *env, const char *name, const char *value);
+/* The same with a number as the value. */
+void env_set_number(struct strvec *env, const char *name, long value);
 
 /*
  * Parses a TESTRIG_ENV file: one KEY=VALUE per line, split at the first '=';

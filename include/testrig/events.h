@@ -2,11 +2,10 @@
  * events.h - the queue between the workers and the dispatcher.  Workers push
  * events (a unit started, is slow, failed an attempt, finished, answered an
  * info query); the dispatcher alone pops them.  A mutex protects the list; a
- * condition variable wakes a consumer blocked in evq_pop, and a notify fd
- * (eventfd or pipe) wakes a consumer blocked in poll(2), so the dispatcher can
- * wait for events and signals at once.  The fd is written only when the
- * consumer has said it is about to sleep, so a busy run costs no syscall per
- * event.
+ * notify fd (eventfd or pipe) wakes the consumer blocked in poll(2), so the
+ * dispatcher waits for events, signals and keys at once.  The fd is written
+ * only when the consumer has said it is about to sleep, so a busy run costs
+ * no syscall per event.
  */
 #ifndef TESTRIG_EVENTS_H
 #define TESTRIG_EVENTS_H
@@ -15,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "testrig/util.h"
 
 struct unit_job;
 struct attempt;
@@ -45,10 +46,9 @@ struct event {
 
 struct evq {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
 	struct event *head, *tail;
-	bool sleeping;          /* the poll-based consumer is about to wait */
-	int notify_rd, notify_wr;
+	bool sleeping;          /* the consumer is about to wait in poll */
+	struct wakefd notify;
 };
 
 int evq_init(struct evq *q);    /* -1 with errno if no fd could be made */
@@ -59,12 +59,10 @@ void event_free(struct event *e);
 void evq_push(struct evq *q, struct event *e);
 /* Takes the oldest event, or NULL at once when the queue is empty. */
 struct event *evq_try_pop(struct evq *q);
-/* Takes the oldest event, waiting on the condition variable for one. */
-struct event *evq_pop(struct evq *q);
 /*
- * For a poll-based consumer: returns true if the queue is empty and the
- * consumer may now poll evq_fd(); events pushed from then on write the fd.
- * After poll returns, call evq_drain_fd().
+ * Before sleeping: returns true if the queue is empty and the consumer may
+ * now poll evq_fd(); events pushed from then on write the fd.  After poll
+ * returns, call evq_drain_fd().
  */
 bool evq_prepare_sleep(struct evq *q);
 int evq_fd(const struct evq *q);

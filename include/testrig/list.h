@@ -11,10 +11,13 @@
 #include <stddef.h>
 
 #include "testrig/buf.h"
+#include "testrig/parse.h"
 
 struct settings;
 
 enum protocol { PROTO_EXEC, PROTO_TAP, PROTO_GTEST, PROTO_LIBTEST, PROTO_CUSTOM };
+/* testrig list --format */
+enum list_format { LIST_HUMAN, LIST_ONELINE, LIST_JSON };
 
 struct suite {
 	char *name;                 /* "" for binaries named on the command line */
@@ -22,8 +25,8 @@ struct suite {
 	struct strvec globs;        /* binaries = ... */
 	char *cwd;                  /* NULL: the project root (or ours) */
 	struct strvec env;          /* KEY=VALUE */
-	char *list_command;         /* custom protocol */
-	char *run_command;
+	struct command list_command;   /* custom protocol */
+	struct command run_command;
 	bool allow_empty;           /* a glob may match nothing */
 	const char *origin;         /* "FILE:LINE" of its section, or "command line" */
 };
@@ -71,8 +74,9 @@ void test_display_name(const struct test *t, struct buf *out);
  */
 int test_list_expand_suite(struct test_list *l, struct suite *s, const char *root,
 			   struct buf *err);
-/* True when the suite's binaries must be asked for their tests. */
-bool protocol_lists_tests(enum protocol p);
+
+/* The selected tests as `testrig list --format F` prints them, appended to out. */
+void test_list_print(const struct test_list *l, enum list_format f, struct buf *out);
 
 const char *protocol_name(enum protocol p);
 int protocol_lookup(const char *name, enum protocol *out);

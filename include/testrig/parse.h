@@ -12,8 +12,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-struct buf;
-struct strvec;
+#include "testrig/buf.h"
 
 /* "0", "250ms", "30s", "2m", "1h", "1m30s", "1.5s" -> nanoseconds. */
 int parse_duration(const char *s, int64_t *ns);
@@ -24,8 +23,6 @@ int parse_uint(const char *s, unsigned max, unsigned *out);
 /* true/false, yes/no, on/off, 1/0. */
 int parse_bool(const char *s, bool *out);
 
-/* "1.234s" style with three decimals, as in the status lines. */
-void format_seconds(struct buf *b, int64_t ns);
 /* The shortest config-style spelling: "250ms", "1m30s", "0". */
 void format_duration(struct buf *b, int64_t ns);
 /* "16MiB", "512KiB", "100". */
@@ -39,5 +36,20 @@ void format_size(struct buf *b, uint64_t bytes);
 int split_words(const char *s, struct strvec *out, const char **err);
 /* Appends s quoted so that split_words gives it back as one word. */
 void quote_word(struct buf *b, const char *s);
+
+/*
+ * A command from a config file or the command line: split into words once,
+ * where it is read, and carried as argv from then on; the text is kept as
+ * written, for show-config and the reports.  A zeroed struct is no command.
+ */
+struct command {
+	char *text;             /* as written; NULL: no command */
+	struct strvec argv;     /* its words (none for an empty text) */
+};
+
+/* Splits text; -1 with *err (static) and c left empty when it cannot be split. */
+int command_parse(struct command *c, const char *text, const char **err);
+void command_copy(struct command *dst, const struct command *src);
+void command_free(struct command *c);
 
 #endif

@@ -14,7 +14,6 @@ struct pool;
 
 /* Starts n workers posting to q.  Dies if threads cannot be created. */
 struct pool *pool_create(unsigned n, struct evq *q);
-unsigned pool_size(const struct pool *p);
 /* Gives `job` to worker w, which must be idle (its last job finished). */
 void pool_submit(struct pool *p, unsigned w, struct unit_job *job);
 /* Sends request bits to worker w's running unit (no-op if idle). */

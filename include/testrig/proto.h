@@ -10,19 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "testrig/attempt.h"
 #include "testrig/buf.h"
 #include "testrig/list.h"
-#include "testrig/unit.h"
 
 /* How many listing commands a binary needs (0: it is its own one test). */
 unsigned proto_listings(enum protocol p);
 /*
- * The command that lists the binary's tests; `pass` counts from 0 (libtest's
- * second listing asks for the ignored tests).  -1 with *err for a custom
- * command that cannot be split into words.
+ * Appends the command that lists the binary's tests to argv; `pass` counts
+ * from 0 (libtest's second listing asks for the ignored tests).  Only for
+ * protocols with listings (proto_listings above 0).
  */
-int proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv,
-		    struct buf *err);
+void proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv);
 /*
  * Reads a listing's output into tests of `b` (appended to l; b must be the
  * binary most recently given tests).  -1 with *err for output that is not a
@@ -30,10 +29,10 @@ int proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv,
  */
 int proto_parse_list(struct test_list *l, struct binary *b, unsigned pass,
 		     const char *out, size_t len, struct buf *err);
-/* The command that runs one test (without the target runner). */
-int proto_run_argv(const struct test *t, struct strvec *argv, struct buf *err);
+/* Appends the command that runs one test (without the target runner) to argv. */
+void proto_run_argv(const struct test *t, struct strvec *argv);
 /* How an attempt of a test of this protocol is judged. */
-void proto_judge(const struct test *t, unit_judge_fn *judge, const void **arg,
-		 const struct unit_parser **parser);
+void proto_judge(const struct test *t, attempt_judge_fn *judge, const void **arg,
+		 const struct attempt_parser **parser);
 
 #endif

@@ -124,6 +124,20 @@ struct reporter {
 	const struct reporter_ops *ops;
 };
 
+/* The reporters of a run, called together (engine_reports hands them out). */
+struct report_set {
+	struct reporter **v;
+	size_t n;
+};
+
+/* Calls `method` of every reporter in the set that has it. */
+#define REPORT(set, method, ...) do { \
+	const struct report_set *rs_ = (set); \
+	for (size_t ri_ = 0; ri_ < rs_->n; ri_++) \
+		if (rs_->v[ri_]->ops->method) \
+			rs_->v[ri_]->ops->method(rs_->v[ri_], __VA_ARGS__); \
+} while (0)
+
 /* The human report: status lines and summary to `out`, progress to `err`. */
 struct human_options {
 	FILE *out;

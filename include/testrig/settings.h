@@ -12,9 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "testrig/parse.h"
 #include "testrig/spawn.h"
-
-struct buf;
 
 enum output_mode { OUTPUT_NEVER, OUTPUT_IMMEDIATE, OUTPUT_FINAL, OUTPUT_IMMEDIATE_FINAL };
 
@@ -87,7 +86,7 @@ struct settings {
 	enum no_tests no_tests;
 	char *junit;                 /* NULL: no JUnit report */
 	bool junit_success_output;   /* JUnit keeps passing tests' output */
-	char *target_runner;         /* NULL: none */
+	struct command target_runner; /* text NULL: none */
 	char *default_filter;        /* NULL: all() */
 	char *test_group;            /* NULL: the global group */
 	unsigned threads_required;   /* 0: num-test-threads (all) */
@@ -116,7 +115,7 @@ const struct setting_def *setting_lookup(const char *key);
 /*
  * Parses `value` for the key and stores it, recording `origin` (which must
  * outlive s).  Returns 0, or -1 with *err set to a static description of the
- * accepted values.
+ * accepted values (for target-runner, why the command cannot be split).
  */
 int settings_set(struct settings *s, enum setting_id id, const char *value,
 		 const char *origin, const char **err);
@@ -124,7 +123,5 @@ int settings_set(struct settings *s, enum setting_id id, const char *value,
 void settings_take(struct settings *dst, const struct settings *src, enum setting_id id);
 /* The value as it would be written in a config file. */
 void settings_format(const struct settings *s, enum setting_id id, struct buf *out);
-
-const char *output_mode_name(enum output_mode m);
 
 #endif

@@ -33,7 +33,5 @@ int sig_next(void);
 int sig_wait_end(int64_t timeout_ns);
 /* True when signals are caught by handlers (the self-pipe), not a signalfd. */
 bool sig_has_handlers(void);
-/* "signalfd" or "self-pipe". */
-const char *sig_method(void);
 
 #endif

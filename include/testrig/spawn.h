@@ -59,7 +59,11 @@ bool spawn_become_subreaper(void);
 size_t spawn_find_children(pid_t **pids, struct strvec *names);
 /* SIGKILL to every child of ours and its process group (the fatal-error path). */
 void spawn_kill_children(void);
-/* True when the kernel gave us a pidfd for the last child (probed once). */
-bool spawn_have_pidfd(void);
+/*
+ * Reaps the members of process group pg that are our zombies (we are the
+ * subreaper of the tests' descendants), then says whether the group still
+ * has members.
+ */
+bool spawn_group_alive(pid_t pg);
 
 #endif

@@ -1,15 +1,29 @@
 /*
- * text.h - text for machines from bytes tests printed: UTF-8 validation and
- * JSON string quoting.  Pure functions; used by the JSON and JUnit reports
- * and by list --format json.
+ * text.h - one formatter per fact that reports print: signal names, seconds
+ * with three decimals, RFC 3339 timestamps, UTF-8 validation, JSON strings
+ * and fields, XML character data.  Pure functions over struct buf; every
+ * report (human, JSON, JUnit) and list --format json use these, so the same
+ * fact reads the same everywhere.
  */
 #ifndef TESTRIG_TEXT_H
 #define TESTRIG_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf;
+
+/*
+ * "SIGSEGV", "SIGTERM", ...: a portable table (no glibc-only call); a
+ * signal without a name is "SIG<number>" in scratch.
+ */
+const char *signal_name(int signo, char scratch[16]);
+
+/* "1.234" (seconds, three decimals, truncated; negative counts as 0). */
+void format_seconds(struct buf *b, int64_t ns);
+/* "2024-05-01T12:34:56.789Z": RFC 3339 in UTC with milliseconds. */
+void format_timestamp(struct buf *b, int64_t wall_ns);
 
 /*
  * The length of the UTF-8 sequence at p (n bytes available): the whole
@@ -17,7 +31,24 @@ struct buf;
  * least 1 byte, so that each maximal ill-formed subpart becomes one U+FFFD.
  */
 size_t utf8_sequence(const unsigned char *p, size_t n, bool *valid);
+
 /* Appends the n bytes as a JSON string, quotes included; always valid UTF-8. */
 void json_quote(struct buf *b, const char *s, size_t n);
+/*
+ * JSON object members after the first: `,"name":` and a value.  A NULL
+ * string is null; seconds are format_seconds without quotes.
+ */
+void json_key(struct buf *b, const char *name);
+void json_string(struct buf *b, const char *name, const char *s);
+void json_bool(struct buf *b, const char *name, bool v);
+void json_uint(struct buf *b, const char *name, uint64_t v);
+void json_int(struct buf *b, const char *name, int64_t v);
+void json_seconds(struct buf *b, const char *name, int64_t ns);
+
+/*
+ * Appends n bytes as XML character data, or as an attribute value when
+ * `attr`: any bytes give a well-formed document (see text.c).
+ */
+void xml_escape(struct buf *b, const char *s, size_t n, bool attr);
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * unit.h - one unit's life on a worker thread: a test (with its retries), a
- * listing command, or a setup script.  unit_run spawns the process, watches
- * it with poll(2) over its pipes, its pidfd and the worker's wake fd, applies
- * the slow/terminate/grace/leak deadlines on a pausable stopwatch, reaps it
- * with wait4(2), and reports through the event queue.  It never prints and
- * knows nothing of scheduling or reports.
+ * listing command, or a setup script; the worker does not know which.
+ * unit_run spawns the process, watches it with poll(2) over its pipes, its
+ * pidfd and the worker's wake fd, applies the slow/terminate/grace/leak
+ * deadlines on a pausable stopwatch, reaps it with wait4(2), judges it, and
+ * reports through the event queue.  It never prints and knows nothing of
+ * scheduling or reports.
  */
 #ifndef TESTRIG_UNIT_H
 #define TESTRIG_UNIT_H
@@ -14,55 +15,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "testrig/attempt.h"
 #include "testrig/buf.h"
-#include "testrig/capture.h"
 #include "testrig/spawn.h"
+#include "testrig/util.h"
 
 struct evq;
-
-enum unit_kind { UNIT_TEST, UNIT_LIST, UNIT_SCRIPT };
-
-/* The outcome of one attempt, most to least successful. */
-enum verdict {
-	V_PASS,
-	V_LEAK,         /* passed, but a descendant held its output open */
-	V_SKIP,
-	V_FAIL,         /* exit code other than 0 or 77 (and 99) */
-	V_ERROR,        /* exit 99: a hard error, shown as ERROR */
-	V_SIGNAL,       /* killed by a signal */
-	V_TIMEOUT,      /* terminated after terminate-after slow periods */
-	V_LEAK_FAIL,    /* passed, leaked, and leak-result = fail */
-	V_EXEC_FAIL,    /* could not be started */
-};
-
-static inline bool verdict_ok(enum verdict v)
-{
-	return v == V_PASS || v == V_LEAK || v == V_SKIP;
-}
-
-struct attempt {
-	unsigned number;        /* 1-based */
-	enum verdict verdict;
-	int exit_code;          /* -1 unless it exited */
-	int signo;              /* the signal that killed it, or 0 */
-	bool slow;              /* passed at least one slow-timeout period */
-	bool leaked;            /* output held open past leak-timeout */
-	bool group_left;        /* its process group still had members at the end */
-	bool cancelled;         /* terminated because the run was cancelled */
-	pid_t pid;
-	int64_t start_wall;     /* CLOCK_REALTIME ns when it started */
-	int64_t duration;       /* ns from start to exit (stopwatch, pauses excluded) */
-	int64_t user_ns, sys_ns;
-	long maxrss_kb;
-	struct capture out;     /* stdout, or both streams when combined */
-	struct capture err;
-	char *message;          /* why it failed to start, or a protocol's note */
-};
-
-struct attempt *attempt_new(unsigned number, uint64_t output_limit);
-void attempt_free(struct attempt *a);
-/* "PASS", "FAIL", "SIGSEGV", "TIMEOUT", "LEAK", "EXEC-FAIL", ... */
-const char *verdict_label(const struct attempt *a, char scratch[16]);
 
 /* The deadlines and retry policy one unit runs under (all ns; 0 = none). */
 struct unit_limits {
@@ -72,53 +30,42 @@ struct unit_limits {
 	int64_t leak_timeout;
 	bool leak_fail;
 	uint64_t output_limit;
-	unsigned retries;
+	unsigned retries;           /* attempts after a failed first one */
 	bool exponential;
 	int64_t delay;
 	int64_t max_delay;
 	bool jitter;
 };
 
-/* Decides an attempt's verdict from its exit status and output (protocols). */
-typedef void (*unit_judge_fn)(struct attempt *a, const void *arg);
-
 /*
- * A protocol that reads the test's stdout as it comes (TAP): begin makes a
- * state per attempt, feed sees every chunk of stdout (before any truncation),
- * end decides the verdict from the state and the exit status and frees the
- * state (a == NULL: the attempt was timed out or not started; just free).
+ * What a worker runs: a process and how to watch and judge it.  The job
+ * owns its argv and its whole environment; with `attempt_var` each attempt
+ * gets TESTRIG_ATTEMPT=N set in it before it starts.
  */
-struct unit_parser {
-	void *(*begin)(void);
-	void (*feed)(void *state, const char *p, size_t n);
-	void (*end)(void *state, struct attempt *a);
-};
-
 struct unit_job {
-	enum unit_kind kind;
-	void *owner;                /* the dispatcher's record for this unit */
-	char **argv;                /* owned, NULL-terminated */
+	struct strvec argv;         /* argv[0] is the program */
 	bool search_path;           /* look argv[0] up in $PATH (commands, not test paths) */
-	char **envp;                /* owned array; see env_attempt */
-	struct strvec env_owned;    /* strings in envp that the job owns */
-	int env_attempt;            /* index in envp for TESTRIG_ATTEMPT=N, or -1 */
-	const char *cwd;            /* NULL: ours */
+	struct strvec env;
+	bool attempt_var;
+	const char *cwd;            /* borrowed; NULL: ours */
 	enum capture_mode capture;
 	bool capture_stdout, capture_stderr;
 	struct unit_limits limits;
-	unit_judge_fn judge;        /* NULL: exit 0 pass, else fail */
+	attempt_judge_fn judge;     /* NULL: attempt_judge_status */
 	const void *judge_arg;
-	const struct unit_parser *parser;  /* if set, it judges instead of `judge` */
+	const struct attempt_parser *parser;  /* if set, it judges instead of `judge` */
 	unsigned worker;            /* set by the pool */
 };
+
+/* Frees what the job owns (not the job itself). */
+void unit_job_release(struct unit_job *job);
+
 /*
  * Events of a unit: EV_STARTED per attempt, EV_SLOW, EV_RETRY (with the
  * failed attempt) per retry, then EV_FINISHED with the final attempt.  An
  * EV_FINISHED without a result means the unit was cancelled while waiting to
  * retry: the attempt of the last EV_RETRY is its final result.
  */
-
-void unit_job_free(struct unit_job *job);
 
 /* Requests from the dispatcher to a running unit (bits). */
 enum {
@@ -137,7 +84,7 @@ struct unit_ctl {
 	int term_signal;            /* with REQ_TERMINATE */
 	bool want_paused;           /* the dispatcher's wish (job control) */
 	int64_t pause_change_at;    /* CLOCK_MONOTONIC ns of the latest wish */
-	int wake_rd, wake_wr;       /* eventfd (rd == wr) or a pipe */
+	struct wakefd wake;
 	uint64_t rng;               /* jitter state, worker-private */
 	bool paused;                /* worker-private: clocks are stopped */
 	char *scratch;              /* worker-private: read buffer */
@@ -163,9 +110,6 @@ void unit_ctl_pause(struct unit_ctl *ctl, bool paused, int64_t at);
 
 /* Runs the job to completion on the calling (worker) thread. */
 void unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q);
-
-/* The exec protocol's reading of an exit status: 0 pass, 77 skip, 99 error. */
-void unit_judge_exec(struct attempt *a, const void *arg);
 
 /* The retry delay before attempt `next` (2 = first retry), jitter applied. */
 int64_t unit_retry_delay(const struct unit_limits *l, unsigned next, uint64_t *rng);

@@ -1,7 +1,9 @@
 /*
  * util.h - small helpers every module shares: allocation that cannot fail
- * (it aborts with a message instead), fatal internal errors, fd flags and the
- * monotonic clock.  Nothing here knows about tests or reports.
+ * (it aborts with a message instead), fatal internal errors, fd flags, the
+ * wake-up fd, the clocks and the pausable stopwatch.  Nothing here knows
+ * about tests or reports, and nothing here allocates on an error path: die()
+ * formats into a fixed buffer, so running out of memory cannot recurse.
  */
 #ifndef TESTRIG_UTIL_H
 #define TESTRIG_UTIL_H
@@ -18,7 +20,7 @@
 /* The program name used in messages ("testrig"). */
 extern const char *progname;
 
-/* Internal error or resource exhaustion: message to stderr, exit 1... never returns. */
+/* Internal error or resource exhaustion: message to stderr, exit 1; never returns. */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* The same, with strerror(errno) appended. */
 void die_errno(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -37,7 +39,6 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC). */
 int64_t mono_ns(void);
@@ -68,9 +69,20 @@ int fd_set_cloexec(int fd);
 /* write(2) all of it, retrying on EINTR and short writes; -1 on error. */
 int write_all(int fd, const void *p, size_t n);
 
-/* Reads a whole file into memory (NUL-terminated); -1 with errno on failure. */
-struct buf;
-int read_file(const char *path, struct buf *out);
+/*
+ * A wake-up fd another thread can make readable: an eventfd on Linux, a
+ * non-blocking pipe elsewhere (rd != wr).  Both ends are O_CLOEXEC.
+ */
+struct wakefd {
+	int rd, wr;
+};
+
+int wakefd_open(struct wakefd *w);          /* -1 with errno */
+/* Makes rd readable (a full pipe or counter already is: not an error). */
+void wakefd_signal(const struct wakefd *w);
+/* Empties it, so that poll sleeps again. */
+void wakefd_drain(const struct wakefd *w);
+void wakefd_close(struct wakefd *w);
 
 /* 16 random bytes formatted as a version-4 UUID into out[37]. */
 void uuid_v4(char out[37]);

@@ -2,9 +2,10 @@
 #
 # Each test script runs the built testrig on fixture programs in a private
 # temporary directory $T and checks exit codes, report lines and leftover
-# processes.  It exits 0 when every check held, 1 otherwise, so it is itself
-# an exec test.  RIG (the testrig binary) and BUILD (where the fixtures are)
-# come from the environment, defaulting to the normal build.
+# processes.  It exits 0 when every check held, 1 when one failed or none
+# ran, 77 when it cannot run here (skip), so it is itself an exec test.  RIG
+# (the testrig binary) and BUILD (where the fixtures are) come from the
+# environment, defaulting to the normal build.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 : "${BUILD:=build}"
@@ -142,13 +143,27 @@ sys.stdout.buffer.write(rest[:cut])
 PY
 }
 
+# finish: the script's verdict.  A script that made no check at all (an
+# early exit routed here, a loop that never ran) proved nothing, so it fails
+# too; one that cannot run here says so with skip, not finish.
 finish() {
 	if [ "$failures" -gt 0 ]; then
 		echo "$0: $failures of $((checks + failures)) checks failed" >&2
 		exit 1
 	fi
+	if [ "$checks" -eq 0 ]; then
+		echo "$0: no check ran (a test that checks nothing fails; use skip to skip)" >&2
+		exit 1
+	fi
 	echo "$0: $checks checks passed"
 	exit 0
+}
+
+# skip MESSAGE: the script cannot run here (a missing tool): says why and
+# exits 77, which testrig and test/run.sh count as a skip.
+skip() {
+	echo "SKIPPED: $*" >&2
+	exit 77
 }
 
 # spans FILE [REGEX]: reads a span log (fixture mode "span") and prints
@@ -231,11 +246,31 @@ wait_lines() {
 	return 0
 }
 
-# expect_dead PIDFILE: none of the pids listed is alive.
+# expect_dead PIDFILE: none of the pids listed is alive.  A missing or empty
+# file (the processes never started, or wrote it elsewhere) or one that is
+# not a list of pids fails: "none alive" would hold vacuously.
 expect_dead() {
+	if [ ! -f "$1" ]; then
+		fail "no pids to check: $1 is missing"
+		return
+	fi
 	_n=0
+	_seen=0
 	for _p in $(cat "$1"); do
+		case $_p in
+		*[!0-9]* | 0*)
+			fail "$1 holds '$_p', not a pid"
+			return
+			;;
+		esac
+		_seen=$((_seen + 1))
 		kill -0 "$_p" 2>/dev/null && _n=$((_n + 1))
 	done
-	if [ $_n -eq 0 ]; then ok; else fail "$_n processes from $1 still alive"; fi
+	if [ $_seen -eq 0 ]; then
+		fail "no pids to check: $1 is empty"
+	elif [ $_n -eq 0 ]; then
+		ok
+	else
+		fail "$_n processes from $1 still alive"
+	fi
 }

@@ -5,10 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 gs=$BUILD/test/protocols/gtest_sample
-if [ ! -x "$gs" ]; then
-	echo "SKIPPED: no GoogleTest binary (install g++ and libgtest-dev)" >&2
-	exit 77
-fi
+[ -x "$gs" ] || skip "no GoogleTest binary (install g++ and libgtest-dev)"
 
 rig list --protocol gtest --format oneline "$gs"
 expect_rc 0

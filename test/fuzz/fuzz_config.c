@@ -35,7 +35,7 @@ static void load_one(const uint8_t *data, size_t size, const char *profile)
 	rc = config_load_buffer("fuzz.ini", (const char *)data, size, profile, &cfg, &list, &err);
 	if (rc) {
 		/* one message, newline-terminated; nothing half-built left behind */
-		if ((rc != CONFIG_ERR_SETUP && rc != CONFIG_ERR_FILTER) || !err.len ||
+		if ((rc != EXIT_SETUP && rc != EXIT_FILTER) || !err.len ||
 		    err.data[err.len - 1] != '\n' || list.nsuites || cfg.path || cfg.origins.n)
 			abort();
 	} else {

@@ -2,7 +2,7 @@
  * check.h - the unit tests' assertion macros.  A failed check prints where it
  * failed and what it saw, marks the run failed and carries on, so one run
  * shows every broken expectation.  main() ends with `return check_done();`
- * (exit 0 when every check held, 1 otherwise).
+ * (exit 0 when every check held, 1 when one failed or none ran at all).
  */
 #ifndef TESTRIG_CHECK_H
 #define TESTRIG_CHECK_H
@@ -50,6 +50,14 @@ static int check_count;
 static inline int check_done(void)
 {
 	fprintf(stderr, "%d checks, %d failed\n", check_count, check_failed_count);
+	/*
+	 * A test that checked nothing (its RUN lines lost, an early return)
+	 * proves nothing: it fails rather than pass vacuously.
+	 */
+	if (check_count == 0) {
+		fprintf(stderr, "no check ran: a test that checks nothing fails\n");
+		return 1;
+	}
 	return check_failed_count ? 1 : 0;
 }
 

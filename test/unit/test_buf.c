@@ -92,6 +92,37 @@ static void test_strvec(void)
 	CHECK_INT(sv.n, 0);
 }
 
+/* A block of copied strings beside malloc'd ones; replacing either frees right (ASan). */
+static void test_strvec_block(void)
+{
+	char *base[] = { "A=1", "BB=22", "", "CCC=333", NULL };
+	struct strvec sv = STRVEC_INIT;
+	size_t i;
+
+	strvec_push(&sv, "first");
+	strvec_pushv_block(&sv, base);
+	strvec_push(&sv, "last");
+	CHECK_INT(sv.n, 6);
+	CHECK_STR(sv.v[0], "first");
+	for (i = 0; i < 4; i++) {
+		CHECK_STR(sv.v[i + 1], base[i]);
+		CHECK(sv.v[i + 1] != base[i]);
+	}
+	CHECK_STR(sv.v[5], "last");
+	CHECK(sv.v[6] == NULL);
+	strvec_replace(&sv, 2, xstrdup("BB=new"));     /* was in the block */
+	strvec_replace(&sv, 5, xstrdup("LAST"));       /* was malloc'd */
+	CHECK_STR(sv.v[2], "BB=new");
+	CHECK_STR(sv.v[5], "LAST");
+	strvec_free(&sv);
+	CHECK_INT(sv.n, 0);
+	CHECK(sv.block == NULL);
+	/* An empty vector makes no block. */
+	strvec_pushv_block(&sv, base + 4);
+	CHECK(sv.block == NULL && sv.n == 0);
+	strvec_free(&sv);
+}
+
 int main(void)
 {
 	RUN(test_empty);
@@ -99,5 +130,6 @@ int main(void)
 	RUN(test_printf_long);
 	RUN(test_setlen_and_tail);
 	RUN(test_strvec);
+	RUN(test_strvec_block);
 	return check_done();
 }

@@ -230,7 +230,7 @@ static void check_full(const char *text, const char *shown_text)
 		CHECK_STR(s->env.v[2], "EXTRA=a b");
 	}
 	CHECK(s->allow_empty);
-	CHECK(s->list_command == NULL && s->run_command == NULL);
+	CHECK(s->list_command.text == NULL && s->run_command.text == NULL);
 	o = origin_of(shown_text, "[suite.unit]");
 	CHECK_STR(s->origin, o);
 	free(o);
@@ -239,8 +239,12 @@ static void check_full(const char *text, const char *shown_text)
 	CHECK_STR(s->name, "custom");
 	CHECK_INT(s->protocol, PROTO_CUSTOM);
 	CHECK_INT(s->globs.n, 1);
-	CHECK_STR(s->list_command, "{binary} --list");
-	CHECK_STR(s->run_command, "{binary} --run '{test}'");
+	CHECK_STR(s->list_command.text, "{binary} --list");
+	CHECK_STR(s->run_command.text, "{binary} --run '{test}'");
+	/* Split once, where they are read. */
+	CHECK_INT(s->run_command.argv.n, 3);
+	if (s->run_command.argv.n == 3)
+		CHECK_STR(s->run_command.argv.v[2], "{test}");
 	CHECK_STR(s->cwd, "/abs/where");
 	CHECK(!s->allow_empty);
 
@@ -266,7 +270,8 @@ static void check_full(const char *text, const char *shown_text)
 	CHECK_INT(p->capture, CAPTURE_COMBINED);
 	CHECK_INT(p->no_tests, NO_TESTS_WARN);
 	CHECK_STR(p->junit, "build/junit.xml");
-	CHECK_STR(p->target_runner, "valgrind -q");
+	CHECK_STR(p->target_runner.text, "valgrind -q");
+	CHECK_INT(p->target_runner.argv.n, 2);
 	CHECK_STR(p->default_filter, "not test(slow) and not test(flaky)");
 	CHECK(p->test_group == NULL);
 	CHECK_INT(p->threads_required, 2);
@@ -311,8 +316,10 @@ static void check_full(const char *text, const char *shown_text)
 		const struct script *sc = &cfg.scripts[0];
 
 		CHECK_STR(sc->name, "database");
-		CHECK_STR(sc->command, "./scripts/start-db --port 5433");
-		CHECK_STR(sc->teardown, "./scripts/stop-db");
+		CHECK_STR(sc->command.text, "./scripts/start-db --port 5433");
+		CHECK_INT(sc->command.argv.n, 3);
+		CHECK_STR(sc->teardown.text, "./scripts/stop-db");
+		CHECK_INT(sc->teardown.argv.n, 1);
 		CHECK_STR(sc->filter_src, "test(/^db_/)");
 		CHECK(sc->filter != NULL);
 		CHECK_INT(sc->slow_timeout, 30 * NS_PER_SEC);
@@ -323,7 +330,7 @@ static void check_full(const char *text, const char *shown_text)
 		CHECK(!sc->capture_stderr);
 		sc = &cfg.scripts[1];
 		CHECK_STR(sc->name, "plain");
-		CHECK(sc->teardown == NULL && sc->filter_src == NULL && sc->filter == NULL);
+		CHECK(sc->teardown.text == NULL && sc->filter_src == NULL && sc->filter == NULL);
 		CHECK_INT(sc->slow_timeout, 0);
 		CHECK_INT(sc->terminate_after, 0);
 		CHECK_INT(sc->grace_period, 10 * NS_PER_SEC);
@@ -444,12 +451,12 @@ static void test_no_file(void)
 	CHECK_STR(cfg.profile_name, "default");
 	CHECK_INT(cfg.profile.slow_timeout, 60 * NS_PER_SEC);
 	config_free(&cfg);
-	CHECK_INT(config_load(NULL, "ci", &cfg, &list, &err), CONFIG_ERR_SETUP);
+	CHECK_INT(config_load(NULL, "ci", &cfg, &list, &err), EXIT_SETUP);
 	CHECK_STR(err.data, "unknown profile 'ci': there is no config file, so the only "
 		  "profile is 'default'\n");
 	config_free(&cfg);
 	buf_reset(&err);
-	CHECK_INT(config_load(missing, NULL, &cfg, &list, &err), CONFIG_ERR_SETUP);
+	CHECK_INT(config_load(missing, NULL, &cfg, &list, &err), EXIT_SETUP);
 	CHECK_HAS(err.data, "cannot read config file '");
 	CHECK_HAS(err.data, "missing.ini': No such file or directory");
 	config_free(&cfg);
@@ -641,7 +648,7 @@ static void test_line_limits(void)
 	test_list_free(&list);
 
 	buf_adds(&text, "y\n");
-	CHECK_INT(load(text.data, NULL, &cfg, &list, &err), CONFIG_ERR_SETUP);
+	CHECK_INT(load(text.data, NULL, &cfg, &list, &err), EXIT_SETUP);
 	CHECK_HAS(err.data, "testrig.ini:2: line is 199 bytes long; libinih reads at most 198: "
 		  "split the value over indented continuation lines\n");
 	CHECK_INT(list.nsuites, 0);
@@ -880,7 +887,7 @@ static void test_filter_error_text(void)
 	char *want, *ft;
 
 	CHECK_INT(load("[profile.default.override.x]\nfilter = test(foo\n", NULL, &cfg, &list, &err),
-		  CONFIG_ERR_FILTER);
+		  EXIT_FILTER);
 	ft = filter_text("test(foo");
 	want = xasprintf("%s/testrig.ini:2: invalid filter in filter: %s", scratch, ft);
 	CHECK_STR(err.data, want);
@@ -892,7 +899,7 @@ static void test_filter_error_text(void)
 
 	/* a filter over two lines is reported as one expression, at the key's line */
 	CHECK_INT(load("[profile.default]\ndefault-filter = test(a) and\n  (b\n", NULL, &cfg, &list,
-		       &err), CONFIG_ERR_FILTER);
+		       &err), EXIT_FILTER);
 	ft = filter_text("test(a) and (b");
 	want = xasprintf("%s/testrig.ini:2: invalid filter in default-filter: %s", scratch, ft);
 	CHECK_STR(err.data, want);
@@ -913,7 +920,7 @@ static void test_other_errors(void)
 
 	/* an unknown profile lists the file's profiles, default first */
 	CHECK_INT(load("[profile.ci]\n[profile.nightly.override.o]\nfilter = all()\n"
-		       "[profile.default]\n", "weekly", &cfg, &list, &err), CONFIG_ERR_SETUP);
+		       "[profile.default]\n", "weekly", &cfg, &list, &err), EXIT_SETUP);
 	want = xasprintf("unknown profile 'weekly' (%s has: default, ci, nightly)\n", path);
 	CHECK_STR(err.data, want);
 	free(want);
@@ -928,7 +935,7 @@ static void test_other_errors(void)
 		while (text.len < 18 + 250)
 			buf_addc(&text, 'j');
 		buf_adds(&text, "\n");
-		CHECK_INT(load(text.data, NULL, &cfg, &list, &err), CONFIG_ERR_SETUP);
+		CHECK_INT(load(text.data, NULL, &cfg, &list, &err), EXIT_SETUP);
 		CHECK_HAS(err.data, "testrig.ini:2: line is 250 bytes long; libinih reads at most "
 			  "198: split the value over indented continuation lines\n");
 		config_free(&cfg);
@@ -940,7 +947,7 @@ static void test_other_errors(void)
 	buf_reset(&err);
 	test_list_init(&list);
 	CHECK_INT(config_load_buffer("nul.ini", with_nul, sizeof with_nul - 1, NULL, &cfg, &list,
-				     &err), CONFIG_ERR_SETUP);
+				     &err), EXIT_SETUP);
 	CHECK_STR(err.data, "nul.ini:2: NUL byte in the line (not a text file?)\n");
 	config_free(&cfg);
 	test_list_free(&list);
@@ -956,7 +963,7 @@ static void test_other_errors(void)
 		CHECK_STR(list.suites[1]->name, "a");
 	config_free(&cfg);
 	CHECK_INT(config_load_buffer("two.ini", "[suite.b]\nbinaries=\n", 20, NULL, &cfg, &list,
-				     &err), CONFIG_ERR_SETUP);
+				     &err), EXIT_SETUP);
 	CHECK_INT(list.nsuites, 2);
 	config_free(&cfg);
 	test_list_free(&list);
@@ -1018,16 +1025,16 @@ static void test_find(void)
 	free(found);
 
 	/* named files must exist */
-	CHECK_INT(config_find("nope.ini", &found, &err), CONFIG_ERR_SETUP);
+	CHECK_INT(config_find("nope.ini", &found, &err), EXIT_SETUP);
 	CHECK(found == NULL);
 	CHECK_STR(err.data, "config file 'nope.ini' (from --config): No such file or directory\n");
 	buf_reset(&err);
 	setenv("TESTRIG_CONFIG", "gone.ini", 1);
-	CHECK_INT(config_find(NULL, &found, &err), CONFIG_ERR_SETUP);
+	CHECK_INT(config_find(NULL, &found, &err), EXIT_SETUP);
 	CHECK_STR(err.data, "config file 'gone.ini' (from $TESTRIG_CONFIG): No such file or "
 		  "directory\n");
 	buf_reset(&err);
-	CHECK_INT(config_find("..", &found, &err), CONFIG_ERR_SETUP);
+	CHECK_INT(config_find("..", &found, &err), EXIT_SETUP);
 	CHECK_STR(err.data, "config file '..' (from --config) is a directory\n");
 	buf_reset(&err);
 

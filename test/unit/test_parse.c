@@ -47,15 +47,6 @@ static void test_format(void)
 {
 	struct buf b = BUF_INIT;
 
-	format_seconds(&b, 1234 * NS_PER_MS);
-	CHECK_STR(b.data, "1.234s");
-	buf_reset(&b);
-	format_seconds(&b, 999999);
-	CHECK_STR(b.data, "0.000s");
-	buf_reset(&b);
-	format_seconds(&b, 61 * NS_PER_SEC + 5 * NS_PER_MS);
-	CHECK_STR(b.data, "61.005s");
-	buf_reset(&b);
 	format_duration(&b, 90 * NS_PER_SEC);
 	CHECK_STR(b.data, "1m30s");
 	buf_reset(&b);

@@ -415,7 +415,7 @@ static void test_junit_full(void)
 	listing = dir_listing(dir);
 	CHECK_STR(listing, "report.xml");      /* renamed: no temp file left */
 	free(listing);
-	CHECK_INT(read_file(path, &doc), 0);
+	CHECK_INT(buf_read_file(path, &doc), 0);
 	validate_xml(path);
 	CHECK(memchr(doc.data, 0, doc.len) == NULL);
 
@@ -576,7 +576,7 @@ static void test_junit_exact(void)
 	CHECK_INT(rs.r[0]->ops->close(rs.r[0]), 0);
 	CHECK_INT(rs.r[0]->ops->close(rs.r[0]), 0);     /* a second close changes nothing */
 	rs.r[0]->ops->free(rs.r[0]);
-	CHECK_INT(read_file(path, &doc), 0);
+	CHECK_INT(buf_read_file(path, &doc), 0);
 	validate_xml(path);
 	CHECK_STR(doc.data,
 		  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -641,7 +641,7 @@ static void test_junit_skip_after_failure(void)
 	run_finished(&rs);
 	CHECK_INT(rs.r[0]->ops->close(rs.r[0]), 0);
 	rs.r[0]->ops->free(rs.r[0]);
-	CHECK_INT(read_file(path, &doc), 0);
+	CHECK_INT(buf_read_file(path, &doc), 0);
 	validate_xml(path);
 	CHECK_HAS(doc.data, "skipped=\"1\" time=\"0.001\" timestamp=\"2023-11-14T22:13:21.123Z\">\n");
 	CHECK_HAS(doc.data, "      </properties>\n"
@@ -670,7 +670,7 @@ static void test_junit_empty(void)
 	run_finished(&rs);
 	CHECK_INT(rs.r[0]->ops->close(rs.r[0]), 0);
 	rs.r[0]->ops->free(rs.r[0]);
-	CHECK_INT(read_file(path, &doc), 0);
+	CHECK_INT(buf_read_file(path, &doc), 0);
 	validate_xml(path);
 	CHECK_HAS(doc.data, "  </properties>\n</testsuites>\n");
 	buf_free(&doc);

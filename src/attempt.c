@@ -1,0 +1,69 @@
+/*
+ * attempt.c - attempts: making, freeing, naming their verdicts, and the two
+ * exit-status judgements every protocol builds on.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include "testrig/attempt.h"
+#include "testrig/text.h"
+#include "testrig/util.h"
+
+struct attempt *attempt_new(unsigned number, uint64_t output_limit)
+{
+	struct attempt *a = xcalloc(1, sizeof *a);
+
+	a->number = number;
+	a->exit_code = -1;
+	a->pid = -1;
+	capture_init(&a->out, output_limit);
+	capture_init(&a->err, output_limit);
+	return a;
+}
+
+void attempt_free(struct attempt *a)
+{
+	if (!a)
+		return;
+	capture_free(&a->out);
+	capture_free(&a->err);
+	free(a->message);
+	free(a);
+}
+
+const char *verdict_label(const struct attempt *a, char scratch[16])
+{
+	switch (a->verdict) {
+	case V_PASS: return "PASS";
+	case V_LEAK: return "LEAK";
+	case V_SKIP: return "SKIP";
+	case V_FAIL: return "FAIL";
+	case V_ERROR: return "ERROR";
+	case V_TIMEOUT: return "TIMEOUT";
+	case V_LEAK_FAIL: return "LEAK-FAIL";
+	case V_EXEC_FAIL: return "EXEC-FAIL";
+	case V_SIGNAL: return signal_name(a->signo, scratch);
+	}
+	return "?";
+}
+
+void attempt_judge_exec(struct attempt *a, const void *arg)
+{
+	(void)arg;
+	if (a->signo)
+		a->verdict = V_SIGNAL;
+	else if (a->exit_code == 0)
+		a->verdict = V_PASS;
+	else if (a->exit_code == 77)
+		a->verdict = V_SKIP;
+	else if (a->exit_code == 99)
+		a->verdict = V_ERROR;
+	else
+		a->verdict = V_FAIL;
+}
+
+void attempt_judge_status(struct attempt *a, const void *arg)
+{
+	(void)arg;
+	a->verdict = a->signo ? V_SIGNAL : a->exit_code == 0 ? V_PASS : V_FAIL;
+}

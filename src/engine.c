@@ -1,0 +1,627 @@
+/*
+ * engine.c - the dispatcher loop of engine.h: starts the jobs a phase
+ * offers on idle workers, consumes the event queue and hands each event to
+ * its job's kind, turns signals into requests to the workers, stops and
+ * resumes the run for job control, gathers info-query answers, flushes the
+ * reports on a timer and kills what outlived its unit.  Runs on the main
+ * thread; workers never touch anything here.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/buf.h"
+#include "testrig/engine.h"
+#include "testrig/events.h"
+#include "testrig/pool.h"
+#include "testrig/reap.h"
+#include "testrig/sig.h"
+#include "testrig/spawn.h"
+#include "testrig/text.h"
+#include "testrig/tty.h"
+#include "testrig/util.h"
+
+#define FLUSH_INTERVAL (50 * NS_PER_MS)
+#define PROGRESS_INTERVAL (100 * NS_PER_MS)
+#define PAUSE_ACK_WAIT (2 * NS_PER_SEC)
+
+/* What the engine knows of one worker. */
+struct worker_state {
+	struct job *job;            /* NULL: idle */
+	bool info_pending;          /* owes an answer to the info query */
+	bool pause_acked;
+};
+
+struct engine {
+	struct engine_config cfg;
+	struct report_set none;     /* cfg.reports when none were given */
+	struct evq q;
+	struct pool *pool;
+	struct worker_state *w;
+	unsigned nbusy;
+	const struct phase *phase;  /* the phase running, and its context */
+	void *phase_ctx;
+	bool subreaper;             /* orphans of our units become our children */
+	int key_fd;                 /* the terminal, when listening for 't', or -1 */
+	/* cancellation */
+	bool cancelled;
+	const char *cancel_reason;
+	char cancel_detail[160];
+	int cancel_signal;
+	bool killed;
+	/* job control and clocks */
+	bool paused;
+	int64_t start_mono;
+	int64_t stopped_at, stopped_ns;
+	int64_t last_flush, last_progress;
+	bool dirty;                 /* reporters were told something since the last flush */
+	bool report_failed;
+	/* the info query in flight */
+	struct unit_info *info;
+	char **info_text;
+	unsigned info_waiting;
+	struct leftovers leftovers;
+};
+
+struct job *job_new(const struct job_kind *kind, void *task)
+{
+	struct job *job = xcalloc(1, sizeof *job);
+
+	job->kind = kind;
+	job->task = task;
+	return job;
+}
+
+static void job_free(struct job *job)
+{
+	unit_job_release(&job->unit);
+	free(job);
+}
+
+static struct job *job_of(const struct event *e)
+{
+	/* Every unit_job the engine submits is the first member of a job. */
+	return (struct job *)e->job;
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+const struct report_set *engine_reports(struct engine *eng)
+{
+	eng->dirty = true;
+	return eng->cfg.reports;
+}
+
+void engine_flush(struct engine *eng)
+{
+	const struct report_set *rs = eng->cfg.reports;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i]->ops->flush && rs->v[i]->ops->flush(rs->v[i]))
+			eng->report_failed = true;
+	eng->dirty = false;
+	eng->last_flush = mono_ns();
+}
+
+int engine_close_reports(struct engine *eng)
+{
+	const struct report_set *rs = eng->cfg.reports;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i]->ops->close && rs->v[i]->ops->close(rs->v[i]))
+			eng->report_failed = true;
+	return eng->report_failed ? -1 : 0;
+}
+
+static void message(struct engine *eng, const char *text)
+{
+	/* The listing phase has no reporters: say it on stderr. */
+	if (!eng->cfg.reports->n)
+		warnx_("%s", text);
+	REPORT(engine_reports(eng), message, text);
+}
+
+void engine_message(struct engine *eng, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	message(eng, b.data);
+	buf_free(&b);
+}
+
+/* ---- cancellation -------------------------------------------------------- */
+
+static void cancel_v(struct engine *eng, const char *reason, int sig, const char *fmt,
+		     va_list ap)
+{
+	if (eng->cancelled)
+		return;
+	eng->cancelled = true;
+	eng->cancel_reason = reason;
+	eng->cancel_signal = sig;
+	vsnprintf(eng->cancel_detail, sizeof eng->cancel_detail, fmt, ap);
+}
+
+void engine_cancel(struct engine *eng, const char *reason, int sig, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cancel_v(eng, reason, sig, fmt, ap);
+	va_end(ap);
+}
+
+bool engine_cancelled(const struct engine *eng)
+{
+	return eng->cancelled;
+}
+
+const char *engine_cancel_reason(const struct engine *eng)
+{
+	return eng->cancel_reason;
+}
+
+const char *engine_cancel_detail(const struct engine *eng)
+{
+	return eng->cancel_detail;
+}
+
+int engine_cancel_signal(const struct engine *eng)
+{
+	return eng->cancel_signal;
+}
+
+bool engine_killed(const struct engine *eng)
+{
+	return eng->killed;
+}
+
+static void request_busy(struct engine *eng, unsigned bits, int sig)
+{
+	unsigned i;
+
+	for (i = 0; i < eng->cfg.workers; i++)
+		if (eng->w[i].job)
+			pool_request(eng->pool, i, bits, sig);
+}
+
+void engine_terminate_running(struct engine *eng, int sig)
+{
+	request_busy(eng, REQ_TERMINATE, sig);
+}
+
+unsigned engine_running(const struct engine *eng)
+{
+	return eng->nbusy;
+}
+
+int64_t engine_elapsed(const struct engine *eng)
+{
+	return mono_ns() - eng->start_mono - eng->stopped_ns;
+}
+
+/* ---- info queries -------------------------------------------------------- */
+
+static void finish_info_query(struct engine *eng)
+{
+	struct unit_info *list = xcalloc(eng->cfg.workers + 1, sizeof *list);
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < eng->cfg.workers; i++)
+		if (eng->info[i].name)
+			list[n++] = eng->info[i];
+	REPORT(engine_reports(eng), info, list, n);
+	for (i = 0; i < eng->cfg.workers; i++) {
+		free((char *)eng->info[i].name);
+		free(eng->info_text[i]);
+		eng->info_text[i] = NULL;
+		memset(&eng->info[i], 0, sizeof eng->info[i]);
+	}
+	free(list);
+}
+
+static void start_info_query(struct engine *eng)
+{
+	unsigned i;
+
+	if (eng->info_waiting)
+		return;
+	for (i = 0; i < eng->cfg.workers; i++) {
+		if (!eng->w[i].job)
+			continue;
+		eng->w[i].info_pending = true;
+		eng->info_waiting++;
+		pool_request(eng->pool, i, REQ_INFO, 0);
+	}
+	if (!eng->info_waiting)
+		finish_info_query(eng);
+}
+
+/* Worker wi no longer owes an answer (it answered, or its job ended). */
+static void info_settled(struct engine *eng, unsigned wi)
+{
+	if (!eng->w[wi].info_pending)
+		return;
+	eng->w[wi].info_pending = false;
+	if (--eng->info_waiting == 0)
+		finish_info_query(eng);
+}
+
+static void on_info(struct engine *eng, struct event *e)
+{
+	unsigned wi = e->job->worker;
+	struct job *job = job_of(e);
+
+	if (!eng->w[wi].info_pending)
+		return;
+	eng->info[wi].name = job->kind->describe(job);
+	eng->info[wi].state = e->state;
+	eng->info[wi].pid = e->pid;
+	eng->info[wi].attempt = e->attempt;
+	eng->info[wi].elapsed = e->elapsed;
+	eng->info_text[wi] = e->text;
+	eng->info[wi].output_tail = e->text ? e->text : "";
+	e->text = NULL;
+	info_settled(eng, wi);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static void note_leftover(struct engine *eng, const struct attempt *a)
+{
+	if (a && a->group_left)
+		leftovers_add(&eng->leftovers, a->pid);
+}
+
+/* The job's last event: its worker is free, the kind decides what it meant. */
+static void on_finished(struct engine *eng, struct event *e)
+{
+	struct job *job = job_of(e);
+	unsigned wi = e->job->worker;
+	struct attempt *final = e->result;
+
+	e->result = NULL;
+	/* A retried attempt's leftovers were noted when it was retried. */
+	note_leftover(eng, final);
+	eng->w[wi].job = NULL;
+	eng->nbusy--;
+	info_settled(eng, wi);
+	job->kind->finished(eng, job, final);
+	job_free(job);
+}
+
+static void on_event(struct engine *eng, struct event *e)
+{
+	struct job *job = job_of(e);
+	const struct job_kind *k = job->kind;
+
+	switch (e->type) {
+	case EV_PAUSED:
+		eng->w[e->job->worker].pause_acked = true;
+		break;
+	case EV_STARTED:
+		if (k->started)
+			k->started(eng, job, e->attempt, e->pid);
+		break;
+	case EV_SLOW:
+		if (k->slow)
+			k->slow(eng, job, e->attempt, e->elapsed, e->terminating);
+		break;
+	case EV_RETRY:
+		note_leftover(eng, e->result);
+		if (k->retry)
+			k->retry(eng, job, e->result, e->delay);
+		else
+			attempt_free(e->result);
+		e->result = NULL;
+		break;
+	case EV_FINISHED:
+		on_finished(eng, e);
+		break;
+	case EV_INFO:
+		on_info(eng, e);
+		break;
+	}
+}
+
+/* ---- signals and job control --------------------------------------------- */
+
+static void pause_run(struct engine *eng)
+{
+	int64_t now = mono_ns(), deadline = now + PAUSE_ACK_WAIT;
+	unsigned i, waiting = 0;
+
+	eng->paused = true;
+	eng->stopped_at = now;
+	engine_flush(eng);
+	for (i = 0; i < eng->cfg.workers; i++) {
+		eng->w[i].pause_acked = false;
+		pool_pause(eng->pool, i, true, now);
+		if (eng->w[i].job)
+			waiting++;
+	}
+	/* Stop only once every busy worker has stopped its process group. */
+	while (waiting) {
+		struct event *e;
+		struct pollfd pf;
+
+		while ((e = evq_try_pop(&eng->q))) {
+			on_event(eng, e);
+			event_free(e);
+		}
+		waiting = 0;
+		for (i = 0; i < eng->cfg.workers; i++)
+			if (eng->w[i].job && !eng->w[i].pause_acked)
+				waiting++;
+		if (!waiting || mono_ns() >= deadline)
+			break;
+		if (!evq_prepare_sleep(&eng->q))
+			continue;
+		pf.fd = evq_fd(&eng->q);
+		pf.events = POLLIN;
+		(void)poll(&pf, 1, poll_timeout_ms(deadline - mono_ns()));
+		evq_drain_fd(&eng->q);
+	}
+	engine_flush(eng);
+	tty_keys_suspend();
+	raise(SIGSTOP);
+}
+
+static void resume_run(struct engine *eng)
+{
+	int64_t now = mono_ns();
+	unsigned i;
+
+	if (!eng->paused)
+		return;
+	eng->paused = false;
+	eng->stopped_ns += now - eng->stopped_at;
+	tty_keys_resume();
+	for (i = 0; i < eng->cfg.workers; i++)
+		pool_pause(eng->pool, i, false, now);
+}
+
+static void on_signal(struct engine *eng, int sig)
+{
+	char name[16];
+
+	switch (sig) {
+	case SIGINT:
+	case SIGTERM:
+	case SIGHUP:
+		if (!eng->cancel_signal) {
+			eng->cancelled = false;    /* a signal outranks fail-fast as the reason */
+			engine_cancel(eng, "signal", sig, "the run was interrupted by %s",
+				      signal_name(sig, name));
+			request_busy(eng, REQ_TERMINATE, sig);
+		} else if (!eng->killed) {
+			eng->killed = true;
+			request_busy(eng, REQ_KILL, 0);
+		}
+		if (eng->paused)
+			resume_run(eng);
+		break;
+	case SIGTSTP:
+		pause_run(eng);
+		break;
+	case SIGCONT:
+		resume_run(eng);
+		break;
+	case SIGUSR1:
+		start_info_query(eng);
+		break;
+	case SIGCHLD:
+		request_busy(eng, REQ_REAP, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void progress(struct engine *eng, int64_t now)
+{
+	struct run_progress p;
+
+	memset(&p, 0, sizeof p);
+	eng->phase->progress(eng->phase_ctx, &p);
+	p.elapsed = now - eng->start_mono - eng->stopped_ns;
+	p.running = eng->nbusy;
+	REPORT(eng->cfg.reports, progress, &p);
+	eng->last_progress = now;
+}
+
+static bool wants_progress(const struct engine *eng)
+{
+	const struct report_set *rs = eng->cfg.reports;
+	size_t i;
+
+	if (!eng->phase || !eng->phase->progress || !eng->nbusy)
+		return false;
+	for (i = 0; i < rs->n; i++)
+		if (rs->v[i]->ops->progress)
+			return true;
+	return false;
+}
+
+static void wait_for_something(struct engine *eng)
+{
+	struct pollfd pf[3];
+	int64_t now = mono_ns(), deadline = INT64_MAX;
+	bool progressing = wants_progress(eng);
+	int n, np = 2;
+
+	if (eng->dirty)
+		deadline = eng->last_flush + FLUSH_INTERVAL;
+	if (progressing && eng->last_progress + PROGRESS_INTERVAL < deadline)
+		deadline = eng->last_progress + PROGRESS_INTERVAL;
+	if (deadline <= now) {
+		if (eng->dirty && now >= eng->last_flush + FLUSH_INTERVAL)
+			engine_flush(eng);
+		if (progressing && now >= eng->last_progress + PROGRESS_INTERVAL)
+			progress(eng, now);
+		return;
+	}
+	if (!evq_prepare_sleep(&eng->q))
+		return;
+	pf[0].fd = evq_fd(&eng->q);
+	pf[0].events = POLLIN;
+	pf[1].fd = sig_fd();
+	pf[1].events = POLLIN;
+	if (eng->key_fd >= 0) {
+		pf[2].fd = eng->key_fd;
+		pf[2].events = POLLIN;
+		pf[2].revents = 0;
+		np = 3;
+	}
+	n = poll(pf, (nfds_t)np, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - now));
+	if (n < 0 && errno != EINTR)
+		die_errno("poll");
+	evq_drain_fd(&eng->q);
+	if (n > 0 && pf[1].revents) {
+		int sig;
+
+		while ((sig = sig_next()))
+			on_signal(eng, sig);
+	}
+	if (n > 0 && np == 3 && pf[2].revents) {
+		int key;
+
+		if (pf[2].revents & (POLLHUP | POLLERR | POLLNVAL))
+			eng->key_fd = -1;
+		while ((key = tty_keys_read()) >= 0)
+			if (key == 't')
+				start_info_query(eng);
+	}
+}
+
+/* Handles what has happened, or waits for something to happen. */
+static void pump(struct engine *eng)
+{
+	struct event *e;
+	bool any = false;
+
+	while ((e = evq_try_pop(&eng->q))) {
+		on_event(eng, e);
+		event_free(e);
+		any = true;
+	}
+	if (!any)
+		wait_for_something(eng);
+}
+
+/* Gives jobs of the phase to idle workers while it has some to start. */
+static void start_jobs(struct engine *eng)
+{
+	while (!eng->paused && eng->nbusy < eng->cfg.workers) {
+		struct job *job = eng->phase->next(eng->phase_ctx, eng);
+		unsigned wi;
+
+		if (!job)
+			break;
+		for (wi = 0; eng->w[wi].job; wi++)
+			;
+		eng->w[wi].job = job;
+		eng->nbusy++;
+		pool_submit(eng->pool, wi, &job->unit);
+	}
+}
+
+void engine_run_phase(struct engine *eng, const struct phase *ph, void *ctx)
+{
+	eng->phase = ph;
+	eng->phase_ctx = ctx;
+	for (;;) {
+		start_jobs(eng);
+		if (!eng->nbusy && ph->over(ctx, eng))
+			break;
+		pump(eng);
+	}
+	eng->phase = NULL;
+	eng->phase_ctx = NULL;
+}
+
+/* ---- start and end ------------------------------------------------------- */
+
+struct engine *engine_new(const struct engine_config *cfg)
+{
+	struct engine *eng = xcalloc(1, sizeof *eng);
+
+	eng->cfg = *cfg;
+	if (!eng->cfg.workers)
+		eng->cfg.workers = 1;
+	if (!eng->cfg.reports)
+		eng->cfg.reports = &eng->none;
+	eng->w = xcalloc(eng->cfg.workers, sizeof *eng->w);
+	eng->info = xcalloc(eng->cfg.workers, sizeof *eng->info);
+	eng->info_text = xcalloc(eng->cfg.workers, sizeof *eng->info_text);
+	if (evq_init(&eng->q))
+		die_errno("cannot create the event queue");
+	eng->subreaper = spawn_become_subreaper();
+	eng->key_fd = cfg->listen_keys ? tty_keys_start() : -1;
+	eng->pool = pool_create(eng->cfg.workers, &eng->q);
+	sig_listen();
+	eng->start_mono = eng->last_flush = eng->last_progress = mono_ns();
+	return eng;
+}
+
+/* What leftovers_kill does with a signal it hears: true means kill now. */
+static bool hear(void *ctx, int sig)
+{
+	struct engine *eng = ctx;
+	bool second = eng->cancel_signal != 0;
+
+	on_signal(eng, sig);
+	return second;
+}
+
+static void say(void *ctx, const char *text)
+{
+	message(ctx, text);
+}
+
+void engine_finish(struct engine *eng)
+{
+	struct buf msg = BUF_INIT;
+
+	pool_destroy(eng->pool);
+	eng->pool = NULL;
+	if (eng->cfg.listen_keys)
+		tty_keys_stop();
+	eng->key_fd = -1;
+	/* What is known is out before leftovers may take a grace period to die. */
+	engine_flush(eng);
+	leftovers_kill(&eng->leftovers, eng->cfg.grace_period, eng->killed, eng->subreaper,
+		       hear, eng, &msg);
+	if (msg.len)
+		message(eng, msg.data);
+	buf_free(&msg);
+	if (eng->subreaper)
+		reap_escapees(say, eng);
+}
+
+void engine_free(struct engine *eng)
+{
+	if (!eng)
+		return;
+	pool_destroy(eng->pool);
+	evq_destroy(&eng->q);
+	free(eng->w);
+	free(eng->info);
+	free(eng->info_text);
+	leftovers_free(&eng->leftovers);
+	free(eng);
+}

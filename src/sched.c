@@ -1,0 +1,195 @@
+/*
+ * sched.c - the scheduler of sched.h: a queue per test group (positions in
+ * start order), slot owners for the run and per group, a failure counter.
+ * Owns only its arrays; knows nothing of tests, workers or processes.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "testrig/sched.h"
+#include "testrig/util.h"
+
+#define FREE_SLOT SIZE_MAX
+
+/* One test waiting to start. */
+struct entry {
+	size_t item;
+	unsigned need;
+};
+
+struct group_queue {
+	unsigned max;               /* 0: no bound */
+	unsigned running;
+	struct entry *queue;        /* in start order */
+	size_t n, cap, next;
+	size_t *seq;                /* queue[i]'s position among all tests added */
+	size_t *slot_owner;         /* group slots: the item holding each, or FREE_SLOT */
+	unsigned nslots;
+};
+
+struct sched {
+	unsigned nslots, free_slots;
+	size_t *slot_owner;         /* the item holding each slot, or FREE_SLOT */
+	struct group_queue *groups;
+	size_t ngroups;
+	size_t added, started;
+	unsigned max_fail, failures;
+	bool stopped;
+};
+
+struct sched *sched_new(unsigned nslots, const unsigned *group_max, size_t ngroups,
+			unsigned max_fail)
+{
+	struct sched *s = xcalloc(1, sizeof *s);
+	size_t g, i;
+
+	if (!nslots)
+		nslots = 1;
+	if (!ngroups)
+		ngroups = 1;
+	s->nslots = s->free_slots = nslots;
+	s->slot_owner = xcalloc(nslots, sizeof *s->slot_owner);
+	for (i = 0; i < nslots; i++)
+		s->slot_owner[i] = FREE_SLOT;
+	s->ngroups = ngroups;
+	s->groups = xcalloc(ngroups, sizeof *s->groups);
+	for (g = 0; g < ngroups; g++) {
+		struct group_queue *q = &s->groups[g];
+
+		q->max = g && group_max ? group_max[g] : 0;
+		/* Group 0 has no group slots: its tests get TESTRIG_GROUP_SLOT -1. */
+		q->nslots = !g ? 0 : q->max && q->max < nslots ? q->max : nslots;
+		q->slot_owner = xcalloc(q->nslots + 1, sizeof *q->slot_owner);
+		for (i = 0; i < q->nslots; i++)
+			q->slot_owner[i] = FREE_SLOT;
+	}
+	s->max_fail = max_fail;
+	return s;
+}
+
+void sched_free(struct sched *s)
+{
+	size_t g;
+
+	if (!s)
+		return;
+	for (g = 0; g < s->ngroups; g++) {
+		free(s->groups[g].queue);
+		free(s->groups[g].seq);
+		free(s->groups[g].slot_owner);
+	}
+	free(s->groups);
+	free(s->slot_owner);
+	free(s);
+}
+
+void sched_add(struct sched *s, size_t item, size_t group, unsigned need)
+{
+	struct group_queue *q;
+
+	if (group >= s->ngroups)
+		die("internal error: test group %zu of %zu", group, s->ngroups);
+	q = &s->groups[group];
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 16;
+		q->queue = xreallocarray(q->queue, q->cap, sizeof *q->queue);
+		q->seq = xreallocarray(q->seq, q->cap, sizeof *q->seq);
+	}
+	q->queue[q->n].item = item;
+	q->queue[q->n].need = need && need < s->nslots ? need : s->nslots;
+	q->seq[q->n] = s->added++;
+	q->n++;
+}
+
+/* The lowest free slot of owner[0..n), now held by item. */
+static unsigned take_slot(size_t *owner, unsigned n, size_t item)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (owner[i] == FREE_SLOT) {
+			owner[i] = item;
+			return i;
+		}
+	}
+	die("internal error: no free slot");
+}
+
+static void release_slots(size_t *owner, unsigned n, size_t item)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (owner[i] == item)
+			owner[i] = FREE_SLOT;
+}
+
+bool sched_next(struct sched *s, struct sched_grant *g)
+{
+	struct group_queue *best = NULL;
+	const struct entry *e;
+	size_t gi;
+	unsigned k;
+
+	if (s->stopped)
+		return false;
+	for (gi = 0; gi < s->ngroups; gi++) {
+		struct group_queue *q = &s->groups[gi];
+
+		if (q->next >= q->n || (q->max && q->running >= q->max))
+			continue;
+		if (!best || q->seq[q->next] < best->seq[best->next])
+			best = q;
+	}
+	if (!best)
+		return false;
+	e = &best->queue[best->next];
+	if (e->need > s->free_slots)
+		return false;
+	best->next++;
+	best->running++;
+	s->started++;
+	g->item = e->item;
+	g->group = (size_t)(best - s->groups);
+	g->held = e->need;
+	g->first_slot = take_slot(s->slot_owner, s->nslots, e->item);
+	for (k = 1; k < e->need; k++)
+		take_slot(s->slot_owner, s->nslots, e->item);
+	s->free_slots -= e->need;
+	g->group_slot = best->nslots ? (int)take_slot(best->slot_owner, best->nslots, e->item)
+		: -1;
+	return true;
+}
+
+void sched_release(struct sched *s, const struct sched_grant *g)
+{
+	struct group_queue *q = &s->groups[g->group];
+
+	release_slots(s->slot_owner, s->nslots, g->item);
+	s->free_slots += g->held;
+	q->running--;
+	if (q->nslots)
+		release_slots(q->slot_owner, q->nslots, g->item);
+}
+
+bool sched_failure(struct sched *s)
+{
+	s->failures++;
+	return s->max_fail && s->failures == s->max_fail;
+}
+
+void sched_stop(struct sched *s)
+{
+	s->stopped = true;
+}
+
+size_t sched_waiting(const struct sched *s)
+{
+	return s->added - s->started;
+}
+
+unsigned sched_free_slots(const struct sched *s)
+{
+	return s->free_slots;
+}

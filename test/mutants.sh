@@ -1,0 +1,44 @@
+#!/bin/sh
+# mutants.sh - make check-mutants: the suite must fail on a testrig that
+# decides wrong.  Each mutant is one sed edit of one source file, built in a
+# copy of the tree; the suite (test/run.sh) is run on it and must fail.  A
+# mutant the suite lets through is reported and the script exits 1.
+#
+#   sh test/mutants.sh [NAME...]      (default: every mutant)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/testrig-mutants.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+
+# name|file|sed expression|what it breaks
+mutants='judge-always-passes|src/attempt.c|/^void attempt_judge_exec/,/^}/ s/a->verdict = V_[A-Z_]*;/a->verdict = V_PASS;/|the exec judge says PASS whatever the test did
+ignore-max-threads|src/sched.c|s/(q->max \&\& q->running >= q->max)/(0)/|the scheduler ignores test groups'"'"' max-threads'
+
+want=${*:-}
+escaped=0
+tried=0
+echo "$mutants" | while IFS='|' read -r name file expr what; do
+	if [ -n "$want" ] && ! echo " $want " | grep -q " $name "; then
+		continue
+	fi
+	tried=$((tried + 1))
+	dir=$work/$name
+	mkdir -p "$dir"
+	(cd "$top" && git ls-files -z | xargs -0 cp --parents -t "$dir") || exit 2
+	sed -i -E "$expr" "$dir/$file"
+	if cmp -s "$top/$file" "$dir/$file"; then
+		echo "mutant $name: the edit changed nothing in $file (fix the expression)"
+		exit 1
+	fi
+	if ! make -C "$dir" -s check-build >"$dir/build.log" 2>&1; then
+		echo "mutant $name: does not build"
+		tail -5 "$dir/build.log"
+		exit 1
+	fi
+	if make -C "$dir" -s check >"$dir/check.log" 2>&1; then
+		echo "mutant $name ($what): the suite PASSED: it does not catch this"
+		exit 1
+	fi
+	echo "mutant $name ($what): caught: $(grep -c '^FAIL' "$dir/check.log") suite entries fail," \
+		"$(grep -c '^MISMATCH' "$dir/check.log") verdict mismatches"
+done

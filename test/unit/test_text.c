@@ -1,0 +1,134 @@
+/*
+ * test_text.c - the formatters every report shares: signal names, seconds,
+ * timestamps, JSON members, XML escaping, and commands split once.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "testrig/buf.h"
+#include "testrig/parse.h"
+#include "testrig/text.h"
+#include "testrig/util.h"
+
+static void test_signal_names(void)
+{
+	char scratch[16], rt[16];
+
+	CHECK_STR(signal_name(SIGSEGV, scratch), "SIGSEGV");
+	CHECK_STR(signal_name(SIGABRT, scratch), "SIGABRT");
+	CHECK_STR(signal_name(SIGKILL, scratch), "SIGKILL");
+	CHECK_STR(signal_name(SIGTERM, scratch), "SIGTERM");
+	CHECK_STR(signal_name(SIGINT, scratch), "SIGINT");
+	CHECK_STR(signal_name(SIGHUP, scratch), "SIGHUP");
+	CHECK_STR(signal_name(SIGUSR1, scratch), "SIGUSR1");
+	CHECK_STR(signal_name(SIGPIPE, scratch), "SIGPIPE");
+	CHECK_STR(signal_name(SIGBUS, scratch), "SIGBUS");
+	/* A number without a name (a real-time signal) is shown as a number. */
+	snprintf(rt, sizeof rt, "SIG%d", SIGRTMIN + 2);
+	CHECK_STR(signal_name(SIGRTMIN + 2, scratch), rt);
+	CHECK_STR(signal_name(0, scratch), "SIG0");
+}
+
+static void test_seconds(void)
+{
+	struct buf b = BUF_INIT;
+
+	format_seconds(&b, 1234 * NS_PER_MS);
+	CHECK_STR(b.data, "1.234");
+	buf_reset(&b);
+	format_seconds(&b, 999999);
+	CHECK_STR(b.data, "0.000");
+	buf_reset(&b);
+	format_seconds(&b, 61 * NS_PER_SEC + 5 * NS_PER_MS);
+	CHECK_STR(b.data, "61.005");
+	buf_reset(&b);
+	format_seconds(&b, -5);
+	CHECK_STR(b.data, "0.000");
+	buf_free(&b);
+}
+
+static void test_timestamps(void)
+{
+	struct buf b = BUF_INIT;
+
+	format_timestamp(&b, INT64_C(1700000000123456789));
+	CHECK_STR(b.data, "2023-11-14T22:13:20.123Z");
+	buf_reset(&b);
+	format_timestamp(&b, 0);
+	CHECK_STR(b.data, "1970-01-01T00:00:00.000Z");
+	buf_reset(&b);
+	format_timestamp(&b, -1);
+	CHECK_STR(b.data, "1970-01-01T00:00:00.000Z");
+	buf_free(&b);
+}
+
+static void test_json_members(void)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "{\"a\":1");
+	json_string(&b, "s", "x\"y\n");
+	json_string(&b, "n", NULL);
+	json_bool(&b, "t", true);
+	json_uint(&b, "u", UINT64_C(18446744073709551615));
+	json_int(&b, "i", -3);
+	json_seconds(&b, "d", 1500 * NS_PER_MS);
+	buf_addc(&b, '}');
+	CHECK_STR(b.data, "{\"a\":1,\"s\":\"x\\\"y\\n\",\"n\":null,\"t\":true,"
+		  "\"u\":18446744073709551615,\"i\":-3,\"d\":1.500}");
+	buf_free(&b);
+}
+
+static void test_xml(void)
+{
+	struct buf b = BUF_INIT;
+	static const char in[] = "a<b>&\"'\t\n\r\x01\xff]]>";
+
+	xml_escape(&b, in, sizeof in - 1, false);
+	CHECK_STR(b.data, "a&lt;b&gt;&amp;\"'\t\n&#13;\xe2\x90\x81\xef\xbf\xbd]]&gt;");
+	buf_reset(&b);
+	xml_escape(&b, in, sizeof in - 1, true);
+	CHECK_STR(b.data, "a&lt;b&gt;&amp;&quot;&apos;&#9;&#10;&#13;\xe2\x90\x81\xef\xbf\xbd]]&gt;");
+	buf_free(&b);
+}
+
+static void test_commands(void)
+{
+	struct command c, copy;
+	const char *why = NULL;
+
+	CHECK_INT(command_parse(&c, "valgrind -q --log-file='a b' \"x\\\"y\"", &why), 0);
+	CHECK_STR(c.text, "valgrind -q --log-file='a b' \"x\\\"y\"");
+	CHECK_INT(c.argv.n, 4);
+	if (c.argv.n == 4) {
+		CHECK_STR(c.argv.v[2], "--log-file=a b");
+		CHECK_STR(c.argv.v[3], "x\"y");
+	}
+	command_copy(&copy, &c);
+	command_free(&c);
+	CHECK(c.text == NULL && c.argv.n == 0);
+	CHECK_INT(copy.argv.n, 4);
+	CHECK_STR(copy.text, "valgrind -q --log-file='a b' \"x\\\"y\"");
+	command_free(&copy);
+	CHECK_INT(command_parse(&c, "a 'b", &why), -1);
+	CHECK_STR(why, "unterminated single quote");
+	CHECK(c.text == NULL && c.argv.n == 0);
+	CHECK_INT(command_parse(&c, "", &why), 0);
+	CHECK_STR(c.text, "");
+	CHECK_INT(c.argv.n, 0);
+	command_free(&c);
+}
+
+int main(void)
+{
+	RUN(test_signal_names);
+	RUN(test_seconds);
+	RUN(test_timestamps);
+	RUN(test_json_members);
+	RUN(test_xml);
+	RUN(test_commands);
+	return check_done();
+}
