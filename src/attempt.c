@@ -47,6 +47,18 @@ const char *verdict_label(const struct attempt *a, char scratch[16])
 	return "?";
 }
 
+const char *verdict_name(const struct attempt *a, char scratch[16])
+{
+	char sig[16];
+	const char *label = verdict_label(a, sig);
+	size_t i;
+
+	for (i = 0; label[i] && i < 15; i++)
+		scratch[i] = (char)(label[i] >= 'A' && label[i] <= 'Z' ? label[i] - 'A' + 'a' : label[i]);
+	scratch[i] = 0;
+	return scratch;
+}
+
 void attempt_judge_exec(struct attempt *a, const void *arg)
 {
 	(void)arg;

@@ -25,8 +25,8 @@ struct option_def {
 	const char *name;
 	char short_name;            /* 0: long form only */
 	bool has_value;
-	unsigned commands;          /* bit per enum cli_command that takes it; 0: every command */
-	const char *elsewhere;      /* what to say when another command is given it */
+	unsigned commands;          /* bit per enum cli_command that takes it; 0: run, list, show-config */
+	const char *elsewhere;      /* what to say when another command is given it (NULL: the usual) */
 	apply_fn apply;
 	int setting;                /* apply_setting: the setting it sets */
 	const char *fixed;          /* apply_setting: the value, for options that take none */
@@ -196,7 +196,17 @@ static const char *const run_ignored_names[] = { "default", "only", "all", NULL 
 static const char *const list_format_names[] = { "human", "oneline", "json", NULL };
 static const char *const message_format_names[] = { "human", "json", NULL };
 
+#define CMD(c) (1u << (c))
+/* The commands that select tests (the options of SPEC section 2). */
+#define SELECTING (CMD(CMD_RUN) | CMD(CMD_LIST) | CMD(CMD_SHOW_CONFIG))
+/* And those that read the store. */
+#define STORE_CMDS (CMD(CMD_REPLAY) | CMD(CMD_RUNS) | CMD(CMD_HISTORY))
+/* Options of the reports, which replay makes again. */
+#define REPORTING (SELECTING | CMD(CMD_REPLAY))
+
 #define SETTING(n, sh, id) { .name = n, .short_name = sh, .has_value = true, \
+	.apply = apply_setting, .setting = id }
+#define REPORT_SETTING(n, id) { .name = n, .has_value = true, .commands = REPORTING, \
 	.apply = apply_setting, .setting = id }
 #define FIELD(f) .field = offsetof(struct cli, f)
 
@@ -204,46 +214,53 @@ static const struct option_def options[] = {
 	SETTING("test-threads", 'j', SET_TEST_THREADS),
 	SETTING("capture", 0, SET_CAPTURE),
 	{ .name = "no-capture", .apply = apply_flag, FIELD(no_capture) },
-	{ .name = "color", .has_value = true, .apply = apply_enum, FIELD(color),
-	  .names = color_names },
+	{ .name = "color", .has_value = true, .commands = REPORTING, .apply = apply_enum,
+	  FIELD(color), .names = color_names },
 	SETTING("no-tests", 0, SET_NO_TESTS),
 	{ .name = "fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST, .fixed = "true" },
 	{ .name = "no-fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST,
 	  .fixed = "false" },
 	SETTING("max-fail", 0, SET_MAX_FAIL),
-	SETTING("status-level", 0, SET_STATUS_LEVEL),
-	SETTING("final-status-level", 0, SET_FINAL_STATUS_LEVEL),
-	SETTING("success-output", 0, SET_SUCCESS_OUTPUT),
-	SETTING("failure-output", 0, SET_FAILURE_OUTPUT),
+	REPORT_SETTING("status-level", SET_STATUS_LEVEL),
+	REPORT_SETTING("final-status-level", SET_FINAL_STATUS_LEVEL),
+	REPORT_SETTING("success-output", SET_SUCCESS_OUTPUT),
+	REPORT_SETTING("failure-output", SET_FAILURE_OUTPUT),
 	{ .name = "protocol", .has_value = true, .apply = apply_enum, FIELD(protocol),
 	  .names = protocol_names },
-	{ .name = "profile", .short_name = 'P', .has_value = true, .apply = apply_string,
-	  FIELD(profile) },
+	{ .name = "profile", .short_name = 'P', .has_value = true,
+	  .commands = SELECTING | STORE_CMDS, .apply = apply_string, FIELD(profile) },
 	SETTING("retries", 0, SET_RETRIES),
-	{ .name = "filter", .short_name = 'E', .has_value = true, .apply = apply_push,
-	  FIELD(filters) },
-	{ .name = "config", .has_value = true, .apply = apply_string, FIELD(config) },
+	{ .name = "filter", .short_name = 'E', .has_value = true,
+	  .commands = SELECTING | CMD(CMD_HISTORY), .apply = apply_push, FIELD(filters) },
+	{ .name = "config", .has_value = true, .commands = SELECTING | STORE_CMDS,
+	  .apply = apply_string, FIELD(config) },
 	{ .name = "partition", .has_value = true, .apply = apply_partition, FIELD(partition) },
 	{ .name = "ignore-default-filter", .apply = apply_flag, FIELD(ignore_default_filter) },
 	{ .name = "run-ignored", .has_value = true, .apply = apply_enum, FIELD(run_ignored),
 	  .names = run_ignored_names },
-	{ .name = "format", .has_value = true, .commands = 1u << CMD_LIST,
-	  .elsewhere = "--format is for 'testrig list' (a run's machine output is "
-		       "--message-format json)",
+	{ .name = "format", .has_value = true,
+	  .commands = CMD(CMD_LIST) | CMD(CMD_RUNS) | CMD(CMD_HISTORY),
+	  .elsewhere = "--format is for 'testrig list', 'runs' and 'history' (a run's machine "
+		       "output is --message-format json)",
 	  .apply = apply_enum, FIELD(list_format), .names = list_format_names },
-	{ .name = "junit", .has_value = true, .apply = apply_string, FIELD(junit),
-	  .accepted = "a file path" },
-	{ .name = "message-format", .has_value = true, .apply = apply_enum, FIELD(messages),
-	  .names = message_format_names },
-	{ .name = "show-slowest", .has_value = true, .apply = apply_uint, FIELD(show_slowest),
-	  .max = 1000000, .accepted = "a number" },
+	{ .name = "junit", .has_value = true, .commands = REPORTING, .apply = apply_string,
+	  FIELD(junit), .accepted = "a file path" },
+	{ .name = "message-format", .has_value = true, .commands = REPORTING,
+	  .apply = apply_enum, FIELD(messages), .names = message_format_names },
+	{ .name = "show-slowest", .has_value = true, .commands = REPORTING, .apply = apply_uint,
+	  FIELD(show_slowest), .max = 1000000, .accepted = "a number" },
 	{ .name = "target-runner", .has_value = true, .apply = apply_command,
 	  .setting = SET_TARGET_RUNNER },
 	{ .name = "stress-count", .has_value = true, .apply = apply_uint, FIELD(stress_count),
 	  .min = 1, .max = 1000000000, .accepted = "a number from 1" },
 	{ .name = "stress-duration", .has_value = true, .apply = apply_duration,
 	  FIELD(stress_duration), .accepted = "a duration above 0, such as 90s or 1h30m" },
-	{ .name = "help", .short_name = 'h', .apply = apply_help },
+	{ .name = "failed", .commands = CMD(CMD_RUN) | CMD(CMD_LIST), .apply = apply_flag,
+	  FIELD(failed) },
+	{ .name = "no-record", .commands = CMD(CMD_RUN), .apply = apply_flag, FIELD(no_record) },
+	{ .name = "state-dir", .has_value = true, .commands = SELECTING | STORE_CMDS,
+	  .apply = apply_string, FIELD(state_dir), .accepted = "a directory" },
+	{ .name = "help", .short_name = 'h', .commands = ~0u, .apply = apply_help },
 };
 
 /* getopt_long's val for an option: its short letter, or 256 + its index. */
@@ -268,6 +285,10 @@ void cli_usage(struct buf *out)
 "usage: testrig run [OPTIONS] [BINARY...]    run tests\n"
 "       testrig list [OPTIONS] [BINARY...]   list tests without running them\n"
 "       testrig show-config [OPTIONS]        print the effective configuration\n"
+"       testrig replay [OPTIONS] [RUN]       print a recorded run again (RUN: latest,\n"
+"                                            a run-id prefix, or a record's path)\n"
+"       testrig runs [--format F]            the recorded runs, newest first\n"
+"       testrig history [-E EXPR] [--format F]  each test's recorded history\n"
 "       testrig --help | --version\n"
 "\n"
 "Options:\n"
@@ -299,7 +320,12 @@ void cli_usage(struct buf *out)
 "      --stress-count N        run the selection N times (stops at a failing run)\n"
 "      --stress-duration D     run the selection again and again for D (e.g. 10m)\n"
 "      --message-format F      human (default) or json: JSON lines on stdout\n"
-"      --format F              list: human (default), oneline, json\n"
+"      --format F              list: human (default), oneline, json; runs, history:\n"
+"                              human, json\n"
+"      --failed                run (or list) what failed or did not run last time\n"
+"      --no-record             do not record this run in the store\n"
+"      --state-dir DIR         the run store (default: $TESTRIG_STATE_DIR, [store] dir,\n"
+"                              else .testrig in the project root)\n"
 "  -h, --help                  this help\n"
 "      --version               print the version\n"
 "\n"
@@ -317,6 +343,7 @@ void cli_free(struct cli *c)
 	free(c->profile);
 	free(c->config);
 	free(c->junit);
+	free(c->state_dir);
 	settings_free(&c->set);
 }
 
@@ -325,6 +352,7 @@ static int parse_command_word(const char *word, struct cli *c, struct buf *err)
 {
 	static const struct { const char *word; enum cli_command cmd; } commands[] = {
 		{ "run", CMD_RUN }, { "list", CMD_LIST }, { "show-config", CMD_SHOW_CONFIG },
+		{ "replay", CMD_REPLAY }, { "runs", CMD_RUNS }, { "history", CMD_HISTORY },
 		{ "--help", CMD_HELP }, { "-h", CMD_HELP }, { "help", CMD_HELP },
 		{ "--version", CMD_VERSION }, { "-V", CMD_VERSION },
 	};
@@ -336,13 +364,29 @@ static int parse_command_word(const char *word, struct cli *c, struct buf *err)
 			return 0;
 		}
 	}
-	buf_printf(err, "unknown command '%s' (expected run, list or show-config)\n", word);
+	buf_printf(err, "unknown command '%s' (expected run, list, show-config, replay, runs or "
+		   "history)\n", word);
 	return -1;
 }
 
 /* The combinations no single option can refuse. */
 static int check_combinations(const struct cli *c, struct buf *err)
 {
+	if (c->cmd == CMD_REPLAY && c->binaries.n > 1) {
+		buf_printf(err, "testrig replay takes one run (latest, a run-id prefix or a "
+			   "record's path), not %zu\n", c->binaries.n);
+		return EXIT_USAGE;
+	}
+	if ((c->cmd == CMD_RUNS || c->cmd == CMD_HISTORY) && c->binaries.n) {
+		buf_printf(err, "testrig %s takes no arguments ('%s')\n",
+			   c->cmd == CMD_RUNS ? "runs" : "history", c->binaries.v[0]);
+		return EXIT_USAGE;
+	}
+	if ((c->cmd == CMD_RUNS || c->cmd == CMD_HISTORY) && c->list_format == LIST_ONELINE) {
+		buf_printf(err, "--format: invalid value 'oneline' for testrig %s (expected human, "
+			   "json)\n", c->cmd == CMD_RUNS ? "runs" : "history");
+		return EXIT_USAGE;
+	}
 	if (c->stress_count && c->stress_duration) {
 		buf_printf(err, "--stress-count and --stress-duration cannot be used together\n");
 		return EXIT_USAGE;
@@ -405,8 +449,12 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 			else
 				buf_printf(err, "unknown option '%s'\n", av[optind - 1]);
 			rc = EXIT_USAGE;
-		} else if (o->commands && !(o->commands & (1u << c->cmd))) {
-			buf_printf(err, "%s\n", o->elsewhere);
+		} else if (!((o->commands ? o->commands : SELECTING) & CMD(c->cmd))) {
+			if (o->elsewhere)
+				buf_printf(err, "%s\n", o->elsewhere);
+			else
+				buf_printf(err, "%s is not an option of 'testrig %s'\n",
+					   option_name(o, &name), argv[1]);
 			rc = EXIT_USAGE;
 		} else {
 			rc = o->apply(c, o, optarg, err);

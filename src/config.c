@@ -23,10 +23,10 @@
 #include "testrig/util.h"
 
 #define SECTION_FORMS "[suite.NAME], [profile.NAME], [profile.NAME.override.LABEL], " \
-	"[test-group.NAME], [script.NAME]"
+	"[test-group.NAME], [script.NAME], [store]"
 #define COMMAND_ACCEPTED "a command: words with sh-like quoting ('...', \"...\", \\)"
 
-enum section_kind { SEC_SUITE, SEC_PROFILE, SEC_OVERRIDE, SEC_GROUP, SEC_SCRIPT };
+enum section_kind { SEC_SUITE, SEC_PROFILE, SEC_OVERRIDE, SEC_GROUP, SEC_SCRIPT, SEC_STORE };
 
 /* How libinih saw the line the reader handed it last. */
 enum line_kind { LINE_COMMENT, LINE_SECTION, LINE_KEY, LINE_CONTINUATION };
@@ -85,6 +85,15 @@ static const struct key_def script_keys[SCRIPT_NKEYS] = {
 	[SCRIPT_LEAK_TIMEOUT] = { "leak-timeout", SHAPE_SINGLE, NULL },
 	[SCRIPT_CAPTURE_STDOUT] = { "capture-stdout", SHAPE_SINGLE, "true, false" },
 	[SCRIPT_CAPTURE_STDERR] = { "capture-stderr", SHAPE_SINGLE, "true, false" },
+};
+
+enum { STORE_DIR, STORE_RECORD, STORE_KEEP_RUNS, STORE_MAX_SIZE, STORE_NKEYS };
+
+static const struct key_def store_keys[STORE_NKEYS] = {
+	[STORE_DIR] = { "dir", SHAPE_SINGLE, "a directory, relative to the project root" },
+	[STORE_RECORD] = { "record", SHAPE_SINGLE, "true, false" },
+	[STORE_KEEP_RUNS] = { "keep-runs", SHAPE_SINGLE, "a number of runs (1 or more)" },
+	[STORE_MAX_SIZE] = { "max-size", SHAPE_SINGLE, "a size such as 64MiB, 1GiB" },
 };
 
 /* An override's own key, numbered after the settings it may carry. */
@@ -384,6 +393,8 @@ static int key_index(enum section_kind kind, const char *key)
 		return table_index(group_keys, GROUP_NKEYS, key);
 	case SEC_SCRIPT:
 		return table_index(script_keys, SCRIPT_NKEYS, key);
+	case SEC_STORE:
+		return table_index(store_keys, STORE_NKEYS, key);
 	case SEC_PROFILE:
 		d = setting_lookup(key);
 		return d ? (int)d->id : -1;
@@ -402,6 +413,7 @@ static const char *key_name(enum section_kind kind, int idx)
 	case SEC_SUITE: return suite_keys[idx].key;
 	case SEC_GROUP: return group_keys[idx].key;
 	case SEC_SCRIPT: return script_keys[idx].key;
+	case SEC_STORE: return store_keys[idx].key;
 	case SEC_PROFILE:
 	case SEC_OVERRIDE:
 		return idx == OVERRIDE_FILTER ? "filter" : setting_defs[idx].key;
@@ -415,6 +427,7 @@ static enum value_shape key_shape(enum section_kind kind, int idx)
 	case SEC_SUITE: return suite_keys[idx].shape;
 	case SEC_GROUP: return group_keys[idx].shape;
 	case SEC_SCRIPT: return script_keys[idx].shape;
+	case SEC_STORE: return store_keys[idx].shape;
 	case SEC_PROFILE:
 	case SEC_OVERRIDE:
 		return idx == OVERRIDE_FILTER || idx == SET_DEFAULT_FILTER ?
@@ -433,6 +446,7 @@ static void list_keys(enum section_kind kind, struct buf *out)
 	case SEC_SUITE: t = suite_keys; n = SUITE_NKEYS; break;
 	case SEC_GROUP: t = group_keys; n = GROUP_NKEYS; break;
 	case SEC_SCRIPT: t = script_keys; n = SCRIPT_NKEYS; break;
+	case SEC_STORE: t = store_keys; n = STORE_NKEYS; break;
 	case SEC_PROFILE:
 	case SEC_OVERRIDE:
 		if (kind == SEC_OVERRIDE)
@@ -680,6 +694,47 @@ static void apply_script_key(struct loader *ld, struct script *sc, int key, cons
 	}
 }
 
+static void store_defaults(struct store_config *st)
+{
+	memset(st, 0, sizeof *st);
+	st->record = true;
+	st->keep_runs = 50;
+	st->max_size = UINT64_C(256) << 20;
+}
+
+static void apply_store_key(struct loader *ld, struct store_config *st, int key,
+			    const char *value, int line)
+{
+	const char *name = store_keys[key].key;
+	unsigned u;
+	bool b;
+
+	switch (key) {
+	case STORE_DIR:
+		if (!*value)
+			bad_value(ld, line, name, value, store_keys[key].accepted);
+		else
+			st->dir = xstrdup(value);
+		break;
+	case STORE_RECORD:
+		if (parse_bool(value, &b))
+			bad_value(ld, line, name, value, store_keys[key].accepted);
+		else
+			st->record = b;
+		break;
+	case STORE_KEEP_RUNS:
+		if (parse_uint(value, 1000000, &u) || u == 0)
+			bad_value(ld, line, name, value, store_keys[key].accepted);
+		else
+			st->keep_runs = u;
+		break;
+	case STORE_MAX_SIZE:
+		if (parse_size(value, &st->max_size) || st->max_size == 0)
+			bad_value(ld, line, name, value, store_keys[key].accepted);
+		break;
+	}
+}
+
 /* The whole value of a key is known: give it to its section. */
 static void finish_key(struct loader *ld)
 {
@@ -710,6 +765,9 @@ static void finish_key(struct loader *ld)
 		break;
 	case SEC_SCRIPT:
 		apply_script_key(ld, &ld->cfg->scripts[ld->sec.slot], key, value, line);
+		break;
+	case SEC_STORE:
+		apply_store_key(ld, &ld->cfg->store, key, value, line);
 		break;
 	}
 	buf_reset(&ld->value);
@@ -759,6 +817,7 @@ static void finish_section(struct loader *ld)
 		break;
 	case SEC_PROFILE:
 	case SEC_GROUP:
+	case SEC_STORE:
 		break;
 	}
 	free(ld->sec.header);
@@ -828,6 +887,15 @@ static void begin_section(struct loader *ld, char *header, int line)
 			name = header + strlen(kinds[i].prefix);
 			break;
 		}
+	}
+	if (strcmp(header, "store") == 0) {
+		memset(&ld->sec, 0, sizeof ld->sec);
+		ld->sec.kind = SEC_STORE;
+		ld->sec.header = header;
+		ld->sec.line = line;
+		ld->in_section = true;
+		cfg->store.origin = origin_at(ld, line);
+		return;
 	}
 	if (!name) {
 		fail(ld, EXIT_SETUP, line, "unknown section [%s] (accepted: " SECTION_FORMS ")",
@@ -919,6 +987,8 @@ static void begin_section(struct loader *ld, char *header, int line)
 		ld->sec.slot = cfg->nscripts++;
 		break;
 	}
+	case SEC_STORE:         /* begun above: it has no name */
+		break;
 	}
 	free(buf);
 }
@@ -1240,6 +1310,7 @@ int config_load_buffer(const char *name, const char *data, size_t len, const cha
 	int ini_rc, rc;
 
 	memset(cfg, 0, sizeof *cfg);
+	store_defaults(&cfg->store);
 	memset(&ld, 0, sizeof ld);
 	ld.name = name;
 	ld.data = data;
@@ -1302,6 +1373,7 @@ int config_load(const char *path, const char *profile, struct config *cfg,
 		}
 		cfg->profile_name = xstrdup("default");
 		settings_defaults(&cfg->profile);
+		store_defaults(&cfg->store);
 		return 0;
 	}
 	if (buf_read_file(path, &data)) {
@@ -1491,6 +1563,7 @@ void config_free(struct config *cfg)
 		filter_free(sc->filter);
 	}
 	free(cfg->scripts);
+	free(cfg->store.dir);
 	strvec_free(&cfg->origins);
 	cache_free(cfg->cache);
 	memset(cfg, 0, sizeof *cfg);
@@ -1627,4 +1700,10 @@ void config_show(const struct config *cfg, const struct settings *effective,
 	}
 	for (i = 0; i < cfg->nscripts; i++)
 		show_script(&cfg->scripts[i], out);
+	show_header(out, cfg->store.origin ? cfg->store.origin : "default", "[store]");
+	buf_printf(out, "dir = %s\nrecord = %s\nkeep-runs = %u\nmax-size = ",
+		   cfg->store.dir ? cfg->store.dir : ".testrig", cfg->store.record ? "true" : "false",
+		   cfg->store.keep_runs);
+	format_size(out, cfg->store.max_size);
+	buf_addc(out, '\n');
 }

@@ -17,13 +17,17 @@
 #include "testrig/exitcode.h"
 #include "testrig/filter.h"
 #include "testrig/list.h"
+#include "testrig/history.h"
 #include "testrig/listing.h"
+#include "testrig/record.h"
+#include "testrig/replay.h"
 #include "testrig/report.h"
 #include "testrig/run.h"
 #include "testrig/select.h"
 #include "testrig/settings.h"
 #include "testrig/sig.h"
 #include "testrig/spawn.h"
+#include "testrig/store.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
 
@@ -43,6 +47,10 @@ struct session {
 	struct filter *default_filter;
 	size_t selected;
 	char run_id[37];
+	struct store store;
+	bool recording;             /* this run goes into the store (records, history) */
+	struct history *history;    /* the tests' history, read from the store */
+	char **argv;                /* the command line, for records */
 };
 
 static int usage_error(const char *msg)
@@ -251,6 +259,11 @@ static int parse_filters(struct session *ss)
 	return 0;
 }
 
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Per-test settings, filters, partition: which tests run, with what. */
 static int select_and_resolve(struct session *ss)
 {
@@ -270,7 +283,84 @@ static int select_and_resolve(struct session *ss)
 	sel.run_ignored = ss->cli.run_ignored;
 	sel.partition = ss->cli.partition;
 	ss->selected = select_tests(&ss->list, &sel);
+	if (ss->cli.failed) {
+		/* -E and --partition narrow what is owed; the rest stays owed. */
+		for (i = 0; i < ss->list.ntests; i++) {
+			struct test *t = &ss->list.tests[i];
+
+			if (t->selected && !t->owed) {
+				t->selected = false;
+				ss->selected--;
+			}
+			if (t->selected)
+				t->owed = false;
+		}
+	}
 	return 0;
+}
+
+/* The record --failed starts from: the latest of this profile. */
+static char *latest_record(const struct session *ss)
+{
+	struct strvec all = STRVEC_INIT;
+	char *found = NULL;
+	size_t i;
+
+	store_records(&ss->store, &all);
+	for (i = 0; i < all.n && !found; i++) {
+		struct buf err = BUF_INIT;
+		struct record *r;
+
+		if (record_open(all.v[i], &r, &err) == 0) {
+			if (strcmp(jvalue_str(record_header(r), "profile"), ss->cfg.profile_name) == 0)
+				found = xstrdup(all.v[i]);
+			record_close(r);
+		}
+		buf_free(&err);
+	}
+	strvec_free(&all);
+	return found;
+}
+
+/*
+ * --failed: the tests the latest recorded run of this profile still owes
+ * are marked owed (SPEC section 10).  Returns 0, EXIT_SETUP when there is
+ * no record, or -1 when nothing is owed (said on stdout: the caller exits 0).
+ */
+static int mark_outstanding(struct session *ss)
+{
+	struct strvec owed = STRVEC_INIT;
+	struct buf err = BUF_INIT;
+	char *path = latest_record(ss), *id;
+	size_t i;
+	int rc = 0;
+
+	if (!path) {
+		fprintf(stderr, "%s: error: --failed: no recorded run of profile '%s' in %s (a run "
+			"without --no-record makes one)\n", progname, ss->cfg.profile_name,
+			ss->store.runs);
+		return EXIT_SETUP;
+	}
+	if (record_outstanding(path, &owed, &err)) {
+		rc = error_exit(EXIT_SETUP, err.data);
+	} else if (!owed.n) {
+		id = store_run_id(path);
+		printf("The last run of profile %s (%s) passed: nothing to rerun.\n",
+		       ss->cfg.profile_name, id ? id : path);
+		free(id);
+		rc = -1;
+	}
+	for (i = 0; !rc && i < ss->list.ntests; i++) {
+		struct test *t = &ss->list.tests[i];
+		char *key = record_key(t->bin->id, t->name);
+
+		t->owed = bsearch(&key, owed.v, owed.n, sizeof *owed.v, compare_strings) != NULL;
+		free(key);
+	}
+	strvec_free(&owed);
+	buf_free(&err);
+	free(path);
+	return rc;
 }
 
 /* What an empty selection does, as --no-tests says. */
@@ -336,6 +426,85 @@ static int show_config(struct session *ss)
 	return rc;
 }
 
+/* ---- the store ------------------------------------------------------------ */
+
+static void open_store(struct session *ss)
+{
+	const struct store_config *sc = &ss->cfg.store;
+
+	store_init(&ss->store, ss->cli.state_dir, sc->dir, ss->cfg.root, sc->keep_runs,
+		   sc->max_size);
+}
+
+/*
+ * A run is recorded unless told not to; a store that cannot be made or
+ * written costs one warning, and the run goes on unrecorded.
+ */
+static void prepare_recording(struct session *ss)
+{
+	struct buf why = BUF_INIT;
+
+	if (ss->cli.no_record || !ss->cfg.store.record)
+		return;
+	if (store_prepare(&ss->store, &why))
+		warnx_("run records are off for this run: %s", why.data);
+	else
+		ss->recording = true;
+	buf_free(&why);
+}
+
+/* The selected tests' history (scheduling, flake notes); a damaged file is said once. */
+static void load_history(struct session *ss)
+{
+	struct buf err = BUF_INIT;
+
+	if (history_load(ss->store.history, &ss->list, &ss->history, &err))
+		warnx_("%s", err.data);
+	buf_free(&err);
+}
+
+static void plan_human(const struct session *ss, struct human_options *h, bool json);
+
+static int replay_command(struct session *ss)
+{
+	struct replay_options o;
+	struct buf err = BUF_INIT;
+	char *path;
+	int rc;
+
+	if (store_find(&ss->store, ss->cli.binaries.n ? ss->cli.binaries.v[0] : "latest", &path,
+		       &err)) {
+		rc = error_exit(EXIT_SETUP, err.data);
+		buf_free(&err);
+		return rc;
+	}
+	memset(&o, 0, sizeof o);
+	o.path = path;
+	o.json = ss->cli.messages == MESSAGES_JSON;
+	o.junit = ss->cli.junit;
+	plan_human(ss, &o.human, o.json);
+	o.human.progress = false;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	rc = replay_record(&o);
+	free(path);
+	return rc;
+}
+
+static int history_command(struct session *ss)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	int rc;
+
+	if (history_print(ss->store.history, ss->filters, ss->cli.filters.n,
+			  ss->cli.list_format == LIST_JSON, &out, &err))
+		rc = error_exit(EXIT_SETUP, err.data);
+	else
+		rc = write_stdout(&out);
+	buf_free(&out);
+	buf_free(&err);
+	return rc;
+}
+
 /* The config's setup scripts, ready for the run. */
 static struct run_script *prepare_scripts(const struct session *ss)
 {
@@ -366,7 +535,23 @@ struct report_plan {
 	bool json;
 	char *junit_path;           /* NULL: no JUnit report */
 	const struct settings *settings;
+	bool record;                /* a run record in the store */
+	struct record_options record_options;
 };
+
+/* The human report's options (on stderr when JSON takes stdout). */
+static void plan_human(const struct session *ss, struct human_options *h, bool json)
+{
+	const struct cli *c = &ss->cli;
+
+	memset(h, 0, sizeof *h);
+	h->out = json ? stderr : stdout;
+	h->err = stderr;
+	h->color = use_color(c->color, json ? 2 : 1);
+	h->progress = isatty(2) && !c->no_capture && !json;
+	h->settings = &ss->settings;
+	h->show_slowest = c->show_slowest;
+}
 
 /*
  * The reporters' options; the JUnit report's directory is checked now, not
@@ -382,13 +567,13 @@ static int plan_reports(const struct session *ss, struct report_plan *rp)
 	memset(rp, 0, sizeof *rp);
 	rp->settings = &ss->settings;
 	rp->json = c->messages == MESSAGES_JSON;
-	/* With JSON on stdout, the report for people goes to stderr. */
-	rp->human.out = rp->json ? stderr : stdout;
-	rp->human.err = stderr;
-	rp->human.color = use_color(c->color, rp->json ? 2 : 1);
-	rp->human.progress = isatty(2) && !c->no_capture && !rp->json;
-	rp->human.settings = &ss->settings;
-	rp->human.show_slowest = c->show_slowest;
+	plan_human(ss, &rp->human, rp->json);
+	rp->record = ss->recording;
+	rp->record_options.store = &ss->store;
+	rp->record_options.list = &ss->list;
+	rp->record_options.settings = &ss->settings;
+	rp->record_options.failed_run = c->failed;
+	rp->record_options.argv = ss->argv;
 	if (!junit)
 		return 0;
 	/* A path from the config is relative to the project root. */
@@ -413,7 +598,7 @@ static void open_reports(const struct report_plan *rp, struct report_set *rs)
 	rs->n = 0;
 	rs->v[rs->n++] = report_human_new(&rp->human);
 	if (rp->json) {
-		struct json_options jo = { stdout, rp->settings };
+		struct json_options jo = { stdout, rp->settings, NULL };
 
 		rs->v[rs->n++] = report_json_new(&jo);
 	}
@@ -423,6 +608,8 @@ static void open_reports(const struct report_plan *rp, struct report_set *rs)
 
 		rs->v[rs->n++] = report_junit_new(&jo);
 	}
+	if (rp->record)
+		rs->v[rs->n++] = report_record_new(&rp->record_options);
 }
 
 static void free_reports(struct report_set *rs)
@@ -463,6 +650,7 @@ static void plan_run(struct session *ss, struct run_config *rc, char **env)
 	rc->ngroups = ss->cfg.ngroups;
 	rc->scripts = prepare_scripts(ss);
 	rc->nscripts = ss->cfg.nscripts;
+	rc->history = ss->recording;
 }
 
 /*
@@ -476,7 +664,7 @@ static int run_repeatedly(struct session *ss, struct run_config *rc,
 	const struct cli *c = &ss->cli;
 	bool stressing = c->stress_count || c->stress_duration;
 	FILE *out = rp->human.out;
-	struct reporter *reps[3];
+	struct reporter *reps[4];
 	struct report_set reports = { reps, 0 };
 	int64_t start = mono_ns();
 	unsigned iterations = 0;
@@ -550,6 +738,8 @@ static void session_free(struct session *ss)
 	free(ss->filters);
 	filter_free(ss->default_filter);
 	test_list_free(&ss->list);
+	history_free(ss->history);
+	store_free(&ss->store);
 	config_free(&ss->cfg);
 	settings_free(&ss->settings);
 	cli_free(&ss->cli);
@@ -628,28 +818,49 @@ int main(int argc, char **argv)
 
 	test_list_init(&ss.list);
 	uuid_v4(ss.run_id);
+	ss.argv = argv;
 	if ((code = load_config(&ss)))
 		goto out;
+	open_store(&ss);
 	if (ss.cli.cmd == CMD_SHOW_CONFIG) {
 		code = show_config(&ss);
 		goto out;
 	}
+	if (ss.cli.cmd == CMD_REPLAY) {
+		code = replay_command(&ss);
+		goto out;
+	}
+	if (ss.cli.cmd == CMD_RUNS) {
+		code = replay_list_runs(&ss.store, ss.cli.list_format == LIST_JSON, stdout);
+		goto out;
+	}
 	if ((code = parse_filters(&ss)))
 		goto out;
+	if (ss.cli.cmd == CMD_HISTORY) {
+		code = history_command(&ss);
+		goto out;
+	}
 	if (ss.cli.binaries.n)
 		tests_from_command_line(&ss);
 	else if ((code = tests_from_config(&ss)))
 		goto out;
 	if ((code = list_binaries(&ss)))
 		goto out;
+	if (ss.cli.failed && (code = mark_outstanding(&ss))) {
+		code = code < 0 ? EXIT_OK : code;
+		goto out;
+	}
 	if ((code = select_and_resolve(&ss)))
 		goto out;
-	if (!ss.selected)
+	if (!ss.selected) {
 		code = no_tests(&ss);
-	else if (ss.cli.cmd == CMD_LIST)
+	} else if (ss.cli.cmd == CMD_LIST) {
 		code = list_tests(&ss.list, ss.cli.list_format);
-	else
+	} else {
+		prepare_recording(&ss);
+		load_history(&ss);
 		code = run_tests(&ss);
+	}
 out:
 	session_free(&ss);
 	return check_stdout(code);

@@ -32,6 +32,7 @@ struct kept {
 	const char *color;
 	int64_t duration;
 	enum final_level level;     /* the lowest final-status-level that lists it */
+	char note[96];              /* its history: "failed 3 of the last 20 runs" */
 	struct buf output;          /* formatted output block, for final output modes */
 };
 
@@ -96,13 +97,42 @@ static void status_start(struct human *h, const char *label, const char *col,
 	buf_addc(b, ' ');
 }
 
-static void status_line(struct human *h, const char *label, const char *col,
-			int64_t ns, bool at_least, const struct test *t)
+static void status_line_note(struct human *h, const char *label, const char *col,
+			     int64_t ns, bool at_least, const struct test *t, const char *note)
 {
 	status_start(h, label, col, ns, at_least);
 	test_display_name(t, &h->line);
+	if (note && *note)
+		buf_printf(&h->line, "  (%s)", note);
 	buf_addc(&h->line, '\n');
 	out(h, h->line.data, h->line.len);
+}
+
+static void status_line(struct human *h, const char *label, const char *col,
+			int64_t ns, bool at_least, const struct test *t)
+{
+	status_line_note(h, label, col, ns, at_least, t, NULL);
+}
+
+/*
+ * A failed or flaky test with at least two recorded runs: how often it
+ * failed or was flaky lately (SPEC section 10).
+ */
+static void history_note(const struct test_outcome *o, char note[96])
+{
+	const struct history_counts *c = &o->history;
+	bool failed = o->outcome != OUT_PASSED && o->outcome != OUT_SKIPPED;
+
+	note[0] = 0;
+	if (!o->history_known || c->runs < 2 || (!failed && !o->flaky))
+		return;
+	if (c->failures && c->flaky)
+		snprintf(note, 96, "failed %u and flaky %u of the last %u runs", c->failures,
+			 c->flaky, c->runs);
+	else if (c->failures || !c->flaky)
+		snprintf(note, 96, "failed %u of the last %u runs", c->failures, c->runs);
+	else
+		snprintf(note, 96, "flaky %u of the last %u runs", c->flaky, c->runs);
 }
 
 const char *outcome_label(const struct test_outcome *o, char scratch[32])
@@ -373,9 +403,11 @@ static void h_test_finished(struct reporter *r, const struct test_outcome *o)
 		k->level = fl;
 		k->color = col;
 		if (o->flaky)
-			snprintf(k->label, sizeof k->label, "FLAKY %u/%u", o->attempts, s->retries + 1);
+			snprintf(k->label, sizeof k->label, "FLAKY %u/%u", o->attempts,
+				 o->max_attempts);
 		else
 			snprintf(k->label, sizeof k->label, "%s", label);
+		history_note(o, k->note);
 		if (show_finally(mode) && o->outcome != OUT_SKIPPED)
 			format_output(&k->output, h, o->test, o->final, "");
 	}
@@ -483,7 +515,7 @@ static void h_run_finished(struct reporter *r, const struct run_summary *s)
 	for (i = 0; i < h->nkept; i++) {
 		struct kept *k = &h->kept[i];
 
-		status_line(h, k->label, k->color, k->duration, false, k->test);
+		status_line_note(h, k->label, k->color, k->duration, false, k->test, k->note);
 		out(h, k->output.data, k->output.len);
 	}
 	if (h->nslowest) {

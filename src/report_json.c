@@ -1,7 +1,9 @@
 /*
- * report_json.c - JSON lines on a stream, one object per event (the format
- * is documented field by field in testrig(1) and is stable).  Owns only the
- * run id and a line buffer; writes go through stdio and leave at flush().
+ * report_json.c - JSON lines, one object per event (the format is
+ * documented field by field in testrig(1) and is stable), on a stdio
+ * stream, or into a run record's gzip stream with every attempt's output
+ * and the few fields a replay needs.  Owns only the run id and a line
+ * buffer; writes leave at flush().
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -10,6 +12,7 @@
 
 #include "testrig/attempt.h"
 #include "testrig/buf.h"
+#include "testrig/gz.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
 #include "testrig/text.h"
@@ -58,8 +61,43 @@ static void end(struct json *j)
 	buf_adds(b, "}\n");
 	if (j->write_failed)
 		return;
-	if (fwrite(b->data, 1, b->len, j->opt.out) != b->len)
+	if (j->opt.gz ? gz_write(j->opt.gz, b->data, b->len) != 0
+		      : fwrite(b->data, 1, b->len, j->opt.out) != b->len)
 		j->write_failed = true;
+}
+
+/* A record keeps what the stream leaves to the output options, and a bit more. */
+static bool recording(const struct json *j)
+{
+	return j->opt.gz != NULL;
+}
+
+/* A record's fields for one attempt: its output, byte for byte, and its start. */
+static void record_attempt(struct buf *b, const struct attempt *a)
+{
+	json_bytes(b, "stdout", a->out.head.data, a->out.head.len);
+	json_bytes(b, "stderr", a->err.head.data, a->err.head.len);
+	json_key(b, "start");
+	buf_addc(b, '"');
+	format_timestamp(b, a->start_wall);
+	buf_addc(b, '"');
+	json_bool(b, "slow", a->slow);
+}
+
+/* "fail", "sigsegv", "leak-fail": the status label in lower case. */
+static void field_verdict(struct buf *b, const char *name, const struct attempt *a)
+{
+	char lower[16];
+
+	json_string(b, name, verdict_name(a, lower));
+}
+
+/* A record's "signal" where the stream's script events have none. */
+static void field_exit_signal(struct buf *b, const struct attempt *a)
+{
+	char sig[16];
+
+	json_string(b, "signal", a->signo ? signal_name(a->signo, sig) : NULL);
 }
 
 static void test_fields(struct buf *b, const struct test *t)
@@ -123,6 +161,12 @@ static void js_script_finished(struct reporter *r, const struct script_outcome *
 	else
 		json_string(b, "exit_code", NULL);
 	json_string(b, "error", o->error);
+	if (recording(j) && o->attempt) {
+		field_verdict(b, "verdict", o->attempt);
+		field_exit_signal(b, o->attempt);
+		json_string(b, "message", o->attempt->message);
+		record_attempt(b, o->attempt);
+	}
 	end(j);
 }
 
@@ -150,19 +194,6 @@ static void js_test_slow(struct reporter *r, const struct test *t, unsigned atte
 	end(j);
 }
 
-/* "fail", "sigsegv", "leak-fail": the status label in lower case. */
-static void field_verdict(struct buf *b, const char *name, const struct attempt *a)
-{
-	char sig[16], lower[16];
-	const char *label = verdict_label(a, sig);
-	size_t i;
-
-	for (i = 0; label[i] && i + 1 < sizeof lower; i++)
-		lower[i] = (char)(label[i] >= 'A' && label[i] <= 'Z' ? label[i] - 'A' + 'a' : label[i]);
-	lower[i] = 0;
-	json_string(b, name, lower);
-}
-
 static void js_test_retry(struct reporter *r, const struct test *t, const struct attempt *a,
 			  int64_t delay)
 {
@@ -178,6 +209,10 @@ static void js_test_retry(struct reporter *r, const struct test *t, const struct
 	json_seconds(b, "cpu_user", a->user_ns);
 	json_seconds(b, "cpu_system", a->sys_ns);
 	json_int(b, "max_rss_kib", a->maxrss_kb);
+	if (recording(j)) {
+		json_string(b, "message", a->message);
+		record_attempt(b, a);
+	}
 	end(j);
 }
 
@@ -234,7 +269,14 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	json_seconds(b, "cpu_system", a->sys_ns);
 	json_int(b, "max_rss_kib", a->maxrss_kb);
 	json_string(b, "message", a->message);
-	if (mode != OUTPUT_NEVER) {
+	if (o->history_known)
+		buf_printf(b, ",\"history\":{\"runs\":%u,\"failures\":%u,\"flaky\":%u}",
+			   o->history.runs, o->history.failures, o->history.flaky);
+	if (recording(j)) {
+		field_verdict(b, "verdict", a);
+		json_uint(b, "max_attempts", o->max_attempts);
+		record_attempt(b, a);
+	} else if (mode != OUTPUT_NEVER) {
 		json_key(b, "stdout");
 		json_quote(b, a->out.head.data, a->out.head.len);
 		json_key(b, "stderr");
@@ -291,6 +333,10 @@ static void js_run_finished(struct reporter *r, const struct run_summary *s)
 	json_uint(b, "not_run", c->not_run);
 	buf_addc(b, '}');
 	json_uint(b, "scripts_failed", s->scripts_failed);
+	if (recording(j)) {
+		json_string(b, "cancel_detail", s->cancelled ? s->cancel_detail : NULL);
+		json_int(b, "exit_code", s->exit_code);
+	}
 	end(j);
 }
 
@@ -299,7 +345,7 @@ static int js_flush(struct reporter *r)
 {
 	struct json *j = (struct json *)r;
 
-	if (!j->write_failed && fflush(j->opt.out))
+	if (!j->write_failed && (j->opt.gz ? gz_flush(j->opt.gz) != 0 : fflush(j->opt.out) != 0))
 		j->write_failed = true;
 	return j->write_failed ? -1 : 0;
 }

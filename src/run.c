@@ -10,6 +10,7 @@
 
 #include "testrig/engine.h"
 #include "testrig/exitcode.h"
+#include "testrig/history.h"
 #include "testrig/run.h"
 #include "testrig/scripts.h"
 #include "testrig/tests.h"
@@ -60,6 +61,9 @@ int run_execute(const struct run_config *cfg)
 	for (i = 0; i < cfg->list->ntests; i++)
 		if (cfg->list->tests[i].selected)
 			order[norder++] = i;
+	/* Partitions were cut from list order already: this only says what starts first. */
+	if (cfg->settings->schedule == SCHEDULE_HISTORY)
+		history_order(order, norder, cfg->list);
 	tp = tests_new(cfg, order, norder);
 	sc = scripts_new(cfg, order, norder);
 
@@ -86,7 +90,7 @@ int run_execute(const struct run_config *cfg)
 	engine_finish(eng);
 
 	summarize(&sum, eng, tp, sc);
-	code = exit_code(&sum, sc, setup_interrupted);
+	code = sum.exit_code = exit_code(&sum, sc, setup_interrupted);
 	scripts_free(sc);
 	REPORT(engine_reports(eng), run_finished, &sum);
 	if (engine_close_reports(eng) && code == EXIT_OK)

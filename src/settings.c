@@ -24,6 +24,7 @@ static const char *const capture_names[] = { "split", "combined", "none" };
 static const char *const backoff_names[] = { "fixed", "exponential" };
 static const char *const no_tests_names[] = { "fail", "warn", "pass" };
 static const char *const result_names[] = { "pass", "fail" };
+static const char *const schedule_names[] = { "history", "list" };
 
 const struct setting_def setting_defs[SET_COUNT] = {
 	{ "test-threads", SET_TEST_THREADS, false, "num-cpus, a positive number, or a negative number (cpus minus N)" },
@@ -53,6 +54,7 @@ const struct setting_def setting_defs[SET_COUNT] = {
 	{ "default-filter", SET_DEFAULT_FILTER, false, "a filter expression" },
 	{ "test-group", SET_TEST_GROUP, true, "the name of a [test-group.NAME] section, or @global" },
 	{ "threads-required", SET_THREADS_REQUIRED, true, "a positive number or num-test-threads" },
+	{ "schedule", SET_SCHEDULE, false, "history, list" },
 };
 
 void settings_defaults(struct settings *s)
@@ -288,6 +290,11 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		free(*sf);
 		*sf = *v && !(id == SET_TEST_GROUP && strcmp(v, "@global") == 0) ? xstrdup(v) : NULL;
 		break;
+	case SET_SCHEDULE:
+		if ((e = ENUM_VALUE(schedule_names, v)) < 0)
+			return -1;
+		s->schedule = (enum schedule)e;
+		break;
 	case SET_THREADS_REQUIRED:
 		if (strcmp(v, "num-test-threads") == 0)
 			s->threads_required = 0;
@@ -337,6 +344,7 @@ void settings_take(struct settings *dst, const struct settings *src, enum settin
 	case SET_CAPTURE: dst->capture = src->capture; break;
 	case SET_NO_TESTS: dst->no_tests = src->no_tests; break;
 	case SET_THREADS_REQUIRED: dst->threads_required = src->threads_required; break;
+	case SET_SCHEDULE: dst->schedule = src->schedule; break;
 	case SET_JUNIT_SUCCESS_OUTPUT: dst->junit_success_output = src->junit_success_output; break;
 	case SET_TARGET_RUNNER:
 		command_free(&dst->target_runner);
@@ -393,6 +401,7 @@ void settings_format(const struct settings *s, enum setting_id id, struct buf *o
 	case SET_TARGET_RUNNER: buf_adds(out, s->target_runner.text ? s->target_runner.text : ""); break;
 	case SET_DEFAULT_FILTER: buf_adds(out, s->default_filter ? s->default_filter : "all()"); break;
 	case SET_TEST_GROUP: buf_adds(out, s->test_group ? s->test_group : "@global"); break;
+	case SET_SCHEDULE: buf_adds(out, schedule_names[s->schedule]); break;
 	case SET_THREADS_REQUIRED:
 		if (s->threads_required == 0)
 			buf_adds(out, "num-test-threads");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "testrig/env.h"
+#include "testrig/history.h"
 #include "testrig/proto.h"
 #include "testrig/sched.h"
 #include "testrig/tests.h"
@@ -156,6 +157,11 @@ static void test_finished(struct engine *eng, struct job *job, struct attempt *f
 	o.retried = tt->retried;
 	o.nretried = tt->nretried;
 	test_outcome_decide(&o, final, tt->nretried, s->flaky_fail);
+	o.max_attempts = s->retries + 1;
+	if (tp->cfg->history) {
+		o.history_known = true;
+		history_after(tt->test->history, &o, &o.history);
+	}
 	run_counts_add(&tp->counts, &o);
 	REPORT(engine_reports(eng), test_finished, &o);
 	for (i = 0; i < tt->nretried; i++)

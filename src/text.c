@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "testrig/buf.h"
@@ -51,6 +53,21 @@ const char *signal_name(int signo, char scratch[16])
 			return signal_names[i].name;
 	snprintf(scratch, 16, "SIG%d", signo);
 	return scratch;
+}
+
+int signal_number(const char *name)
+{
+	size_t i;
+	long n;
+	char *end;
+
+	for (i = 0; i < ARRAY_SIZE(signal_names); i++)
+		if (strcasecmp(signal_names[i].name, name) == 0)
+			return signal_names[i].signo;
+	if (strncasecmp(name, "SIG", 3) != 0 || name[3] < '1' || name[3] > '9')
+		return 0;
+	n = strtol(name + 3, &end, 10);
+	return *end || n > 1024 ? 0 : (int)n;
 }
 
 void format_seconds(struct buf *b, int64_t ns)
@@ -255,4 +272,91 @@ void json_quote(struct buf *b, const char *s, size_t n)
 void xml_escape(struct buf *b, const char *s, size_t n, bool attr)
 {
 	escape(b, s, n, attr ? ESC_XML_ATTR : ESC_XML_TEXT);
+}
+
+/* ---- bytes in JSON --------------------------------------------------------- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static bool plain_utf8(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		bool valid;
+
+		if (p[i] == 0)
+			return false;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		i += utf8_sequence(p + i, n - i, &valid);
+		if (!valid)
+			return false;
+	}
+	return true;
+}
+
+void json_bytes(struct buf *b, const char *name, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	if (plain_utf8(s, n)) {
+		json_key(b, name);
+		json_quote(b, s, n);
+		return;
+	}
+	buf_printf(b, ",\"%s_base64\":\"", name);
+	buf_grow(b, (n + 2) / 3 * 4 + 1);
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+		char q[4] = { b64[v >> 18], b64[v >> 12 & 63], b64[v >> 6 & 63], b64[v & 63] };
+
+		buf_add(b, q, 4);
+	}
+	if (i < n) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0);
+		char q[4] = { b64[v >> 18], b64[v >> 12 & 63], i + 1 < n ? b64[v >> 6 & 63] : '=', '=' };
+
+		buf_add(b, q, 4);
+	}
+	buf_addc(b, '"');
+}
+
+static int b64_value(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+
+	return p ? (int)(p - b64) : -1;
+}
+
+int base64_decode(const char *s, size_t n, struct buf *out)
+{
+	size_t i;
+
+	if (n % 4)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		int v[4], k, pad = 0;
+		char bytes[3];
+
+		for (k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == n && k >= 2 && (k == 3 || s[i + 3] == '=')) {
+				v[k] = 0;
+				pad++;
+			} else if ((v[k] = b64_value(s[i + k])) < 0) {
+				return -1;
+			}
+		}
+		bytes[0] = (char)(v[0] << 2 | v[1] >> 4);
+		bytes[1] = (char)((v[1] & 15) << 4 | v[2] >> 2);
+		bytes[2] = (char)((v[2] & 3) << 6 | v[3]);
+		buf_add(out, bytes, (size_t)(3 - pad));
+	}
+	if (!out->data)
+		buf_grow(out, 0);
+	return 0;
 }

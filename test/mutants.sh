@@ -24,7 +24,7 @@ echo "$mutants" | while IFS='|' read -r name file expr what; do
 	tried=$((tried + 1))
 	dir=$work/$name
 	mkdir -p "$dir"
-	(cd "$top" && git ls-files -z | xargs -0 cp --parents -t "$dir") || exit 2
+	(cd "$top" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$dir") || exit 2
 	sed -i -E "$expr" "$dir/$file"
 	if cmp -s "$top/$file" "$dir/$file"; then
 		echo "mutant $name: the edit changed nothing in $file (fix the expression)"

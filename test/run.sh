@@ -54,7 +54,7 @@ start=$(date +%s)
 # nothing else); the report for people goes to standard error, status lines
 # only: the failing tests' own output is in the direct run's logs.
 "$RIG" run -j "$JOBS" --no-fail-fast --status-level all --final-status-level none \
-	--failure-output never --message-format json \
+	--failure-output never --message-format json --state-dir "$R/store" \
 	--config test/dogfood.ini \
 	--color never $tests >"$R/dogfood.json" 2>"$R/dogfood.err"
 rig_rc=$?

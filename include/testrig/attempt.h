@@ -56,6 +56,8 @@ struct attempt *attempt_new(unsigned number, uint64_t output_limit);
 void attempt_free(struct attempt *a);
 /* "PASS", "FAIL", "SIGSEGV", "TIMEOUT", "LEAK", "EXEC-FAIL", ... */
 const char *verdict_label(const struct attempt *a, char scratch[16]);
+/* The same in lower case ("pass", "sigsegv", "leak-fail"), as JSON carries it. */
+const char *verdict_name(const struct attempt *a, char scratch[16]);
 
 /* Decides an attempt's verdict from its exit status and output. */
 typedef void (*attempt_judge_fn)(struct attempt *a, const void *arg);

@@ -17,7 +17,9 @@
 #include "testrig/select.h"
 #include "testrig/settings.h"
 
-enum cli_command { CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_HELP, CMD_VERSION };
+enum cli_command {
+	CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_REPLAY, CMD_RUNS, CMD_HISTORY, CMD_HELP, CMD_VERSION
+};
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 enum message_format { MESSAGES_HUMAN, MESSAGES_JSON };
 
@@ -39,6 +41,9 @@ struct cli {
 	enum list_format list_format;
 	char *junit;                /* --junit FILE, or NULL */
 	enum message_format messages;   /* --message-format */
+	bool failed;                /* --failed */
+	bool no_record;             /* --no-record */
+	char *state_dir;            /* --state-dir DIR, or NULL */
 	struct settings set;        /* only the bits in set.set_mask were given */
 };
 

@@ -57,6 +57,15 @@ struct script {
 	const char *origin;
 };
 
+/* [store]: run records and history (SPEC section 10). */
+struct store_config {
+	char *dir;                  /* as written (relative to the root); NULL: .testrig */
+	bool record;                /* default true */
+	unsigned keep_runs;         /* default 50 */
+	uint64_t max_size;          /* default 256MiB */
+	const char *origin;         /* "FILE:LINE" of the section, or NULL */
+};
+
 struct config {
 	char *path;                 /* the file, absolute; NULL when there is none */
 	char *root;                 /* its directory: the project root */
@@ -68,6 +77,7 @@ struct config {
 	size_t ngroups;
 	struct script *scripts;     /* in file order */
 	size_t nscripts;
+	struct store_config store;
 	struct strvec origins;      /* owns the "FILE:LINE" strings the others point to */
 	/* Cache of resolved per-test settings, keyed by which overrides matched. */
 	void *cache;

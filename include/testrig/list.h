@@ -14,6 +14,7 @@
 #include "testrig/parse.h"
 
 struct settings;
+struct test_history;
 
 enum protocol { PROTO_EXEC, PROTO_TAP, PROTO_GTEST, PROTO_LIBTEST, PROTO_CUSTOM };
 /* testrig list --format */
@@ -44,6 +45,8 @@ struct test {
 	bool ignored;               /* disabled by its framework (DISABLED_, #[ignore]) */
 	bool selected;              /* chosen by filters and partition */
 	const struct settings *settings;  /* effective per-test settings */
+	const struct test_history *history;  /* its history (history.h), or NULL */
+	bool owed;                  /* --failed: outstanding from the last run, not selected now */
 };
 
 struct test_list {

@@ -36,15 +36,25 @@ enum outcome {
 	OUT_TIMED_OUT,
 };
 
+/* A test's record in the store's history, this run included (SPEC section 10). */
+struct history_counts {
+	unsigned runs;          /* recorded runs, at most the last 20 */
+	unsigned failures;      /* of those, how many failed */
+	unsigned flaky;         /* and how many were flaky */
+};
+
 struct test_outcome {
 	const struct test *test;
 	const struct attempt *final;     /* the attempt that decided the result */
 	struct attempt *const *retried;  /* the failed attempts before it, oldest first */
 	unsigned nretried;
 	unsigned attempts;               /* attempts run (nretried + 1) */
+	unsigned max_attempts;           /* attempts it was allowed (retries + 1) */
 	enum outcome outcome;
 	bool flaky;                      /* failed at first, passed on a retry */
 	int64_t duration;                /* of the final attempt */
+	bool history_known;              /* the run keeps a history: `history` is set */
+	struct history_counts history;
 };
 
 struct run_counts {
@@ -65,6 +75,8 @@ struct run_summary {
 	const char *cancel_detail;  /* a sentence for people: "interrupted by SIGINT" */
 	int cancel_signal;          /* with "signal" */
 	size_t scripts_failed;      /* setup scripts and teardowns that failed */
+	int exit_code;              /* as the tests and scripts decide it (a report
+				     * that cannot be written may still make it 110) */
 };
 
 /* A setup script or teardown that finished. */
@@ -161,10 +173,16 @@ struct junit_options {
 };
 struct reporter *report_junit_new(const struct junit_options *opt);
 
-/* JSON lines, one object per event, on `out` (see testrig(1)). */
+/*
+ * JSON lines, one object per event, on `out` (see testrig(1)); or, with
+ * `gz`, a run record: every event with every attempt's output and the
+ * fields a replay needs (see testrig(1), RUN RECORDS).
+ */
+struct gz_writer;
 struct json_options {
 	FILE *out;
 	const struct settings *settings;  /* success-output/failure-output: include output? */
+	struct gz_writer *gz;             /* a record: written here instead (not closed) */
 };
 struct reporter *report_json_new(const struct json_options *opt);
 

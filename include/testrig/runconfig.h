@@ -48,6 +48,7 @@ struct run_config {
 	size_t nscripts;                    /* at most 64 */
 	const char *root;                   /* scripts' working directory; NULL: ours */
 	const struct report_set *reports;
+	bool history;                       /* a history is kept: outcomes carry their counts */
 };
 
 #endif

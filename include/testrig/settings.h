@@ -29,6 +29,8 @@ enum final_level {
 };
 
 enum backoff { BACKOFF_FIXED, BACKOFF_EXPONENTIAL };
+/* schedule: which ready test starts first (SPEC section 10). */
+enum schedule { SCHEDULE_HISTORY, SCHEDULE_LIST };
 enum no_tests { NO_TESTS_FAIL, NO_TESTS_WARN, NO_TESTS_PASS };
 
 enum setting_id {
@@ -59,6 +61,7 @@ enum setting_id {
 	SET_DEFAULT_FILTER,
 	SET_TEST_GROUP,
 	SET_THREADS_REQUIRED,
+	SET_SCHEDULE,
 	SET_COUNT
 };
 
@@ -90,6 +93,7 @@ struct settings {
 	char *default_filter;        /* NULL: all() */
 	char *test_group;            /* NULL: the global group */
 	unsigned threads_required;   /* 0: num-test-threads (all) */
+	enum schedule schedule;
 	/* Where each value came from ("default", "FILE:LINE", "command line"). */
 	const char *origin[SET_COUNT];
 	uint64_t set_mask;           /* bit per setting_id that was set explicitly */

@@ -19,6 +19,8 @@ struct buf;
  * signal without a name is "SIG<number>" in scratch.
  */
 const char *signal_name(int signo, char scratch[16]);
+/* The other way: "SIGSEGV" or "SIG11" to 11; 0 for anything else. */
+int signal_number(const char *name);
 
 /* "1.234" (seconds, three decimals, truncated; negative counts as 0). */
 void format_seconds(struct buf *b, int64_t ns);
@@ -44,6 +46,15 @@ void json_bool(struct buf *b, const char *name, bool v);
 void json_uint(struct buf *b, const char *name, uint64_t v);
 void json_int(struct buf *b, const char *name, int64_t v);
 void json_seconds(struct buf *b, const char *name, int64_t ns);
+
+/*
+ * A member holding bytes exactly: `,"name":"..."` when they are valid UTF-8
+ * (with no NUL), else `,"name_base64":"..."` with the bytes in base64
+ * (RFC 4648).  Run records keep tests' output this way.
+ */
+void json_bytes(struct buf *b, const char *name, const char *s, size_t n);
+/* Decodes base64 (RFC 4648, padded) onto out; -1 for anything else. */
+int base64_decode(const char *s, size_t n, struct buf *out);
 
 /*
  * Appends n bytes as XML character data, or as an attribute value when

@@ -50,8 +50,24 @@ fx() {
 	echo "$_fxd/$1"
 }
 
+# Run records go to a store in $T, never into the tree the tests run from;
+# and each rig/rig_in/start_rig gets a store of its own (a shared history
+# would add flake notes to the reports tests compare), unless a test sets
+# SHARED_STORE=1 (then the store is where testrig would put it).
+TESTRIG_STATE_DIR=$T/.store
+export TESTRIG_STATE_DIR
+stores=0
+next_store() {
+	stores=$((stores + 1))
+	if [ -z "${SHARED_STORE:-}" ]; then
+		TESTRIG_STATE_DIR=$T/.store.$stores
+		export TESTRIG_STATE_DIR
+	fi
+}
+
 # rig ARGS...: runs testrig; stdout in $T/out, stderr in $T/err, status in $rc.
 rig() {
+	next_store
 	"$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null
 	rc=$?
 }
@@ -60,6 +76,7 @@ rig() {
 rig_in() {
 	_d=$1
 	shift
+	next_store
 	(cd "$_d" && exec "$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null)
 	rc=$?
 }
@@ -197,6 +214,7 @@ ini() {
 # in $T/out, stderr in $T/err), with SIGINT and SIGQUIT at their defaults (a
 # shell's background jobs start with them ignored); its pid in $rigpid.
 start_rig() {
+	next_store
 	: >"$T/out"
 	: >"$T/err"
 	(cd "$T" && exec env --default-signal=INT,QUIT "$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null) &

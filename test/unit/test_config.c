@@ -694,7 +694,7 @@ static const struct error_case error_cases[] = {
 	/* sections */
 	{ "[suites.a]\n", 96, "testrig.ini:1: unknown section [suites.a] (accepted: "
 	  "[suite.NAME], [profile.NAME], [profile.NAME.override.LABEL], [test-group.NAME], "
-	  "[script.NAME])\n" },
+	  "[script.NAME], [store])\n" },
 	{ "; c\n[suite]\n", 96, "testrig.ini:2: unknown section [suite] (accepted:" },
 	{ "[suite.]\n", 96, "testrig.ini:1: empty NAME in [suite.] (write [suite.NAME])\n" },
 	{ "[profile.]\n", 96, "testrig.ini:1: empty NAME in [profile.] (write [profile.NAME])\n" },

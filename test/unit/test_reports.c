@@ -886,6 +886,7 @@ static void test_json_full(void)
 	if (!out)
 		return;
 	fake_init(&f);
+	memset(&jo, 0, sizeof jo);
 	jo.out = out;
 	jo.settings = &f.settings;
 	r = rs.r[0] = report_json_new(&jo);
@@ -1088,6 +1089,7 @@ static void test_json_flush_and_cancel(void)
 		return;
 	CHECK_INT(setvbuf(out, NULL, _IOFBF, 1 << 16), 0);
 	fake_init(&f);
+	memset(&jo, 0, sizeof jo);
 	jo.out = out;
 	jo.settings = &f.settings;
 	r = report_json_new(&jo);
@@ -1138,6 +1140,7 @@ static void test_json_write_error(void)
 		return;
 	}
 	fake_init(&f);
+	memset(&jo, 0, sizeof jo);
 	jo.out = out;
 	jo.settings = &f.settings;
 	r = report_json_new(&jo);

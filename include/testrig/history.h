@@ -1,0 +1,83 @@
+/*
+ * history.h - what the store remembers of each test across runs (SPEC
+ * section 10): history.gz holds one JSON line per test with its last
+ * results, last result and duration and the mean duration of its passing
+ * runs.  It feeds the scheduler (longest and last-failed tests first), the
+ * flake notes of the reports and `testrig history`.  The file is merged at
+ * the end of each recorded run under the store's lock: read, merge, write a
+ * temporary file, fsync, rename.
+ */
+#ifndef TESTRIG_HISTORY_H
+#define TESTRIG_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "testrig/buf.h"
+#include "testrig/list.h"
+#include "testrig/report.h"
+
+struct filter;
+
+/* How many of a test's latest runs the counts cover. */
+#define HISTORY_WINDOW 20
+
+/* One test's history, as read at the start of a run. */
+struct test_history {
+	/* Outcomes of its last runs, oldest first: P passed, K flaky, F failed, S skipped. */
+	char recent[HISTORY_WINDOW + 1];
+	double mean_duration;       /* seconds, over its passing runs (a running mean) */
+	double last_duration;       /* seconds */
+};
+
+struct history;
+
+/*
+ * Reads the history of the tests in `list` (their ->history is set; tests
+ * without one keep NULL).  A missing file is an empty history; a damaged
+ * one is said in *err (a warning: the history is then empty) and -1.
+ */
+int history_load(const char *path, struct test_list *list, struct history **out,
+		 struct buf *err);
+void history_free(struct history *h);
+
+/* The counts a test's history has once this run's outcome is added. */
+void history_after(const struct test_history *h, const struct test_outcome *o,
+		   struct history_counts *c);
+
+/*
+ * schedule = history: sorts the list positions order[0..n) so that tests
+ * that failed last time come first, then tests with no history, then the
+ * rest by mean duration, longest first; ties keep list order.
+ */
+void history_order(size_t *order, size_t n, const struct test_list *list);
+
+/* One finished test of a run, for history_merge. */
+struct history_result {
+	const char *binary_id;
+	const char *test;
+	const char *suite;
+	char outcome;               /* P, K, F or S as in `recent` */
+	char result[16];            /* "pass", "fail", "flaky", "sigsegv", ... */
+	int64_t duration;           /* ns, of the final attempt */
+};
+
+/*
+ * Merges a run's results into the history file at `path` (the caller holds
+ * the store's lock): read, merge, write path.tmp, fsync, rename.  Lines it
+ * cannot read are dropped and said in *err; -1 with *err if the file
+ * cannot be written.
+ */
+int history_merge(const char *path, const char *run_id, struct history_result *results,
+		  size_t n, struct buf *err);
+
+/*
+ * `testrig history`: every test in the file (matching one of the n
+ * filters, if any) as a line for people or, with `json`, a JSON object per
+ * line.  0, or -1 with *err when the file cannot be read.
+ */
+int history_print(const char *path, struct filter *const *filters, size_t n, bool json,
+		  struct buf *out, struct buf *err);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * record.h - run records (SPEC section 10): one gzip stream of JSON lines
+ * per run, written as the run goes.  The first line says it is a record
+ * (format, testrig version, run id, profile, start, command line); then the
+ * tests the run owes (`test-planned`: selected now, or carried over by
+ * --failed); then every event of the --message-format json stream, with
+ * every attempt's output byte for byte and the fields a replay needs; the
+ * run-finished event ends it with the exit code.  The recording reporter
+ * merges the run into the history and prunes old records when it closes.
+ * The reader hands the lines back one at a time and tells a record that
+ * was cut short from a whole one.
+ */
+#ifndef TESTRIG_RECORD_H
+#define TESTRIG_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "testrig/buf.h"
+#include "testrig/jsonread.h"
+#include "testrig/list.h"
+#include "testrig/report.h"
+#include "testrig/settings.h"
+#include "testrig/store.h"
+
+/* The record format; a reader refuses records of a later one. */
+#define RECORD_FORMAT 1
+
+struct record_options {
+	const struct store *store;          /* prepared (store_prepare) */
+	const struct test_list *list;       /* planned: tests selected, or owed (--failed) */
+	const struct settings *settings;
+	bool failed_run;                    /* --failed */
+	char *const *argv;                  /* the command line, for the header */
+};
+
+/*
+ * The recording reporter.  Anything that goes wrong with the store is said
+ * once on stderr and never changes the run or its exit code.
+ */
+struct reporter *report_record_new(const struct record_options *o);
+
+struct record;
+
+/*
+ * Opens a record and reads its first line.  -1 with *err naming the file
+ * when it cannot be read or is not a testrig run record.
+ */
+int record_open(const char *path, struct record **out, struct buf *err);
+/* Its first line: type "record", run_id, profile, start, testrig, command. */
+const struct jvalue *record_header(const struct record *r);
+/*
+ * The next event, valid until the next call: 1, or 0 at the end of what
+ * could be read, or -1 with *err when a line is damaged (what came before
+ * it stands; the record counts as cut short).
+ */
+int record_next(struct record *r, const struct jvalue **event, struct buf *err);
+/* The line record_next parsed last, as it is in the record. */
+const struct buf *record_raw(const struct record *r);
+/* The record is whole: it ends with run-finished and its gzip stream with its trailer. */
+bool record_complete(const struct record *r);
+void record_close(struct record *r);
+
+/*
+ * What a run still owes: the tests it planned minus those that finished
+ * passing or skipped (SPEC section 10, --failed).  The keys, sorted, are
+ * "BINARY-ID\x1fTEST-NAME".  0, or -1 with *err.
+ */
+int record_outstanding(const char *path, struct strvec *keys, struct buf *err);
+/* The key record_outstanding uses for a test. */
+char *record_key(const char *binary_id, const char *test);
+
+#endif

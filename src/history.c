@@ -1,0 +1,443 @@
+/*
+ * history.c - history.gz of history.h: reading the entries of a run's
+ * tests, the scheduling order they give, and merging a run's results back
+ * line by line (the file is never held whole in memory).  Owns the entries
+ * it loaded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testrig/filter.h"
+#include "testrig/gz.h"
+#include "testrig/history.h"
+#include "testrig/jsonread.h"
+#include "testrig/text.h"
+#include "testrig/util.h"
+
+/* No line we write comes near this; a longer one is damage. */
+#define MAX_LINE (1u << 20)
+
+struct history {
+	struct test_history *entries;
+	size_t n;
+};
+
+/* ---- one line ------------------------------------------------------------ */
+
+/* An entry read from one line; false when the line is not one. */
+static bool parse_entry(const struct jvalue *v, const char **bin, const char **test,
+			struct test_history *h)
+{
+	const char *recent;
+	size_t i;
+
+	*bin = jvalue_str(v, "binary_id");
+	*test = jvalue_str(v, "test");
+	recent = jvalue_str(v, "recent");
+	if (!*bin || !*test || !recent || strlen(recent) > HISTORY_WINDOW)
+		return false;
+	for (i = 0; recent[i]; i++)
+		if (!strchr("PKFS", recent[i]))
+			return false;
+	memset(h, 0, sizeof *h);
+	memcpy(h->recent, recent, strlen(recent) + 1);
+	if (!jvalue_num(v, "mean_duration", &h->mean_duration) || !(h->mean_duration >= 0) ||
+	    !jvalue_num(v, "last_duration", &h->last_duration) || !(h->last_duration >= 0))
+		return false;
+	return true;
+}
+
+static unsigned count(const char *recent, char c)
+{
+	unsigned n = 0;
+
+	for (; *recent; recent++)
+		n += *recent == c;
+	return n;
+}
+
+static void write_entry(struct buf *b, const char *bin, const char *test, const char *suite,
+			const struct test_history *h, const char *last_result, const char *last_run)
+{
+	buf_adds(b, "{\"binary_id\":");
+	json_quote(b, bin, strlen(bin));
+	json_string(b, "test", test);
+	json_string(b, "suite", suite);
+	json_uint(b, "runs", strlen(h->recent));
+	json_uint(b, "passes", count(h->recent, 'P'));
+	json_uint(b, "failures", count(h->recent, 'F'));
+	json_uint(b, "flaky", count(h->recent, 'K'));
+	json_uint(b, "skips", count(h->recent, 'S'));
+	json_string(b, "last_result", last_result);
+	json_string(b, "last_run", last_run);
+	json_key(b, "mean_duration");
+	buf_printf(b, "%.6f", h->mean_duration);
+	json_key(b, "last_duration");
+	buf_printf(b, "%.6f", h->last_duration);
+	json_string(b, "recent", h->recent);
+	buf_adds(b, "}\n");
+}
+
+/* Adds one run's outcome: the window slides, the mean follows passing runs. */
+static void add_outcome(struct test_history *h, char outcome, int64_t duration)
+{
+	size_t n = strlen(h->recent);
+	double d = (double)duration / (double)NS_PER_SEC;
+	unsigned passes;
+
+	if (n == HISTORY_WINDOW) {
+		memmove(h->recent, h->recent + 1, HISTORY_WINDOW - 1);
+		n--;
+	}
+	h->recent[n] = outcome;
+	h->recent[n + 1] = 0;
+	h->last_duration = d;
+	if (outcome != 'P' && outcome != 'K')
+		return;
+	/* The mean of the passing runs in the window (a running mean once it is full). */
+	passes = count(h->recent, 'P') + count(h->recent, 'K');
+	h->mean_duration += (d - h->mean_duration) / passes;
+}
+
+void history_after(const struct test_history *h, const struct test_outcome *o,
+		   struct history_counts *c)
+{
+	struct test_history t;
+
+	memset(&t, 0, sizeof t);
+	if (h)
+		t = *h;
+	add_outcome(&t, o->outcome == OUT_SKIPPED ? 'S' : o->flaky ? 'K' :
+		    o->outcome == OUT_PASSED ? 'P' : 'F', o->duration);
+	c->runs = (unsigned)strlen(t.recent);
+	c->failures = count(t.recent, 'F');
+	c->flaky = count(t.recent, 'K');
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static int key_cmp(const char *bin_a, const char *test_a, const char *bin_b, const char *test_b)
+{
+	int c = strcmp(bin_a, bin_b);
+
+	return c ? c : strcmp(test_a, test_b);
+}
+
+/* Tests sorted by (binary id, name), to be found by key. */
+static int by_key(const void *a, const void *b)
+{
+	const struct test *x = *(struct test *const *)a, *y = *(struct test *const *)b;
+
+	return key_cmp(x->bin->id, x->name, y->bin->id, y->name);
+}
+
+static struct test *find_test(struct test **sorted, size_t n, const char *bin, const char *test)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(bin, test, sorted[mid]->bin->id, sorted[mid]->name);
+
+		if (!c)
+			return sorted[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* The file, opened for reading: NULL when it does not exist (*missing). */
+static struct gz_reader *open_history(const char *path, bool *missing, struct buf *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*missing = fd < 0 && errno == ENOENT;
+	if (fd < 0) {
+		if (!*missing)
+			buf_printf(err, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return gz_reader_open(fd);
+}
+
+int history_load(const char *path, struct test_list *list, struct history **out,
+		 struct buf *err)
+{
+	struct history *h = xcalloc(1, sizeof *h);
+	struct buf line = BUF_INIT, why = BUF_INIT;
+	struct gz_reader *r;
+	struct test **sorted;
+	size_t i, cap = 0;
+	bool missing;
+	int rc = 0, got;
+
+	*out = h;
+	r = open_history(path, &missing, err);
+	if (!r)
+		return missing ? 0 : -1;
+	sorted = xcalloc(list->ntests + 1, sizeof *sorted);
+	for (i = 0; i < list->ntests; i++)
+		sorted[i] = &list->tests[i];
+	qsort(sorted, list->ntests, sizeof *sorted, by_key);
+	/* Pointers into h->entries are handed out once it stops growing: indices first. */
+	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
+		struct jvalue *v = jvalue_parse(line.data, line.len, NULL);
+		struct test_history e;
+		const char *bin, *test;
+		struct test *t;
+
+		if (v && parse_entry(v, &bin, &test, &e) && (t = find_test(sorted, list->ntests, bin, test)) &&
+		    !t->history) {
+			if (h->n == cap) {
+				cap = cap ? cap * 2 : 64;
+				h->entries = xreallocarray(h->entries, cap, sizeof *h->entries);
+			}
+			h->entries[h->n] = e;
+			t->history = (const struct test_history *)(uintptr_t)(h->n + 1);
+			h->n++;
+		}
+		jvalue_free(v);
+	}
+	if (got < 0) {
+		buf_printf(err, "%s: %s (history ignored)", path, why.data);
+		rc = -1;
+	}
+	for (i = 0; i < list->ntests; i++) {
+		struct test *t = &list->tests[i];
+		size_t k = (size_t)(uintptr_t)t->history;
+
+		t->history = rc || !k ? NULL : &h->entries[k - 1];
+	}
+	gz_reader_close(r);
+	free(sorted);
+	buf_free(&line);
+	buf_free(&why);
+	return rc;
+}
+
+void history_free(struct history *h)
+{
+	if (!h)
+		return;
+	free(h->entries);
+	free(h);
+}
+
+/* ---- scheduling ---------------------------------------------------------- */
+
+/* A test's place in the schedule. */
+struct priority {
+	int rank;           /* 0: failed last time; 1: no history; 2: the rest */
+	double mean;        /* the rest: longest first */
+	size_t pos;         /* ties: list order */
+};
+
+static int by_priority(const void *a, const void *b)
+{
+	const struct priority *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	if (x->rank == 2 && x->mean != y->mean)
+		return x->mean > y->mean ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+void history_order(size_t *order, size_t n, const struct test_list *list)
+{
+	struct priority *p = xcalloc(n + 1, sizeof *p);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct test_history *h = list->tests[order[i]].history;
+		size_t k = h ? strlen(h->recent) : 0;
+
+		p[i].rank = !h ? 1 : k && h->recent[k - 1] == 'F' ? 0 : 2;
+		p[i].mean = h ? h->mean_duration : 0;
+		p[i].pos = order[i];
+	}
+	qsort(p, n, sizeof *p, by_priority);
+	for (i = 0; i < n; i++)
+		order[i] = p[i].pos;
+	free(p);
+}
+
+/* ---- merging ------------------------------------------------------------- */
+
+static int by_result(const void *a, const void *b)
+{
+	const struct history_result *x = a, *y = b;
+
+	return key_cmp(x->binary_id, x->test, y->binary_id, y->test);
+}
+
+static struct history_result *find_result(struct history_result *v, size_t n, const char *bin,
+					  const char *test)
+{
+	struct history_result key;
+
+	memset(&key, 0, sizeof key);
+	key.binary_id = bin;
+	key.test = test;
+	return bsearch(&key, v, n, sizeof *v, by_result);
+}
+
+/* Copies the old file through, each line updated if this run finished its test. */
+static void merge_old(struct gz_reader *r, struct gz_writer *w, const char *run_id,
+		      struct history_result *results, size_t n, bool *merged, struct buf *err)
+{
+	struct buf line = BUF_INIT, out = BUF_INIT, why = BUF_INIT;
+	size_t dropped = 0;
+	int got;
+
+	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
+		struct jvalue *v = jvalue_parse(line.data, line.len, NULL);
+		struct test_history e;
+		struct history_result *res;
+		const char *bin, *test;
+
+		if (!v || !parse_entry(v, &bin, &test, &e)) {
+			dropped++;
+		} else if ((res = find_result(results, n, bin, test)) && !merged[res - results]) {
+			const char *suite = jvalue_str(v, "suite");
+
+			add_outcome(&e, res->outcome, res->duration);
+			buf_reset(&out);
+			write_entry(&out, bin, test, suite ? suite : res->suite, &e, res->result, run_id);
+			gz_write(w, out.data, out.len);
+			merged[res - results] = true;
+		} else if (!res) {
+			buf_addc(&line, '\n');
+			gz_write(w, line.data, line.len);
+		}
+		/* else: a second line for a test already merged is dropped. */
+		jvalue_free(v);
+	}
+	if (got < 0)
+		buf_printf(err, "the history was damaged (%s): what could be read was kept", why.data);
+	else if (dropped)
+		buf_printf(err, "%zu unreadable line%s of the history dropped", dropped,
+			   dropped == 1 ? "" : "s");
+	buf_free(&line);
+	buf_free(&out);
+	buf_free(&why);
+}
+
+int history_merge(const char *path, const char *run_id, struct history_result *results,
+		  size_t n, struct buf *err)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	bool *merged = xcalloc(n + 1, sizeof *merged), missing;
+	struct gz_reader *r;
+	struct gz_writer *w;
+	struct buf out = BUF_INIT;
+	size_t i;
+	int fd, rc = 0;
+
+	qsort(results, n, sizeof *results, by_result);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		buf_printf(err, "cannot write %s: %s", tmp, strerror(errno));
+		free(tmp);
+		free(merged);
+		return -1;
+	}
+	w = gz_writer_open(fd, 6);
+	if ((r = open_history(path, &missing, err))) {
+		merge_old(r, w, run_id, results, n, merged, err);
+		gz_reader_close(r);
+	}
+	for (i = 0; i < n; i++) {
+		struct test_history e;
+
+		if (merged[i] || (i && !by_result(&results[i], &results[i - 1])))
+			continue;
+		memset(&e, 0, sizeof e);
+		add_outcome(&e, results[i].outcome, results[i].duration);
+		buf_reset(&out);
+		write_entry(&out, results[i].binary_id, results[i].test, results[i].suite, &e,
+			    results[i].result, run_id);
+		gz_write(w, out.data, out.len);
+	}
+	if (gz_writer_close(w, true) || rename(tmp, path)) {
+		if (err->len)
+			buf_adds(err, "; ");
+		buf_printf(err, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	buf_free(&out);
+	free(merged);
+	free(tmp);
+	return rc;
+}
+
+/* ---- testrig history ----------------------------------------------------- */
+
+static void print_entry(const struct jvalue *v, const char *bin, const char *test,
+			const struct test_history *e, bool json, struct buf *out)
+{
+	const char *suite = jvalue_str(v, "suite"), *last = jvalue_str(v, "last_result");
+	const char *run = jvalue_str(v, "last_run");
+	size_t n = strlen(e->recent);
+
+	if (json) {
+		write_entry(out, bin, test, suite ? suite : "", e, last ? last : "",
+			    run ? run : "");
+		return;
+	}
+	buf_printf(out, "%-10s %3zu %4u %5u %10.3fs  %s %s\n", last ? last : "?", n,
+		   count(e->recent, 'F'), count(e->recent, 'K'), e->mean_duration, bin, test);
+}
+
+int history_print(const char *path, struct filter *const *filters, size_t nfilters, bool json,
+		  struct buf *out, struct buf *err)
+{
+	struct buf line = BUF_INIT, why = BUF_INIT;
+	struct gz_reader *r;
+	bool missing;
+	size_t i;
+	int got;
+
+	if (!(r = open_history(path, &missing, err))) {
+		if (missing)
+			buf_printf(err, "no history yet in %s (a recorded run makes one)", path);
+		return -1;
+	}
+	if (!json)
+		buf_adds(out, "last       runs fail flaky   mean time  test\n");
+	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
+		struct jvalue *v = jvalue_parse(line.data, line.len, NULL);
+		struct test_history e;
+		const char *bin, *test;
+
+		if (v && parse_entry(v, &bin, &test, &e)) {
+			struct filter_subject subj;
+			const char *suite = jvalue_str(v, "suite");
+
+			subj.test_name = test;
+			subj.binary_id = bin;
+			subj.suite = suite ? suite : "";
+			subj.ignored = false;
+			for (i = 0; i < nfilters && !filter_match(filters[i], &subj); i++)
+				;
+			if (!nfilters || i < nfilters)
+				print_entry(v, bin, test, &e, json, out);
+		}
+		jvalue_free(v);
+	}
+	if (got < 0)
+		buf_printf(err, "%s: %s", path, why.data);
+	gz_reader_close(r);
+	buf_free(&line);
+	buf_free(&why);
+	return got < 0 ? -1 : 0;
+}

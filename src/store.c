@@ -1,0 +1,227 @@
+/*
+ * store.c - the store directory of store.h: its paths, the records in it,
+ * the lock, pruning.  Owns the path strings.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testrig/store.h"
+#include "testrig/util.h"
+
+#define RECORD_SUFFIX ".jsonl.gz"
+/* "20261130T130624.123Z-" before the run id. */
+#define STAMP_LEN 21
+
+void store_init(struct store *s, const char *option, const char *configured, const char *root,
+		unsigned keep_runs, uint64_t max_size)
+{
+	const char *env = getenv("TESTRIG_STATE_DIR");
+
+	memset(s, 0, sizeof *s);
+	if (option && *option)
+		s->dir = xstrdup(option);
+	else if (env && *env)
+		s->dir = xstrdup(env);
+	else if (configured && configured[0] == '/')
+		s->dir = xstrdup(configured);
+	else
+		s->dir = xasprintf("%s/%s", root ? root : ".", configured ? configured : ".testrig");
+	s->runs = xasprintf("%s/runs", s->dir);
+	s->history = xasprintf("%s/history.gz", s->dir);
+	s->keep_runs = keep_runs;
+	s->max_size = max_size;
+}
+
+void store_free(struct store *s)
+{
+	free(s->dir);
+	free(s->runs);
+	free(s->history);
+	memset(s, 0, sizeof *s);
+}
+
+/* mkdir -p: the directory and any parent it lacks. */
+static int make_dir(const char *path, struct buf *why)
+{
+	char *p = xstrdup(path), *slash;
+	int rc = 0;
+
+	for (slash = strchr(p + 1, '/'); ; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = 0;
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			buf_printf(why, "cannot create %s: %s", p, strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+	free(p);
+	return rc;
+}
+
+int store_prepare(const struct store *s, struct buf *why)
+{
+	if (make_dir(s->dir, why) || make_dir(s->runs, why))
+		return -1;
+	if (access(s->runs, W_OK | X_OK)) {
+		buf_printf(why, "cannot write to %s: %s", s->runs, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+char *store_record_path(const struct store *s, int64_t start_wall, const char *run_id)
+{
+	time_t secs = (time_t)(start_wall / NS_PER_SEC);
+	struct tm tm;
+	char stamp[32];
+
+	if (!gmtime_r(&secs, &tm) || !strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm))
+		snprintf(stamp, sizeof stamp, "19700101T000000");
+	return xasprintf("%s/%s.%03dZ-%s" RECORD_SUFFIX, s->runs, stamp,
+			 (int)(start_wall % NS_PER_SEC / NS_PER_MS), run_id);
+}
+
+static bool is_record_name(const char *name)
+{
+	size_t n = strlen(name), k = strlen(RECORD_SUFFIX);
+
+	return n > STAMP_LEN + k && strcmp(name + n - k, RECORD_SUFFIX) == 0 &&
+		name[8] == 'T' && name[STAMP_LEN - 1] == '-';
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	return -strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void store_records(const struct store *s, struct strvec *paths)
+{
+	DIR *d = opendir(s->runs);
+	struct dirent *e;
+	size_t first = paths->n;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (is_record_name(e->d_name))
+			strvec_pushf(paths, "%s/%s", s->runs, e->d_name);
+	closedir(d);
+	if (paths->n > first)
+		qsort(paths->v + first, paths->n - first, sizeof *paths->v, newest_first);
+}
+
+char *store_run_id(const char *path)
+{
+	const char *name = strrchr(path, '/');
+	size_t n;
+
+	name = name ? name + 1 : path;
+	if (!is_record_name(name))
+		return NULL;
+	n = strlen(name) - STAMP_LEN - strlen(RECORD_SUFFIX);
+	return xstrndup(name + STAMP_LEN, n);
+}
+
+int store_find(const struct store *s, const char *spec, char **path, struct buf *err)
+{
+	struct strvec all = STRVEC_INIT;
+	size_t i, found = 0;
+	char *match = NULL;
+
+	*path = NULL;
+	if (strchr(spec, '/') || (strlen(spec) > strlen(RECORD_SUFFIX) &&
+				  strcmp(spec + strlen(spec) - strlen(RECORD_SUFFIX), RECORD_SUFFIX) == 0)) {
+		*path = xstrdup(spec);
+		return 0;
+	}
+	store_records(s, &all);
+	for (i = 0; i < all.n; i++) {
+		char *id = store_run_id(all.v[i]);
+
+		if (strcmp(spec, "latest") == 0 ? i == 0 : strncmp(id, spec, strlen(spec)) == 0) {
+			if (!found++)
+				match = all.v[i];
+		}
+		free(id);
+	}
+	if (found == 1)
+		*path = xstrdup(match);
+	else if (!found && strcmp(spec, "latest") == 0)
+		buf_printf(err, "no recorded run in %s", s->runs);
+	else if (!found)
+		buf_printf(err, "no recorded run has an id beginning with '%s' (testrig runs lists "
+			   "them)", spec);
+	else
+		buf_printf(err, "%zu recorded runs have an id beginning with '%s': give more of it",
+			   found, spec);
+	strvec_free(&all);
+	return *path ? 0 : -1;
+}
+
+int store_lock(const struct store *s, struct buf *why)
+{
+	char *path = xasprintf("%s/lock", s->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		buf_printf(why, "cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR) {
+			buf_printf(why, "cannot lock %s: %s", path, strerror(errno));
+			close(fd);
+			free(path);
+			return -1;
+		}
+	}
+	free(path);
+	return fd;
+}
+
+void store_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);      /* closing the last fd of the open file releases the flock */
+}
+
+void store_prune(const struct store *s, const char *keep)
+{
+	struct strvec all = STRVEC_INIT;
+	uint64_t total = 0;
+	size_t i, kept = 0;
+	bool cut = false;
+
+	store_records(s, &all);
+	/* Newest first: keep while both limits hold; from there on, delete. */
+	for (i = 0; i < all.n; i++) {
+		struct stat st;
+		uint64_t size = stat(all.v[i], &st) == 0 ? (uint64_t)st.st_size : 0;
+		bool is_keep = keep && strcmp(all.v[i], keep) == 0;
+
+		if (!is_keep && (kept >= s->keep_runs || total + size > s->max_size))
+			cut = true;
+		if (is_keep || !cut) {
+			kept++;
+			total += size;
+			continue;
+		}
+		if (unlink(all.v[i]) && errno != ENOENT)
+			warnx_("cannot remove the old record %s: %s", all.v[i], strerror(errno));
+	}
+	strvec_free(&all);
+}

@@ -1,0 +1,196 @@
+#!/bin/sh
+# Run records (SPEC section 10): where they go, what they hold, replay (human,
+# JSON, JUnit), runs, a record cut short by SIGKILL, files that are not
+# records, --no-record, a store that cannot be written.
+. "$(dirname "$0")/lib.sh"
+# These tests are about where the store is and what it keeps across runs.
+SHARED_STORE=1
+unset TESTRIG_STATE_DIR
+
+pass=$(fx pass)
+fail=$(fx fail)
+nonutf8=$(fx nonutf8)
+flaky=$(fx flaky)
+cd "$T" || exit 2
+gunzip_lines() { python3 -c 'import gzip,sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())' "$1"; }
+
+# --- a run is recorded in .testrig in the project root (no config: here) ---
+FX_PASS_ON=2 rig_in "$T" run -j 2 --no-fail-fast --retries 1 --success-output final \
+	"$pass" "$fail" "$nonutf8" "$flaky"
+expect_rc 100
+cp "$T/out" "$T/run.out"
+set -- "$T"/.testrig/runs/*.jsonl.gz
+[ $# -eq 1 ] && [ -f "$1" ] && ok || fail "expected one record in .testrig/runs, found: $*"
+rec=$1
+[ -f "$T/.testrig/history.gz" ] && ok || fail "no history.gz"
+# The name: UTC start, then the run id the JSON events carry.
+name=$(basename "$rec")
+echo "$name" | grep -qE '^[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-[0-9a-f-]{36}\.jsonl\.gz$' && ok ||
+	fail "record name $name"
+gunzip_lines "$rec" >"$T/rec.jsonl"
+python3 - "$T/rec.jsonl" "$name" >"$T/check" 2>&1 <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+bad = []
+head = lines[0]
+if head.get('type') != 'record' or head.get('format') != 1 or head.get('profile') != 'default':
+    bad.append('header: %r' % head)
+if head['run_id'] not in sys.argv[2]:
+    bad.append('run id not in the name')
+planned = [l for l in lines if l['type'] == 'test-planned']
+if len(planned) != 4 or not all(p['selected'] for p in planned):
+    bad.append('planned: %r' % planned)
+types = [l['type'] for l in lines]
+for t in ('run-started', 'test-started', 'test-retry', 'test-finished', 'run-finished'):
+    if t not in types:
+        bad.append('no %s event' % t)
+if types[-1] != 'run-finished' or lines[-1].get('exit_code') != 100:
+    bad.append('last line: %r' % lines[-1])
+fin = {l['binary_id'].rsplit('/', 1)[1]: l for l in lines if l['type'] == 'test-finished'}
+# Output is kept whatever the output options, byte for byte.
+if fin['fail'].get('stdout') is None or 'stderr' not in fin['fail']:
+    bad.append('fail: no output %r' % fin['fail'])
+import base64
+raw = base64.b64decode(fin['nonutf8'].get('stdout_base64', ''))
+if raw != b'caf\xe9 \xff\xfe\x00end\n':
+    bad.append('nonutf8 stdout: %r' % raw)
+if base64.b64decode(fin['nonutf8'].get('stderr_base64', '')) != b'\xc3\x28 bad\n':
+    bad.append('nonutf8 stderr')
+if fin['flaky']['result'] != 'flaky' or fin['flaky']['verdict'] != 'pass':
+    bad.append('flaky: %r' % fin['flaky'])
+retry = [l for l in lines if l['type'] == 'test-retry']
+if not retry or 'stdout' not in retry[0] or 'start' not in retry[0]:
+    bad.append('test-retry without its output: %r' % retry)
+print('\n'.join(bad) if bad else 'ok')
+PY
+[ "$(cat "$T/check")" = ok ] && ok || fail "record contents: $(cat "$T/check")"
+
+# --- replay: the same human report (with the same output options), the exit code ---
+rig_in "$T" replay --success-output final
+expect_rc 100
+if cmp -s "$T/out" "$T/run.out"; then ok; else
+	fail "replay differs from the run: $(diff -a "$T/run.out" "$T/out" | head -20)"
+fi
+id=$(echo "$name" | sed 's/^[^-]*-//; s/\.jsonl\.gz$//')
+rig_in "$T" replay --success-output final "$(echo "$id" | cut -c1-8)"
+expect_rc 100
+cmp -s "$T/out" "$T/run.out" && ok || fail "replay by run-id prefix differs"
+rig_in "$T" replay --success-output final "$rec"
+expect_rc 100
+cmp -s "$T/out" "$T/run.out" && ok || fail "replay by path differs"
+# The output options given now: success output is not shown this time.
+rig_in "$T" replay --success-output never --failure-output never
+expect_rc 100
+expect_no_out "--- STDOUT: $T/bin/flaky ---"
+expect_no_out "--- STDOUT: $T/bin/fail ---"
+expect_out "FAIL ["
+# JSON: the recorded events (not the record's own lines).
+rig_in "$T" replay --message-format json
+expect_rc 100
+n_json=$(grep -c '^{' "$T/out")
+n_rec=$(grep -vc '"type":"record"\|"type":"test-planned"' "$T/rec.jsonl")
+[ "$n_json" -eq "$n_rec" ] && ok || fail "replay json printed $n_json events, the record has $n_rec"
+grep -q '"type":"test-planned"' "$T/out" && fail "replay json printed test-planned" || ok
+# JUnit, valid against the schema.
+rig_in "$T" replay --junit "$T/replay.xml"
+expect_rc 100
+if command -v xmllint >/dev/null 2>&1; then
+	xmllint --noout --schema "$top/test/junit.xsd" "$T/replay.xml" 2>"$T/xsd" && ok ||
+		fail "replayed JUnit is not valid: $(cat "$T/xsd")"
+fi
+grep -q 'flakyFailure' "$T/replay.xml" && ok || fail "replayed JUnit lacks the flaky test's retry"
+
+# --- runs ---
+rig_in "$T" runs
+expect_rc 0
+expect_out "$(echo "$id" | cut -c1-8)"
+rig_in "$T" runs --format json
+expect_rc 0
+python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; assert len(l)==1 and l[0]["run_id"]==sys.argv[2] and l[0]["exit_code"]==100 and l[0]["complete"] and l[0]["counts"]["failed"]==2, l' \
+	"$T/out" "$id" 2>"$T/py" && ok || fail "runs --format json: $(cat "$T/py")"
+
+# --- a passing run exits 0 on replay too ---
+rig_in "$T" run "$pass"
+expect_rc 0
+rig_in "$T" replay latest
+expect_rc 0
+expect_out "1 test run: 1 passed"
+
+# --- not a record: exit 96 naming the file ---
+printf 'hello\n' >"$T/plain.txt"
+rig_in "$T" replay "$T/plain.txt"
+expect_rc 96
+expect_err "$T/plain.txt is not a testrig run record"
+printf 'hello\n' | gzip >"$T/text.gz"
+rig_in "$T" replay "$T/text.gz"
+expect_rc 96
+expect_err "$T/text.gz is not a testrig run record"
+: >"$T/empty.gz"
+rig_in "$T" replay "$T/empty.gz"
+expect_rc 96
+rig_in "$T" replay nosuchrun
+expect_rc 96
+expect_err "no recorded run has an id beginning with 'nosuchrun'"
+
+# --- a record cut short by SIGKILL is readable up to its last flush ---
+mkdir -p "$T/k"
+hang=$(fx hang k)
+kpass=$(fx pass k)
+(cd "$T/k" && exec "$RIG" run -j 1 --no-fail-fast "$kpass" "$hang" >/dev/null 2>&1) &
+kpid=$!
+# Past the pass and at least one flush (once a second at the most).
+sleep 1.5
+kill -KILL "$kpid"
+wait "$kpid" 2>/dev/null
+pkill -KILL -f "$T/k/hang"
+set -- "$T"/k/.testrig/runs/*.jsonl.gz
+[ -f "$1" ] && ok || fail "no record of the killed run"
+rig_in "$T/k" replay
+expect_rc 100
+expect_err "is cut short"
+expect_out "PASS ["
+expect_out "$T/k/pass"
+expect_out "Cancelled"
+rig_in "$T/k" runs
+expect_out "incomplete"
+
+# --- --no-record, [store] record = false, --state-dir, TESTRIG_STATE_DIR ---
+mkdir -p "$T/n"
+rig_in "$T/n" run --no-record "$pass"
+expect_rc 0
+[ ! -e "$T/n/.testrig" ] && ok || fail "--no-record made a store"
+printf '[store]\nrecord = false\n' >"$T/n/testrig.ini"
+rig_in "$T/n" run "$pass"
+expect_rc 0
+[ ! -e "$T/n/.testrig" ] && ok || fail "record = false made a store"
+rm "$T/n/testrig.ini"
+rig_in "$T/n" run --state-dir "$T/elsewhere" "$pass"
+expect_rc 0
+ls "$T"/elsewhere/runs/*.jsonl.gz >/dev/null 2>&1 && ok || fail "--state-dir ignored"
+(cd "$T/n" && TESTRIG_STATE_DIR="$T/viaenv" "$RIG" run "$pass" >/dev/null 2>&1)
+ls "$T"/viaenv/runs/*.jsonl.gz >/dev/null 2>&1 && ok || fail "TESTRIG_STATE_DIR ignored"
+printf '[store]\ndir = state/here\n' >"$T/n/testrig.ini"
+rig_in "$T/n" run "$pass"
+ls "$T"/n/state/here/runs/*.jsonl.gz >/dev/null 2>&1 && ok || fail "[store] dir ignored"
+rig_in "$T/n" replay
+expect_rc 0
+rm "$T/n/testrig.ini"
+
+# --- a store that cannot be written: one warning, the run unchanged ---
+mkdir -p "$T/ro"
+if [ "$(id -u)" -eq 0 ]; then
+	# root writes anywhere it may chmod: a read-only file system instead.
+	unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1" && cd "$1" && exec "$2" run "$3" "$4"' \
+		sh "$T/ro" "$RIG" "$pass" "$fail" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+else
+	chmod 555 "$T/ro"
+	rig_in "$T/ro" run "$pass" "$fail"
+	chmod 755 "$T/ro"
+fi
+expect_rc 100
+[ "$(grep -c 'warning: run records are off' "$T/err")" -eq 1 ] && ok ||
+	fail "expected one warning about the store: $(cat "$T/err")"
+expect_summary "2 tests run: 1 passed, 1 failed, 0 skipped"
+
+finish
