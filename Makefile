@@ -4,7 +4,7 @@
 #   make check            unit tests, end-to-end tests, dogfood run, verdict check
 #   make check-sanitize   the same suite under ASan+UBSan and under TSan
 #   make check-mutants    the suite must fail on testrigs that decide wrong
-#   make bench            time testrig against xargs -P and a bare spawn loop
+#   make bench            time testrig against xargs -P and a bare spawn loop, and more
 #   make fuzz             run the libFuzzer targets for a while (needs clang)
 #   make install          PREFIX=/usr/local DESTDIR= (binary and man pages)
 
@@ -139,8 +139,9 @@ check-selfpipe:
 check-mutants:
 	sh test/mutants.sh
 
+# make bench BENCH="trivial": one part only (trivial, longtail, flood).
 bench: $(RIG)
-	RIG=$(RIG) sh bench/bench.sh
+	RIG=$(RIG) sh bench/bench.sh $(BENCH)
 
 fuzz:
 	sh test/fuzz/run.sh

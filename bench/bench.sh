@@ -1,14 +1,25 @@
 #!/bin/sh
-# bench/bench.sh - make bench: times testrig, xargs -P and a bare posix_spawn
-# loop (bench/spawnloop.c) on N trivial tests, JOBS at a time, in one run, and
-# checks testrig against its targets.  A benchmark, not a test.
+# bench/bench.sh - make bench: timings for testrig against its floor and its
+# targets, in one run.  A benchmark, not a test.
 #
-#   N=5000 JOBS=2 ROUNDS=5 RIG=./testrig sh bench/bench.sh
+#   N=5000 JOBS=2 ROUNDS=5 LT_ROUNDS=3 RIG=./testrig sh bench/bench.sh [PART...]
 #
-# Builds its helpers into build/bench/, hard-links bench/trivial.c's binary N
-# times into a work dir under ${TMPDIR:-/tmp} and removes it at the end.  One
-# warm-up round, then ROUNDS rounds; each round runs every runner once, the
-# starting runner rotating, so drift in machine load is spread over all three.
+# PART is one of trivial, longtail, flood (default: all three).
+#
+# trivial: N trivial tests (hard links of bench/trivial.c's static binary),
+#   JOBS at a time, run by a bare spawn loop (bench/spawnloop.c: threads with
+#   vfork+execve, the floor), xargs -P, testrig without recording and
+#   testrig recording into a store; one warm-up round, then ROUNDS rounds,
+#   the starting runner rotating so drift in machine load is spread over all.
+#   Targets: testrig within 5% of the floor, recording costs at most 5%,
+#   peak RSS under 8 MiB.
+# longtail: 200 tests of 10-50 ms and 6 of 1-2 s listed last, at -j 2 and
+#   -j 4, with schedule = list and with schedule = history (after a run that
+#   fills the history); each makespan against the lower bound max(longest
+#   test, total work / j).  Target: history within 3% of the bound.
+# flood: one test printing 200 MiB with recording on: peak RSS must stay
+#   within output-limit (16 MiB) plus a constant.
+#
 # Compare only numbers from one run: the ratios are the result.  The "other"
 # column is the CPU other processes used meanwhile, in cores: at 0.1 or more
 # the machine was busy and the numbers are disturbed.
@@ -18,12 +29,16 @@ set -eu
 N=${N:-5000}
 JOBS=${JOBS:-2}
 ROUNDS=${ROUNDS:-5}
+LT_ROUNDS=${LT_ROUNDS:-3}
 RIG=${RIG:-./testrig}
 CC=${CC:-cc}
 CFLAGS_BENCH="-std=c11 -O2 -Wall -Wextra -Werror"
-TARGET_RATIO=1.3
+TARGET_RATIO=1.05
+TARGET_RECORD=1.05
 TARGET_RSS_MIB=8
-RUNNERS="testrig xargs spawnloop"
+TARGET_LONGTAIL=1.03
+RUNNERS="spawnloop xargs testrig recording"
+PARTS=${*:-trivial longtail flood}
 
 die() {
 	echo "bench: $*" >&2
@@ -39,8 +54,10 @@ positive() { # NAME VALUE MAX
 positive N "$N" 999999
 positive JOBS "$JOBS" 4096
 positive ROUNDS "$ROUNDS" 1000
+positive LT_ROUNDS "$LT_ROUNDS" 1000
 [ -x "$RIG" ] || die "RIG=$RIG is not an executable (run make first)"
 command -v xargs >/dev/null 2>&1 || die "xargs not found"
+case $RIG in /*) ;; *) RIG=$(pwd)/$RIG ;; esac
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bench
@@ -51,9 +68,9 @@ mkdir -p "$bin"
 # measure is built static when it can be: a child inherits its parent's peak
 # RSS across exec, so a smaller measure reads the runners' RSS more exactly.
 link=static
-for prog in measure spawnloop trivial; do
+for prog in measure spawnloop trivial work; do
 	case $prog in
-	spawnloop) $CC $CFLAGS_BENCH -o "$bin/$prog" "$top/bench/$prog.c" ;;
+	spawnloop) $CC $CFLAGS_BENCH -pthread -o "$bin/$prog" "$top/bench/$prog.c" ;;
 	*)
 		if ! $CC $CFLAGS_BENCH -static -o "$bin/$prog" "$top/bench/$prog.c" 2>/dev/null; then
 			$CC $CFLAGS_BENCH -o "$bin/$prog" "$top/bench/$prog.c"
@@ -65,8 +82,6 @@ done
 [ "$link" = static ] ||
 	echo "bench: note: cc -static failed; the test program is linked dynamically (every exec also runs ld.so)"
 
-# --- workload -----------------------------------------------------------------
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/testrig-bench.XXXXXX") || die "mktemp failed"
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
@@ -75,18 +90,20 @@ trap 'cleanup; trap - EXIT; exit 143' TERM
 case $work in
 *[[:space:]]*) die "work dir '$work' contains white space; xargs would split it (set TMPDIR)" ;;
 esac
+# testrig records into a store of the bench's own, never into the tree.
+export TESTRIG_STATE_DIR="$work/store"
 
-mkdir "$work/t"
-cp "$bin/trivial" "$work/trivial"
-# One ln per test, but no shell fork per test: awk names them, xargs links.
-(cd "$work/t" && awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "%06d\n", i }' |
-	xargs -n 1 ln ../trivial) || die "cannot hard-link $N tests into $work/t"
-awk -v n="$N" -v d="$work/t" 'BEGIN { for (i = 1; i <= n; i++) printf "%s/%06d\n", d, i }' >"$work/list"
-# The tests' paths, in order, as the arguments of every run below.
-set -- "$work"/t/[0-9][0-9][0-9][0-9][0-9][0-9]
-[ $# -eq "$N" ] || die "expected $N tests in $work/t, found $#"
+# field RES KEY: a value from measure's line.
+field() {
+	_v=${1#*"$2"=}
+	echo "${_v%% *}"
+}
 
-# --- one timed run ------------------------------------------------------------
+noise_of() { # OTHER_MS WALL_NS: other processes' CPU in cores
+	awk -v o="$1" -v w="$2" 'BEGIN { printf "%s", o < 0 ? "?" : sprintf("%.2f", o / (w / 1e6)) }'
+}
+
+# --- trivial ------------------------------------------------------------------
 
 # run_one RUNNER ROUND TEST...: measure one run, check it, append a result row
 # "runner round wall_ns maxrss_kb cpu_ms other_ms" to $work/results.
@@ -95,89 +112,204 @@ run_one() {
 	shift 2
 	out=$work/out.$runner
 	case $runner in
-	testrig) res=$("$bin/measure" -o "$out" -- "$RIG" run -j "$JOBS" --no-fail-fast --color never "$@") ;;
+	testrig) res=$("$bin/measure" -o "$out" -- "$RIG" run -j "$JOBS" --no-fail-fast --no-record \
+		--color never "$@") ;;
+	recording) res=$("$bin/measure" -o "$out" -- "$RIG" run -j "$JOBS" --no-fail-fast \
+		--color never "$@") ;;
 	xargs) res=$("$bin/measure" -o "$out" -- xargs -P "$JOBS" -n 1 -a "$work/list" env) ;;
 	spawnloop) res=$("$bin/measure" -o "$out" -- "$bin/spawnloop" "$JOBS" "$@") ;;
 	esac || die "measure failed for $runner"
-	# res: wall_ns=N maxrss_kb=K cpu_ms=C other_ms=O status=S
 	row=$runner\ $round
 	for key in wall_ns maxrss_kb cpu_ms other_ms; do
-		val=${res#*"$key"=}
-		row="$row ${val%% *}"
+		row="$row $(field "$res" "$key")"
 	done
-	status=${res##*status=}
+	status=$(field "$res" status)
 	if [ "$status" != 0 ]; then
 		tail -n 5 "$out" >&2
 		die "$runner exited with status $status in round $round: its timings are void"
 	fi
-	if [ "$runner" = testrig ] && ! grep -q "$N tests run: $N passed" "$out"; then
-		tail -n 5 "$out" >&2
-		die "testrig's summary does not say '$N tests run: $N passed' in round $round"
-	fi
+	case $runner in
+	testrig | recording)
+		grep -q "$N tests run: $N passed" "$out" || {
+			tail -n 5 "$out" >&2
+			die "testrig's summary does not say '$N tests run: $N passed' in round $round"
+		} ;;
+	esac
 	echo "$row" >>"$work/results"
 	echo "$row" | awk '{ printf " %s %.2fs", $1, $3 / 1e9 }'
 }
 
-echo "bench: N=$N JOBS=$JOBS ROUNDS=$ROUNDS (+1 warm-up) RIG=$RIG; $(nproc 2>/dev/null || echo '?') cpus," \
-	"load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'); $link test binary"
-: >"$work/results"
-round=0
-while [ "$round" -le "$ROUNDS" ]; do
-	if [ "$round" -eq 0 ]; then printf 'warm-up:  '; else printf 'round %d/%d:' "$round" "$ROUNDS"; fi
-	# Rotate the starting runner each round.
-	k=0
-	for r in $RUNNERS $RUNNERS; do
-		k=$((k + 1))
-		[ $k -gt $((round % 3)) ] && [ $k -le $((round % 3 + 3)) ] || continue
-		run_one "$r" "$round" "$@"
+bench_trivial() {
+	mkdir "$work/t"
+	cp "$bin/trivial" "$work/trivial"
+	# One ln per test, but no shell fork per test: awk names them, xargs links.
+	(cd "$work/t" && awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "%06d\n", i }' |
+		xargs -n 1 ln ../trivial) || die "cannot hard-link $N tests into $work/t"
+	awk -v n="$N" -v d="$work/t" 'BEGIN { for (i = 1; i <= n; i++) printf "%s/%06d\n", d, i }' \
+		>"$work/list"
+	set -- "$work"/t/[0-9][0-9][0-9][0-9][0-9][0-9]
+	[ $# -eq "$N" ] || die "expected $N tests in $work/t, found $#"
+
+	echo "bench trivial: N=$N JOBS=$JOBS ROUNDS=$ROUNDS (+1 warm-up) RIG=$RIG;" \
+		"$(nproc 2>/dev/null || echo '?') cpus, load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null ||
+			echo '?'); $link test binary"
+	: >"$work/results"
+	round=0
+	nrun=$(echo $RUNNERS | wc -w)
+	while [ "$round" -le "$ROUNDS" ]; do
+		if [ "$round" -eq 0 ]; then printf 'warm-up:  '; else printf 'round %d/%d:' "$round" "$ROUNDS"; fi
+		# Rotate the starting runner each round.
+		k=0
+		for r in $RUNNERS $RUNNERS; do
+			k=$((k + 1))
+			[ $k -gt $((round % nrun)) ] && [ $k -le $((round % nrun + nrun)) ] || continue
+			run_one "$r" "$round" "$@"
+		done
+		echo
+		round=$((round + 1))
 	done
-	echo
-	round=$((round + 1))
-done
 
-# --- report -------------------------------------------------------------------
-
-# Over the timed rounds, per runner: median/min/max wall, median CPU, max RSS,
-# and other processes' CPU as cores (their ms over the runner's wall ms).
-awk -v n="$N" -v ratio="$TARGET_RATIO" -v rssmax="$TARGET_RSS_MIB" '
-function median(name, field,   i, j, k, t, v) {
-	k = 0
-	for (i = 1; i <= rows; i++)
-		if (who[i] == name)
-			v[++k] = val[i, field]
-	for (i = 2; i <= k; i++)	# insertion sort: k is ROUNDS
-		for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-		}
-	lo[name] = v[1]; hi[name] = v[k]
-	return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
-}
-$2 > 0 {
-	rows++; who[rows] = $1
-	for (f = 3; f <= 6; f++)
-		val[rows, f] = $f
-	if ($4 > rss[$1]) rss[$1] = $4
-	if ($6 >= 0) { other_ms += $6; other_wall += $3 / 1e6 } else unknown = 1
-}
-END {
-	split("spawnloop xargs testrig", name, " ")
-	printf "\n%-10s %9s %17s %8s %9s %6s %8s %6s\n", "runner", "wall (s)", "min-max (s)",
-		"ms/test", "x spawn", "CPU s", "RSS MiB", "other"
-	for (i = 1; i <= 3; i++) {
-		r = name[i]
-		cpu = median(r, 5)
-		oth = median(r, 6)
-		w[r] = median(r, 3)
-		printf "%-10s %9.3f %8.3f-%-8.3f %8.4f %9.2f %6.2f %8.1f %6s\n", r, w[r] / 1e9,
-			lo[r] / 1e9, hi[r] / 1e9, w[r] / 1e6 / n, w[r] / w["spawnloop"], cpu / 1000,
-			rss[r] / 1024, oth < 0 ? "?" : sprintf("%.2f", oth / (w[r] / 1e6))
+	# Over the timed rounds, per runner: median/min/max wall, median CPU, max RSS,
+	# and other processes' CPU as cores (their ms over the runner's wall ms).
+	awk -v n="$N" -v ratio="$TARGET_RATIO" -v rec="$TARGET_RECORD" -v rssmax="$TARGET_RSS_MIB" '
+	function median(name, field,   i, j, k, t, v) {
+		k = 0
+		for (i = 1; i <= rows; i++)
+			if (who[i] == name)
+				v[++k] = val[i, field]
+		for (i = 2; i <= k; i++)	# insertion sort: k is ROUNDS
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		lo[name] = v[1]; hi[name] = v[k]
+		return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
 	}
-	printf "ratios of medians: testrig/spawnloop %.2f  xargs/spawnloop %.2f  testrig/xargs %.2f\n",
-		w["testrig"] / w["spawnloop"], w["xargs"] / w["spawnloop"], w["testrig"] / w["xargs"]
-	r = w["testrig"] / w["spawnloop"]; m = rss["testrig"] / 1024
-	noise = unknown ? "machine noise unknown" : other_ms / other_wall >= 0.1 ? \
-		sprintf("BUSY machine, others used %.2f cores: rerun on a quiet one", other_ms / other_wall) : \
-		sprintf("quiet machine, others used %.2f cores", other_ms / other_wall)
-	printf "verdict: testrig %.2fx the bare spawn loop (target <= %.1fx): %s; peak RSS %.1f MiB (target < %d MiB): %s; %s\n",
-		r, ratio, r <= ratio ? "MET" : "MISSED", m, rssmax, m < rssmax ? "MET" : "MISSED", noise
-}' "$work/results"
+	$2 > 0 {
+		rows++; who[rows] = $1
+		for (f = 3; f <= 6; f++)
+			val[rows, f] = $f
+		if ($4 > rss[$1]) rss[$1] = $4
+		if ($6 >= 0) { other_ms += $6; other_wall += $3 / 1e6 } else unknown = 1
+	}
+	END {
+		split("spawnloop xargs testrig recording", name, " ")
+		printf "\n%-10s %9s %17s %8s %9s %6s %8s %6s\n", "runner", "wall (s)", "min-max (s)",
+			"ms/test", "x spawn", "CPU s", "RSS MiB", "other"
+		for (i = 1; i <= 4; i++) {
+			r = name[i]
+			cpu = median(r, 5)
+			oth = median(r, 6)
+			w[r] = median(r, 3)
+			printf "%-10s %9.3f %8.3f-%-8.3f %8.4f %9.2f %6.2f %8.1f %6s\n", r, w[r] / 1e9,
+				lo[r] / 1e9, hi[r] / 1e9, w[r] / 1e6 / n, w[r] / w["spawnloop"], cpu / 1000,
+				rss[r] / 1024, oth < 0 ? "?" : sprintf("%.2f", oth / (w[r] / 1e6))
+		}
+		printf "ratios of medians: testrig/spawnloop %.3f  xargs/spawnloop %.2f  testrig/xargs %.2f  recording/testrig %.3f\n",
+			w["testrig"] / w["spawnloop"], w["xargs"] / w["spawnloop"], w["testrig"] / w["xargs"],
+			w["recording"] / w["testrig"]
+		r = w["testrig"] / w["spawnloop"]; c = w["recording"] / w["testrig"]
+		m = rss["testrig"] / 1024
+		noise = unknown ? "machine noise unknown" : other_ms / other_wall >= 0.1 ? \
+			sprintf("BUSY machine, others used %.2f cores: rerun on a quiet one", other_ms / other_wall) : \
+			sprintf("quiet machine, others used %.2f cores", other_ms / other_wall)
+		printf "verdict: testrig %.3fx the spawn floor (target <= %.2fx): %s; recording costs %+.1f%% (target <= %+.0f%%): %s; peak RSS %.1f MiB (target < %d MiB): %s; %s\n",
+			r, ratio, r <= ratio ? "MET" : "MISSED", (c - 1) * 100, (rec - 1) * 100,
+			c <= rec ? "MET" : "MISSED", m, rssmax, m < rssmax ? "MET" : "MISSED", noise
+	}' "$work/results"
+}
+
+# --- longtail -----------------------------------------------------------------
+
+bench_longtail() {
+	lt=$work/lt
+	mkdir -p "$lt/t"
+	# 200 tests of 10-50 ms (a fixed pseudo-random spread), then 6 of 1-2 s, in
+	# list order: the long ones last, where list order starts them too late.
+	awk 'BEGIN {
+		s = 12345
+		for (i = 1; i <= 200; i++) {
+			s = (s * 1103515245 + 12345) % 2147483648
+			printf "a%03d_sleep_%04d\n", i, 10 + int(s / 65536) % 41
+		}
+		for (i = 1; i <= 6; i++)
+			printf "z%03d_sleep_%04d\n", i, 1000 + (i * 173) % 1000
+	}' >"$lt/names"
+	(cd "$lt/t" && xargs -n 1 ln "$bin/work" <"$lt/names") || die "cannot link the long-tail tests"
+	total_ms=$(sed 's/.*_sleep_0*//' "$lt/names" | awk '{ s += $1 } END { print s }')
+	longest_ms=$(sed 's/.*_sleep_0*//' "$lt/names" | sort -n | tail -n 1)
+	printf '[suite.lt]\nbinaries = t/*\n[profile.list]\nschedule = list\n' >"$lt/testrig.ini"
+	echo
+	echo "bench longtail: 200 tests of 10-50 ms and 6 of 1-2 s (listed last): total" \
+		"$((total_ms / 1000)).$((total_ms % 1000 / 100))s of work, the longest ${longest_ms} ms;" \
+		"LT_ROUNDS=$LT_ROUNDS"
+	# Fill the history first (these runs are not timed).
+	(cd "$lt" && "$RIG" run -j 2 --color never >/dev/null 2>&1) || die "the long-tail warm-up failed"
+	: >"$work/lt.results"
+	for j in 2 4; do
+		round=1
+		while [ "$round" -le "$LT_ROUNDS" ]; do
+			for sched in list history; do
+				case $sched in list) p="-P list" ;; *) p="" ;; esac
+				# shellcheck disable=SC2086
+				res=$(cd "$lt" && "$bin/measure" -o "$work/lt.out" -- "$RIG" run -j "$j" $p \
+					--color never) || die "measure failed"
+				[ "$(field "$res" status)" = 0 ] || die "the long-tail run failed: $(tail -3 "$work/lt.out")"
+				echo "$j $sched $(field "$res" wall_ns) $(field "$res" other_ms)" >>"$work/lt.results"
+			done
+			round=$((round + 1))
+		done
+	done
+	awk -v total="$total_ms" -v longest="$longest_ms" -v target="$TARGET_LONGTAIL" '
+	{ k = $1 " " $2; n[k]++; v[k, n[k]] = $3 / 1e6; if ($4 >= 0) { o += $4; ow += $3 / 1e6 } }
+	function median(k,   i, j, t, m) {
+		m = n[k]
+		for (i = 2; i <= m; i++)
+			for (j = i; j > 1 && v[k, j - 1] > v[k, j]; j--) {
+				t = v[k, j]; v[k, j] = v[k, j - 1]; v[k, j - 1] = t
+			}
+		return m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
+	}
+	END {
+		printf "%-3s %-8s %12s %12s %8s\n", "-j", "schedule", "makespan (s)", "bound (s)", "x bound"
+		ok = 1
+		for (j = 2; j <= 4; j += 2) {
+			bound = total / j > longest ? total / j : longest
+			for (s = 1; s <= 2; s++) {
+				name = s == 1 ? "list" : "history"
+				m = median(j " " name)
+				printf "%-3d %-8s %12.3f %12.3f %8.3f\n", j, name, m / 1000, bound / 1000, m / bound
+				if (name == "history" && m / bound > target)
+					ok = 0
+			}
+		}
+		printf "verdict: schedule = history within %.0f%% of the bound at -j 2 and -j 4: %s; %s\n",
+			(target - 1) * 100, ok ? "MET" : "MISSED",
+			ow ? sprintf("others used %.2f cores", o / ow) : "machine noise unknown"
+	}' "$work/lt.results"
+}
+
+# --- flood --------------------------------------------------------------------
+
+bench_flood() {
+	mkdir -p "$work/f"
+	ln "$bin/work" "$work/f/t_flood_200"
+	echo
+	echo "bench flood: one test printing 200 MiB, recording on, output-limit 16 MiB"
+	res=$("$bin/measure" -o "$work/flood.out" -- "$RIG" run \
+		--color never "$work/f/t_flood_200") || die "measure failed"
+	[ "$(field "$res" status)" = 0 ] || die "the flood run failed: $(tail -3 "$work/flood.out")"
+	awk -v kb="$(field "$res" maxrss_kb)" -v w="$(field "$res" wall_ns)" 'BEGIN {
+		m = kb / 1024
+		printf "peak RSS %.1f MiB, wall %.2f s; verdict: within output-limit + 16 MiB: %s\n",
+			m, w / 1e9, m <= 32 ? "MET" : "MISSED"
+	}'
+}
+
+for part in $PARTS; do
+	case $part in
+	trivial) bench_trivial ;;
+	longtail) bench_longtail ;;
+	flood) bench_flood ;;
+	*) die "unknown part '$part' (trivial, longtail, flood)" ;;
+	esac
+done

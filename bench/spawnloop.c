@@ -1,8 +1,11 @@
 /*
  * spawnloop.c - the floor of make bench: the least a process-per-test runner
- * must do.  Keeps JOBS children running (posix_spawn, stdin /dev/null, stdout
- * and stderr on two O_CLOEXEC pipes drained by one poll loop and discarded),
- * reaps each child once both its pipes hit EOF.  No timeouts, no report.
+ * must do.  JOBS threads each take the next test (an atomic counter), start
+ * it with vfork+execve (stdin /dev/null, stdout and stderr each on an
+ * O_CLOEXEC pipe), drain both pipes with poll(2) into a scratch buffer
+ * (discarded), and reap it with waitpid once both pipes hit EOF.  No
+ * timeouts, no report.  (A single thread with posix_spawn is no floor: a
+ * runner that spawns from several threads beats it.)
  *
  *   spawnloop JOBS PATH...     exit 0 iff every PATH exited 0, 1 if not, 2 on error
  */
@@ -10,176 +13,110 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-/* One slot of the JOBS running children. */
-struct child {
-	pid_t pid;  /* 0 while the slot is free */
-	int fd[2];  /* read ends of the stdout and stderr pipes; -1 once at EOF */
-};
+static char **paths;
+static size_t npaths;
+static atomic_size_t next_path;
+static atomic_int failed;
+static int devnull;
 
 static void die(const char *what)
 {
-	fprintf(stderr, "spawnloop: %s: %s\n", what, strerror(errno));
+	perror(what);
 	exit(2);
 }
 
-static void close_or_die(int fd)
+/* Runs one test to its end; true if it exited 0. */
+static int run_one(const char *path, char *scratch, size_t len)
 {
-	if (close(fd) != 0)
-		die("close");
-}
+	int out[2], err[2], status;
+	struct pollfd pf[2];
+	char *argv[2] = { (char *)path, NULL };
+	pid_t pid;
 
-/*
- * Starts PATH in the free slot C.  Returns 1 if it started; 0 if posix_spawn
- * refused (reported, and counted by the caller as a failed test).
- */
-static int start(struct child *c, char *path, int devnull)
-{
-	posix_spawn_file_actions_t fa;
-	int out[2], err[2], e;
-	char *argv[2] = { path, NULL };
-
-	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
 		die("pipe2");
-	e = posix_spawn_file_actions_init(&fa);
-	if (e == 0)
-		e = posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-	if (e == 0)
-		e = posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (e == 0)
-		e = posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	if (e != 0) {
-		errno = e;
-		die("posix_spawn_file_actions");
+	pid = vfork();
+	if (pid == 0) {
+		if (dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+			_exit(127);
+		execve(path, argv, environ);
+		_exit(127);
 	}
-	e = posix_spawn(&c->pid, path, &fa, NULL, argv, environ);
-	if (posix_spawn_file_actions_destroy(&fa) != 0)
-		die("posix_spawn_file_actions_destroy");
-	close_or_die(out[1]);
-	close_or_die(err[1]);
-	if (e != 0) {
-		fprintf(stderr, "spawnloop: %s: %s\n", path, strerror(e));
-		close_or_die(out[0]);
-		close_or_die(err[0]);
-		c->pid = 0;
-		return 0;
-	}
-	c->fd[0] = out[0];
-	c->fd[1] = err[0];
-	return 1;
-}
+	if (pid < 0)
+		die("vfork");
+	close(out[1]);
+	close(err[1]);
+	pf[0].fd = out[0];
+	pf[1].fd = err[0];
+	pf[0].events = pf[1].events = POLLIN;
+	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+		int i;
 
-/* Waits for C's child and frees the slot; returns 1 iff it exited 0. */
-static int reap(struct child *c)
-{
-	int status;
-
-	while (waitpid(c->pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-	c->pid = 0;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-int main(int argc, char **argv)
-{
-	static char scratch[65536];
-	struct child *kids;
-	struct pollfd *pfd;
-	size_t *owner; /* pfd[i] belongs to kids[owner[i] / 2].fd[owner[i] % 2] */
-	size_t jobs, ntests, next = 0, running = 0, failed = 0, i;
-	char *end;
-	long n;
-	int devnull;
-
-	if (argc < 3)
-		goto usage;
-	errno = 0;
-	n = strtol(argv[1], &end, 10);
-	if (errno != 0 || *end != '\0' || end == argv[1] || n < 1 || n > 4096)
-		goto usage;
-	jobs = (size_t)n;
-	ntests = (size_t)argc - 2;
-
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0)
-		die("/dev/null");
-	kids = calloc(jobs, sizeof *kids);
-	pfd = calloc(2 * jobs, sizeof *pfd);
-	owner = calloc(2 * jobs, sizeof *owner);
-	if (kids == NULL || pfd == NULL || owner == NULL)
-		die("calloc");
-	for (i = 0; i < jobs; i++)
-		kids[i].fd[0] = kids[i].fd[1] = -1;
-
-	while (next < ntests || running > 0) {
-		size_t np = 0, j;
-
-		for (i = 0; i < jobs; i++) {
-			while (kids[i].pid == 0 && next < ntests) {
-				if (start(&kids[i], argv[2 + next++], devnull))
-					running++;
-				else
-					failed++;
-			}
-		}
-		for (i = 0; i < jobs; i++) {
-			for (j = 0; j < 2; j++) {
-				if (kids[i].fd[j] < 0)
-					continue;
-				pfd[np].fd = kids[i].fd[j];
-				pfd[np].events = POLLIN;
-				pfd[np].revents = 0;
-				owner[np++] = 2 * i + j;
-			}
-		}
-		if (np == 0)
-			continue; /* nothing running: every remaining test failed to start */
-		if (poll(pfd, (nfds_t)np, -1) < 0) {
+		if (poll(pf, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
 		}
-		for (j = 0; j < np; j++) {
-			struct child *c = &kids[owner[j] / 2];
-			int *fd = &c->fd[owner[j] % 2];
-			ssize_t got;
+		for (i = 0; i < 2; i++) {
+			ssize_t n;
 
-			if (pfd[j].revents == 0)
+			if (pf[i].fd < 0 || !pf[i].revents)
 				continue;
-			got = read(*fd, scratch, sizeof scratch);
-			if (got > 0)
+			n = read(pf[i].fd, scratch, len);
+			if (n > 0 || (n < 0 && errno == EINTR))
 				continue;
-			if (got < 0) {
-				if (errno == EINTR || errno == EAGAIN)
-					continue;
-				die("read");
-			}
-			close_or_die(*fd);
-			*fd = -1;
-			if (c->fd[0] < 0 && c->fd[1] < 0) {
-				if (!reap(c))
-					failed++;
-				running--;
-			}
+			close(pf[i].fd);
+			pf[i].fd = -1;  /* poll ignores negative fds */
 		}
 	}
-	close_or_die(devnull);
-	free(kids);
-	free(pfd);
-	free(owner);
-	return failed == 0 ? 0 : 1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
-usage:
-	fprintf(stderr, "usage: spawnloop JOBS PATH...\n");
-	return 2;
+static void *worker(void *arg)
+{
+	static _Thread_local char scratch[1 << 16];
+	size_t i;
+
+	(void)arg;
+	while ((i = atomic_fetch_add(&next_path, 1)) < npaths)
+		if (!run_one(paths[i], scratch, sizeof scratch))
+			atomic_store(&failed, 1);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t *t;
+	long jobs;
+	int i;
+
+	if (argc < 2 || (jobs = strtol(argv[1], NULL, 10)) < 1 || jobs > 4096) {
+		fprintf(stderr, "usage: spawnloop JOBS PATH...\n");
+		return 2;
+	}
+	paths = argv + 2;
+	npaths = (size_t)(argc - 2);
+	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		die("/dev/null");
+	if (!(t = calloc((size_t)jobs, sizeof *t)))
+		die("calloc");
+	for (i = 0; i < jobs; i++)
+		if (pthread_create(&t[i], NULL, worker, NULL))
+			die("pthread_create");
+	for (i = 0; i < jobs; i++)
+		pthread_join(t[i], NULL);
+	return atomic_load(&failed) ? 1 : 0;
 }

@@ -234,8 +234,8 @@ int gz_getline(struct gz_reader *r, struct buf *line, size_t max_line, struct bu
 {
 	buf_reset(line);
 	for (;;) {
-		const char *start = r->data.data + r->pos;
 		size_t avail = r->data.len - r->pos;
+		const char *start = avail ? r->data.data + r->pos : NULL;
 		const char *nl = avail ? memchr(start, '\n', avail) : NULL;
 		size_t take = nl ? (size_t)(nl - start) : avail;
 		int rc;
@@ -244,7 +244,8 @@ int gz_getline(struct gz_reader *r, struct buf *line, size_t max_line, struct bu
 			buf_printf(err, "a line longer than %zu bytes", max_line);
 			return -1;
 		}
-		buf_add(line, start, take);
+		if (take)
+			buf_add(line, start, take);
 		r->pos += take;
 		if (nl) {
 			r->pos++;

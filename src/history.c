@@ -287,7 +287,7 @@ static struct history_result *find_result(struct history_result *v, size_t n, co
 	memset(&key, 0, sizeof key);
 	key.binary_id = bin;
 	key.test = test;
-	return bsearch(&key, v, n, sizeof *v, by_result);
+	return n ? bsearch(&key, v, n, sizeof *v, by_result) : NULL;
 }
 
 /* Copies the old file through, each line updated if this run finished its test. */
@@ -342,7 +342,8 @@ int history_merge(const char *path, const char *run_id, struct history_result *r
 	size_t i;
 	int fd, rc = 0;
 
-	qsort(results, n, sizeof *results, by_result);
+	if (n)
+		qsort(results, n, sizeof *results, by_result);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		buf_printf(err, "cannot write %s: %s", tmp, strerror(errno));

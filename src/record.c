@@ -310,15 +310,15 @@ static int next_object(struct record *r, struct jvalue **v, struct buf *err)
 	*v = NULL;
 	if (got <= 0) {
 		if (got < 0)
-			buf_printf(err, "%s: %s", r->path, why.data);
+			buf_add(err, why.data, why.len);
 		buf_free(&why);
 		return got;
 	}
 	r->lineno++;
 	*v = jvalue_parse(r->line.data, r->line.len, &why);
 	if (!*v || (*v)->type != JV_OBJECT || !jvalue_str(*v, "type")) {
-		buf_printf(err, "%s: line %u is not an event%s%s", r->path, r->lineno,
-			   why.len ? ": " : "", why.data ? why.data : "");
+		buf_printf(err, "line %u is not an event%s%s", r->lineno, why.len ? ": " : "",
+			   why.data ? why.data : "");
 		jvalue_free(*v);
 		*v = NULL;
 		buf_free(&why);

@@ -53,6 +53,11 @@ static int64_t timestamp_ns(const struct jvalue *ev, const char *key)
 	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
 			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
 		return 0;
+	/* Nanoseconds since 1970 in 64 bits end in 2262. */
+	if (tm.tm_year < 1970 || tm.tm_year > 2200 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 ||
+	    tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60 || ms < 0 || ms > 999)
+		return 0;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	return (int64_t)timegm(&tm) * NS_PER_SEC + (int64_t)ms * NS_PER_MS;

@@ -53,17 +53,23 @@ static struct buf *begin(struct json *j, const char *type)
 	return b;
 }
 
-/* Ends the event and hands the whole line to stdio (which flush() pushes out). */
-static void end(struct json *j)
+/* Hands what the line holds so far to stdio or the record (flush() pushes it out). */
+static void write_out(struct json *j)
 {
 	struct buf *b = &j->line;
 
-	buf_adds(b, "}\n");
-	if (j->write_failed)
-		return;
-	if (j->opt.gz ? gz_write(j->opt.gz, b->data, b->len) != 0
-		      : fwrite(b->data, 1, b->len, j->opt.out) != b->len)
+	if (!j->write_failed && b->len &&
+	    (j->opt.gz ? gz_write(j->opt.gz, b->data, b->len) != 0
+		       : fwrite(b->data, 1, b->len, j->opt.out) != b->len))
 		j->write_failed = true;
+	buf_reset(b);
+}
+
+/* Ends the event and writes it. */
+static void end(struct json *j)
+{
+	buf_adds(&j->line, "}\n");
+	write_out(j);
 }
 
 /* A record keeps what the stream leaves to the output options, and a bit more. */
@@ -72,11 +78,28 @@ static bool recording(const struct json *j)
 	return j->opt.gz != NULL;
 }
 
-/* A record's fields for one attempt: its output, byte for byte, and its start. */
-static void record_attempt(struct buf *b, const struct attempt *a)
+/*
+ * Output goes into a record a piece at a time: the line is never a second
+ * copy of an output that may be as large as output-limit.
+ */
+#define STREAM_PIECE 65536
+
+static void stream_bytes(struct json *j, const char *name, const struct capture *c)
 {
-	json_bytes(b, "stdout", a->out.head.data, a->out.head.len);
-	json_bytes(b, "stderr", a->err.head.data, a->err.head.len);
+	struct json_bytes_state st;
+
+	json_bytes_begin(&j->line, name, c->head.data, c->head.len, &st);
+	while (json_bytes_next(&j->line, &st, STREAM_PIECE))
+		write_out(j);
+}
+
+/* A record's fields for one attempt: its output, byte for byte, and its start. */
+static void record_attempt(struct json *j, const struct attempt *a)
+{
+	struct buf *b = &j->line;
+
+	stream_bytes(j, "stdout", &a->out);
+	stream_bytes(j, "stderr", &a->err);
 	json_key(b, "start");
 	buf_addc(b, '"');
 	format_timestamp(b, a->start_wall);
@@ -165,7 +188,7 @@ static void js_script_finished(struct reporter *r, const struct script_outcome *
 		field_verdict(b, "verdict", o->attempt);
 		field_exit_signal(b, o->attempt);
 		json_string(b, "message", o->attempt->message);
-		record_attempt(b, o->attempt);
+		record_attempt(j, o->attempt);
 	}
 	end(j);
 }
@@ -211,7 +234,7 @@ static void js_test_retry(struct reporter *r, const struct test *t, const struct
 	json_int(b, "max_rss_kib", a->maxrss_kb);
 	if (recording(j)) {
 		json_string(b, "message", a->message);
-		record_attempt(b, a);
+		record_attempt(j, a);
 	}
 	end(j);
 }
@@ -275,7 +298,7 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	if (recording(j)) {
 		field_verdict(b, "verdict", a);
 		json_uint(b, "max_attempts", o->max_attempts);
-		record_attempt(b, a);
+		record_attempt(j, a);
 	} else if (mode != OUTPUT_NEVER) {
 		json_key(b, "stdout");
 		json_quote(b, a->out.head.data, a->out.head.len);

@@ -299,17 +299,11 @@ static bool plain_utf8(const char *s, size_t n)
 	return true;
 }
 
-void json_bytes(struct buf *b, const char *name, const char *s, size_t n)
+/* Base64 of p[0..n): whole groups of three, and the padded rest when `last`. */
+static void base64_encode(struct buf *b, const unsigned char *p, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t i;
 
-	if (plain_utf8(s, n)) {
-		json_key(b, name);
-		json_quote(b, s, n);
-		return;
-	}
-	buf_printf(b, ",\"%s_base64\":\"", name);
 	buf_grow(b, (n + 2) / 3 * 4 + 1);
 	for (i = 0; i + 2 < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
@@ -323,7 +317,56 @@ void json_bytes(struct buf *b, const char *name, const char *s, size_t n)
 
 		buf_add(b, q, 4);
 	}
+}
+
+void json_bytes_begin(struct buf *b, const char *name, const char *s, size_t n,
+		      struct json_bytes_state *st)
+{
+	st->s = s;
+	st->n = n;
+	st->pos = 0;
+	st->base64 = !plain_utf8(s, n);
+	if (st->base64)
+		buf_printf(b, ",\"%s_base64\":\"", name);
+	else
+		buf_printf(b, ",\"%s\":\"", name);
+}
+
+bool json_bytes_next(struct buf *b, struct json_bytes_state *st, size_t max)
+{
+	size_t end;
+
+	if (max < 3)
+		max = 3;
+	if (st->base64)
+		max -= max % 3;         /* whole groups, so the pieces join */
+	end = st->n - st->pos > max ? st->pos + max : st->n;
+	/* Valid UTF-8 is cut between sequences, never inside one. */
+	while (!st->base64 && end < st->n && end > st->pos &&
+	       ((unsigned char)st->s[end] & 0xc0) == 0x80)
+		end--;
+	/* A piece smaller than the sequence it starts with: the whole sequence. */
+	while (end < st->n && (end == st->pos || (!st->base64 &&
+						  ((unsigned char)st->s[end] & 0xc0) == 0x80)))
+		end++;
+	if (st->base64)
+		base64_encode(b, (const unsigned char *)st->s + st->pos, end - st->pos);
+	else
+		escape(b, st->s + st->pos, end - st->pos, ESC_JSON);
+	st->pos = end;
+	if (st->pos < st->n)
+		return true;
 	buf_addc(b, '"');
+	return false;
+}
+
+void json_bytes(struct buf *b, const char *name, const char *s, size_t n)
+{
+	struct json_bytes_state st;
+
+	json_bytes_begin(b, name, s, n, &st);
+	while (json_bytes_next(b, &st, n ? n : 1))
+		;
 }
 
 static int b64_value(char c)

@@ -53,6 +53,20 @@ void json_seconds(struct buf *b, const char *name, int64_t ns);
  * (RFC 4648).  Run records keep tests' output this way.
  */
 void json_bytes(struct buf *b, const char *name, const char *s, size_t n);
+/*
+ * The same a piece at a time, for output too large to copy whole into one
+ * line: begin appends the key and the opening quote, each next call the
+ * encoding of about `max` more bytes, and the closing quote with the last
+ * piece (it then returns false).
+ */
+struct json_bytes_state {
+	const char *s;
+	size_t n, pos;
+	bool base64;
+};
+void json_bytes_begin(struct buf *b, const char *name, const char *s, size_t n,
+		      struct json_bytes_state *st);
+bool json_bytes_next(struct buf *b, struct json_bytes_state *st, size_t max);
 /* Decodes base64 (RFC 4648, padded) onto out; -1 for anything else. */
 int base64_decode(const char *s, size_t n, struct buf *out);
 

@@ -59,7 +59,8 @@ if base64.b64decode(fin['nonutf8'].get('stderr_base64', '')) != b'\xc3\x28 bad\n
 if fin['flaky']['result'] != 'flaky' or fin['flaky']['verdict'] != 'pass':
     bad.append('flaky: %r' % fin['flaky'])
 retry = [l for l in lines if l['type'] == 'test-retry']
-if not retry or 'stdout' not in retry[0] or 'start' not in retry[0]:
+if len(retry) != 3 or not all(('stdout' in r or 'stdout_base64' in r) and 'start' in r
+                               for r in retry):
     bad.append('test-retry without its output: %r' % retry)
 print('\n'.join(bad) if bad else 'ok')
 PY

@@ -1,5 +1,6 @@
 #!/bin/sh
-# run.sh - make fuzz: builds each libFuzzer target (test/fuzz/fuzz_*.c) with
+# run.sh - make fuzz: builds each libFuzzer target (test/fuzz/fuzz_*.c, or
+# those named as arguments) with
 # clang, ASan and UBSan, and runs it for FUZZ_SECONDS (default 60) on one
 # core, keeping its corpus in build/fuzz/corpus-NAME between runs.  Exits
 # non-zero when a target crashes, leaks or fails one of its own checks.
@@ -14,14 +15,16 @@ mkdir -p "$out"
 srcs=$(ls src/*.c | grep -v '/main\.c$')
 libs=$(pkg-config --libs inih zlib)
 status=0
-for f in test/fuzz/fuzz_*.c; do
-	name=$(basename "$f" .c)
+# Arguments name the targets to run (fuzz_tap ...); none: every one.
+targets=${*:-$(ls test/fuzz/fuzz_*.c | sed 's|.*/||; s|\.c$||')}
+for name in $targets; do
+	f=test/fuzz/$name.c
 	echo "== $name ($FUZZ_SECONDS s)"
 	# shellcheck disable=SC2086
 	"$CLANG" -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Iinclude -o "$out/$name" "$f" $srcs $libs -lpthread
 	mkdir -p "$out/corpus-$name"
-	if ! "$out/$name" -max_total_time="$FUZZ_SECONDS" -jobs=1 -workers=1 \
+	if ! "$out/$name" -max_total_time="$FUZZ_SECONDS" \
 		-artifact_prefix="$out/$name-" "$out/corpus-$name" >"$out/$name.log" 2>&1; then
 		echo "   FAILED: see $out/$name.log and $out/$name-*" >&2
 		status=1

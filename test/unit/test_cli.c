@@ -151,6 +151,54 @@ static void test_help_version(void)
 	buf_free(&err);
 }
 
+/* The store's commands and options, and which command takes which option. */
+static void test_store_commands(void)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+	const char *r1[] = { "testrig", "replay", "--junit", "j.xml", "--message-format", "json",
+		"--failure-output", "final", "--state-dir", "/s", "3f2a", NULL };
+	const char *r2[] = { "testrig", "runs", "--format", "json", "-P", "ci", NULL };
+	const char *r3[] = { "testrig", "history", "-E", "test(x)", "--config", "c.ini", NULL };
+	const char *r4[] = { "testrig", "run", "--failed", "--no-record", NULL };
+	const char *e1[] = { "testrig", "replay", "a", "b", NULL };
+	const char *e2[] = { "testrig", "runs", "x", NULL };
+	const char *e3[] = { "testrig", "show-config", "--failed", NULL };
+	const char *e4[] = { "testrig", "list", "--no-record", NULL };
+	const char *e5[] = { "testrig", "runs", "--format", "oneline", NULL };
+	const char *e6[] = { "testrig", "replay", "-j", "2", NULL };
+	const char *e7[] = { "testrig", "history", "--retries", "2", NULL };
+
+	CHECK_INT(parse(&c, &err, r1), 0);
+	CHECK_INT(c.cmd, CMD_REPLAY);
+	CHECK_STR(c.junit, "j.xml");
+	CHECK_INT(c.messages, MESSAGES_JSON);
+	CHECK_INT(c.set.failure_output, OUTPUT_FINAL);
+	CHECK_STR(c.state_dir, "/s");
+	CHECK_INT(c.binaries.n, 1);
+	cli_free(&c);
+	CHECK_INT(parse(&c, &err, r2), 0);
+	CHECK_INT(c.cmd, CMD_RUNS);
+	CHECK_INT(c.list_format, LIST_JSON);
+	CHECK_STR(c.profile, "ci");
+	cli_free(&c);
+	CHECK_INT(parse(&c, &err, r3), 0);
+	CHECK_INT(c.cmd, CMD_HISTORY);
+	CHECK_INT(c.filters.n, 1);
+	cli_free(&c);
+	CHECK_INT(parse(&c, &err, r4), 0);
+	CHECK(c.failed && c.no_record);
+	cli_free(&c);
+	buf_free(&err);
+	expect_error(e1, "testrig replay takes one run");
+	expect_error(e2, "testrig runs takes no arguments ('x')");
+	expect_error(e3, "--failed is not an option of 'testrig show-config'");
+	expect_error(e4, "--no-record is not an option of 'testrig list'");
+	expect_error(e5, "--format: invalid value 'oneline' for testrig runs");
+	expect_error(e6, "-j/--test-threads is not an option of 'testrig replay'");
+	expect_error(e7, "--retries is not an option of 'testrig history'");
+}
+
 /* Parsing twice in one process works (getopt state is reset). */
 static void test_reparse(void)
 {
@@ -175,5 +223,6 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_help_version);
 	RUN(test_reparse);
+	RUN(test_store_commands);
 	return check_done();
 }

@@ -744,6 +744,18 @@ static const struct error_case error_cases[] = {
 	{ "[suite.a]\nbinaries = x\nprotocol = exec\n  cwd = y\n", 96,
 	  "testrig.ini:4: indented line continues 'protocol' (line 3)" },
 	{ "[script.s]\ncommand = a\n  b\n", 96, "testrig.ini:3: indented line continues 'command'" },
+	/* [store] */
+	{ "[store]\nkeep = 3\n", 96, "testrig.ini:2: unknown key 'keep' in [store] (accepted: dir, "
+	  "record, keep-runs, max-size)\n" },
+	{ "[store]\nkeep-runs = 0\n", 96, "testrig.ini:2: keep-runs: invalid value '0' (expected "
+	  "a number of runs (1 or more))\n" },
+	{ "[store]\nmax-size = big\n", 96, "testrig.ini:2: max-size: invalid value 'big'" },
+	{ "[store]\nrecord = sometimes\n", 96, "testrig.ini:2: record: invalid value 'sometimes'" },
+	{ "[store]\ndir =\n", 96, "testrig.ini:2: dir: invalid value ''" },
+	{ "[store]\n[store]\n", 96, "testrig.ini:2: duplicate section [store] (first at line 1)\n" },
+	{ "[store.x]\n", 96, "testrig.ini:1: unknown section [store.x]" },
+	{ "[profile.default]\nschedule = fastest\n", 96, "testrig.ini:2: schedule: invalid value "
+	  "'fastest' (expected history, list)\n" },
 	/* values: one of each syntax */
 	{ "[profile.default]\nslow-timeout = 5\n", 96,
 	  "testrig.ini:2: slow-timeout: invalid value '5' (expected a duration such as 60s, "
@@ -1078,6 +1090,37 @@ static void squeeze_blanks(struct buf *b)
 	buf_setlen(b, o);
 }
 
+/* [store]: its keys and their defaults; schedule in a profile. */
+static void test_store(void)
+{
+	struct config cfg;
+	struct test_list list;
+	struct buf err = BUF_INIT, shown = BUF_INIT;
+
+	CHECK_INT(load("[profile.default]\n", NULL, &cfg, &list, &err), 0);
+	CHECK(cfg.store.dir == NULL && cfg.store.record);
+	CHECK_INT(cfg.store.keep_runs, 50);
+	CHECK_INT(cfg.store.max_size, UINT64_C(256) << 20);
+	CHECK_INT(cfg.profile.schedule, SCHEDULE_HISTORY);
+	config_free(&cfg);
+	test_list_free(&list);
+	CHECK_INT(load("[store]\ndir = state/x\nrecord = no\nkeep-runs = 7\nmax-size = 1MiB\n"
+		       "[profile.default]\nschedule = list\n", NULL, &cfg, &list, &err), 0);
+	CHECK_STR(cfg.store.dir, "state/x");
+	CHECK(!cfg.store.record);
+	CHECK_INT(cfg.store.keep_runs, 7);
+	CHECK_INT(cfg.store.max_size, UINT64_C(1) << 20);
+	CHECK_INT(cfg.profile.schedule, SCHEDULE_LIST);
+	config_show(&cfg, &cfg.profile, &list, &shown);
+	CHECK(shown.data && strstr(shown.data, "[store]  ; ") &&
+	      strstr(shown.data, "dir = state/x\nrecord = false\nkeep-runs = 7\nmax-size = 1MiB\n"));
+	CHECK(shown.data && strstr(shown.data, "schedule             = list"));
+	config_free(&cfg);
+	test_list_free(&list);
+	buf_free(&err);
+	buf_free(&shown);
+}
+
 static void test_show(void)
 {
 	struct config cfg;
@@ -1174,6 +1217,7 @@ int main(void)
 	RUN(test_other_errors);
 	RUN(test_find);
 	RUN(test_show);
+	RUN(test_store);
 
 	{
 		char *cmd = xasprintf("rm -rf '%s'", scratch);

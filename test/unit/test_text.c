@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "testrig/buf.h"
@@ -122,6 +123,51 @@ static void test_commands(void)
 	command_free(&c);
 }
 
+/* json_bytes: text when it is UTF-8, else base64; in pieces the same as whole. */
+static void test_json_bytes(void)
+{
+	static const char text[] = "h\xc3\xa9llo \xe2\x82\xac\xf0\x9f\x98\x80 \"q\"\n";
+	static const char bin[] = "a\xff\x00z";
+	struct buf whole = BUF_INIT, pieces = BUF_INIT, back = BUF_INIT;
+	struct json_bytes_state st;
+	size_t max;
+
+	json_bytes(&whole, "out", text, sizeof text - 1);
+	CHECK_STR(whole.data, ",\"out\":\"h\xc3\xa9llo \xe2\x82\xac\xf0\x9f\x98\x80 \\\"q\\\"\\n\"");
+	for (max = 1; max < sizeof text + 2; max++) {
+		buf_reset(&pieces);
+		json_bytes_begin(&pieces, "out", text, sizeof text - 1, &st);
+		while (json_bytes_next(&pieces, &st, max))
+			;
+		CHECK_STR(pieces.data, whole.data);
+	}
+	buf_reset(&whole);
+	json_bytes(&whole, "out", bin, sizeof bin - 1);
+	CHECK_STR(whole.data, ",\"out_base64\":\"Yf8Aeg==\"");
+	for (max = 1; max < 8; max++) {
+		buf_reset(&pieces);
+		json_bytes_begin(&pieces, "out", bin, sizeof bin - 1, &st);
+		while (json_bytes_next(&pieces, &st, max))
+			;
+		CHECK_STR(pieces.data, whole.data);
+	}
+	CHECK_INT(base64_decode("Yf8Aeg==", 8, &back), 0);
+	CHECK_INT(back.len, 4);
+	CHECK(back.len == 4 && memcmp(back.data, bin, 4) == 0);
+	buf_reset(&back);
+	CHECK_INT(base64_decode("Yf8A", 4, &back), 0);
+	CHECK_INT(back.len, 3);
+	CHECK_INT(base64_decode("Yf8", 3, &back), -1);
+	CHECK_INT(base64_decode("Y=8A", 4, &back), -1);
+	CHECK_INT(base64_decode("Yf!A", 4, &back), -1);
+	buf_reset(&whole);
+	json_bytes(&whole, "e", "", 0);
+	CHECK_STR(whole.data, ",\"e\":\"\"");
+	buf_free(&whole);
+	buf_free(&pieces);
+	buf_free(&back);
+}
+
 int main(void)
 {
 	RUN(test_signal_names);
@@ -130,5 +176,6 @@ int main(void)
 	RUN(test_json_members);
 	RUN(test_xml);
 	RUN(test_commands);
+	RUN(test_json_bytes);
 	return check_done();
 }

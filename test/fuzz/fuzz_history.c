@@ -1,0 +1,73 @@
+/*
+ * fuzz_history.c - libFuzzer target for history.gz: any text (gzipped
+ * here) is loaded for a small test list, merged with a run's results and
+ * printed without a fault or a leak; the merged file must load again with
+ * every result of the run in it.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "testrig/gz.h"
+#include "testrig/history.h"
+#include "testrig/util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char path[64];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct test_list l;
+	struct history *h;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct history_result r[2];
+	struct binary *b;
+	struct gz_writer *w;
+	size_t i;
+	int fd;
+
+	if (!path[0])
+		snprintf(path, sizeof path, "/tmp/fuzz_history.%ld", (long)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		abort();
+	w = gz_writer_open(fd, 1);
+	gz_write(w, data, size);
+	gz_writer_close(w, false);
+
+	test_list_init(&l);
+	b = test_list_add_binary(&l, test_list_add_suite(&l, "s", PROTO_GTEST), "bin/a", "bin/a");
+	test_list_add_test(&l, b, "T.a", false);
+	test_list_add_test(&l, b, "T.b", false);
+	(void)history_load(path, &l, &h, &err);
+	if (l.tests[0].history)
+		(void)strlen(l.tests[0].history->recent);
+	history_free(h);
+	memset(r, 0, sizeof r);
+	for (i = 0; i < 2; i++) {
+		r[i].binary_id = "bin/a";
+		r[i].test = i ? "T.b" : "T.a";
+		r[i].suite = "s";
+		r[i].outcome = i ? 'F' : 'P';
+		strcpy(r[i].result, i ? "fail" : "pass");
+		r[i].duration = 1000;
+	}
+	buf_reset(&err);
+	if (history_merge(path, "run", r, 2, &err) == 0) {
+		for (i = 0; i < l.ntests; i++)
+			l.tests[i].history = NULL;
+		if (history_load(path, &l, &h, &err) || !l.tests[0].history || !l.tests[1].history)
+			abort();        /* what was merged must read back */
+		history_free(h);
+	}
+	buf_reset(&err);
+	(void)history_print(path, NULL, 0, size && (data[0] & 1), &out, &err);
+	test_list_free(&l);
+	buf_free(&err);
+	buf_free(&out);
+	return 0;
+}

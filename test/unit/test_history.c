@@ -1,0 +1,162 @@
+/*
+ * test_history.c - history.gz without a run: merging results (new tests,
+ * known tests, the 20-run window, the running mean of passing runs, lines
+ * it cannot read), loading it for a test list, and the schedule it gives.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "testrig/gz.h"
+#include "testrig/history.h"
+#include "testrig/util.h"
+
+static char dir[] = "/tmp/test_history.XXXXXX";
+static char *file;
+
+static struct history_result result(const char *test, char outcome, int64_t ms)
+{
+	struct history_result r;
+
+	memset(&r, 0, sizeof r);
+	r.binary_id = "bin/a";
+	r.test = test;
+	r.suite = "s";
+	r.outcome = outcome;
+	snprintf(r.result, sizeof r.result, "%s", outcome == 'F' ? "fail" : "pass");
+	r.duration = ms * NS_PER_MS;
+	return r;
+}
+
+static void merge(struct history_result *r, size_t n)
+{
+	struct buf err = BUF_INIT;
+
+	CHECK_INT(history_merge(file, "run-id", r, n, &err), 0);
+	CHECK_STR(err.data ? err.data : "", "");
+	buf_free(&err);
+}
+
+static void test_merge_and_load(void)
+{
+	struct test_list l;
+	struct history *h;
+	struct buf err = BUF_INIT;
+	struct history_result r[3];
+	size_t order[4] = { 0, 1, 2, 3 };
+	struct suite *s;
+	struct binary *b;
+	int i;
+
+	/* T.slow passes 25 times (window 20); T.fast passes with 10ms; T.bad fails. */
+	for (i = 0; i < 25; i++) {
+		r[0] = result("T.slow", 'P', 100 + i);
+		r[1] = result("T.fast", i % 5 == 4 ? 'K' : 'P', 10);
+		r[2] = result("T.bad", 'F', 500);
+		merge(r, 3);
+	}
+	test_list_init(&l);
+	s = test_list_add_suite(&l, "s", PROTO_GTEST);
+	b = test_list_add_binary(&l, s, "bin/a", "bin/a");
+	test_list_add_test(&l, b, "T.fast", false);
+	test_list_add_test(&l, b, "T.new", false);
+	test_list_add_test(&l, b, "T.slow", false);
+	test_list_add_test(&l, b, "T.bad", false);
+	CHECK_INT(history_load(file, &l, &h, &err), 0);
+	CHECK(l.tests[1].history == NULL);
+	CHECK(l.tests[0].history && l.tests[2].history && l.tests[3].history);
+	if (l.tests[0].history && l.tests[2].history && l.tests[3].history) {
+		CHECK_INT(strlen(l.tests[2].history->recent), 20);
+		CHECK_STR(l.tests[3].history->recent, "FFFFFFFFFFFFFFFFFFFF");
+		CHECK_STR(l.tests[0].history->recent, "PPPPKPPPPKPPPPKPPPPK");
+		/* The mean follows the window: passes of 105..124 ms. */
+		CHECK(l.tests[2].history->mean_duration > 0.105 &&
+		      l.tests[2].history->mean_duration < 0.124);
+		CHECK(l.tests[2].history->last_duration > 0.1239 &&
+		      l.tests[2].history->last_duration < 0.1241);
+	}
+	/* Failed last time, then never seen, then the longest first. */
+	history_order(order, 4, &l);
+	CHECK_INT(order[0], 3);
+	CHECK_INT(order[1], 1);
+	CHECK_INT(order[2], 2);
+	CHECK_INT(order[3], 0);
+	history_free(h);
+	test_list_free(&l);
+	buf_free(&err);
+}
+
+/* history_after: what a report shows, this run included. */
+static void test_after(void)
+{
+	struct test_history h;
+	struct test_outcome o;
+	struct history_counts c;
+
+	memset(&h, 0, sizeof h);
+	strcpy(h.recent, "PFPPPPPPPPPPPPPPPPPK");
+	memset(&o, 0, sizeof o);
+	o.outcome = OUT_FAILED;
+	history_after(&h, &o, &c);
+	CHECK_INT(c.runs, 20);
+	CHECK_INT(c.failures, 2);    /* the oldest P slid out, this F came in */
+	CHECK_INT(c.flaky, 1);
+	history_after(NULL, &o, &c);
+	CHECK_INT(c.runs, 1);
+	CHECK_INT(c.failures, 1);
+	o.outcome = OUT_PASSED;
+	o.flaky = true;
+	history_after(NULL, &o, &c);
+	CHECK_INT(c.flaky, 1);
+	CHECK_INT(c.failures, 0);
+}
+
+/* Lines it cannot read are dropped and said; the rest is kept. */
+static void test_damaged_lines(void)
+{
+	static const char lines[] = "{not json\n"
+		"{\"binary_id\":\"bin/a\",\"test\":\"T.y\",\"recent\":\"P\",\"mean_duration\":1,"
+		"\"last_duration\":1}\n";
+	char *junk = xasprintf("%s/junk.gz", dir);
+	struct history_result r = result("T.x", 'P', 1);
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct gz_writer *w;
+	int fd = open(junk, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	w = gz_writer_open(fd, 6);
+	gz_write(w, lines, sizeof lines - 1);
+	gz_writer_close(w, false);
+	CHECK_INT(history_merge(junk, "id", &r, 1, &err), 0);
+	CHECK(err.data && strstr(err.data, "1 unreadable line"));
+	buf_reset(&err);
+	CHECK_INT(history_print(junk, NULL, 0, true, &out, &err), 0);
+	CHECK(out.data && strstr(out.data, "\"test\":\"T.y\"") && strstr(out.data, "\"test\":\"T.x\""));
+	CHECK(out.data && !strstr(out.data, "not json"));
+	free(junk);
+	buf_free(&err);
+	buf_free(&out);
+}
+
+int main(void)
+{
+	int rc;
+
+	if (!mkdtemp(dir))
+		return 2;
+	file = xasprintf("%s/history.gz", dir);
+	RUN(test_merge_and_load);
+	RUN(test_after);
+	RUN(test_damaged_lines);
+	rc = check_done();
+	if (!rc) {
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+		(void)!system(cmd);
+		free(cmd);
+	}
+	free(file);
+	return rc;
+}
