@@ -404,6 +404,10 @@ void spawn_kill_children(void)
 
 bool spawn_group_alive(pid_t pg)
 {
+	/* An empty group (the common case) costs one system call. */
+	if (kill(-pg, 0) != 0)
+		return false;
+	/* Zombies are members until reaped: reap ours, then look again. */
 	while (waitpid(-pg, NULL, WNOHANG) > 0)
 		;
 	return kill(-pg, 0) == 0;
