@@ -139,7 +139,7 @@ check-selfpipe:
 check-mutants:
 	sh test/mutants.sh
 
-# make bench BENCH="trivial": one part only (trivial, longtail, flood).
+# make bench BENCH="trivial": one part only (trivial, longtail, flood, make).
 bench: $(RIG)
 	RIG=$(RIG) sh bench/bench.sh $(BENCH)
 

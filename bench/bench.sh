@@ -4,7 +4,7 @@
 #
 #   N=5000 JOBS=2 ROUNDS=5 LT_ROUNDS=3 RIG=./testrig sh bench/bench.sh [PART...]
 #
-# PART is one of trivial, longtail, flood (default: all three).
+# PART is one of trivial, longtail, flood, make (default: all four).
 #
 # trivial: N trivial tests (hard links of bench/trivial.c's static binary),
 #   JOBS at a time, run by a bare spawn loop (bench/spawnloop.c: threads with
@@ -19,6 +19,9 @@
 #   test, total work / j).  Target: history within 3% of the bound.
 # flood: one test printing 200 MiB with recording on: peak RSS must stay
 #   within output-limit (16 MiB) plus a constant.
+# make: MAKE_N (2000) trivial tests, testrig -j 2 alone against `make -j2
+#   check` whose recipe is `+testrig run` (no -j: make's jobserver tokens
+#   decide), ROUNDS rounds alternating.  Target: make within 10%.
 #
 # Compare only numbers from one run: the ratios are the result.  The "other"
 # column is the CPU other processes used meanwhile, in cores: at 0.1 or more
@@ -38,7 +41,9 @@ TARGET_RECORD=1.05
 TARGET_RSS_MIB=8
 TARGET_LONGTAIL=1.03
 RUNNERS="spawnloop xargs testrig recording"
-PARTS=${*:-trivial longtail flood}
+MAKE_N=${MAKE_N:-2000}
+TARGET_MAKE=1.10
+PARTS=${*:-trivial longtail flood make}
 
 die() {
 	echo "bench: $*" >&2
@@ -55,6 +60,7 @@ positive N "$N" 999999
 positive JOBS "$JOBS" 4096
 positive ROUNDS "$ROUNDS" 1000
 positive LT_ROUNDS "$LT_ROUNDS" 1000
+positive MAKE_N "$MAKE_N" 999999
 [ -x "$RIG" ] || die "RIG=$RIG is not an executable (run make first)"
 command -v xargs >/dev/null 2>&1 || die "xargs not found"
 case $RIG in /*) ;; *) RIG=$(pwd)/$RIG ;; esac
@@ -305,11 +311,65 @@ bench_flood() {
 	}'
 }
 
+# --- make ---------------------------------------------------------------------
+
+bench_make() {
+	command -v make >/dev/null 2>&1 || die "make not found"
+	mk=$work/mk
+	mkdir -p "$mk/t"
+	(cd "$mk/t" && awk -v n="$MAKE_N" 'BEGIN { for (i = 1; i <= n; i++) printf "%06d\n", i }' |
+		xargs -n 1 ln "$bin/trivial") || die "cannot link the make tests"
+	printf '[suite.t]\nbinaries = t/*\n' >"$mk/testrig.ini"
+	printf 'check:\n\t+%s run --no-record --no-fail-fast --color never\n' "$RIG" >"$mk/Makefile"
+	echo
+	echo "bench make: $MAKE_N trivial tests, testrig -j 2 against make -j2 check (+testrig run," \
+		"tokens deciding); ROUNDS=$ROUNDS (+1 warm-up)"
+	: >"$work/mk.results"
+	round=0
+	while [ "$round" -le "$ROUNDS" ]; do
+		# Alternate which goes first.
+		order="direct make"
+		[ $((round % 2)) -eq 0 ] || order="make direct"
+		for who in $order; do
+			case $who in
+			direct) res=$(cd "$mk" && "$bin/measure" -o "$work/mk.out" -- "$RIG" run -j 2 \
+				--no-record --no-fail-fast --color never) ;;
+			make) res=$(cd "$mk" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$bin/measure" \
+				-o "$work/mk.out" -- make -s -j2 check) ;;
+			esac || die "measure failed for $who"
+			[ "$(field "$res" status)" = 0 ] || die "$who failed: $(tail -3 "$work/mk.out")"
+			grep -q "$MAKE_N tests run: $MAKE_N passed" "$work/mk.out" ||
+				die "$who: no '$MAKE_N tests run: $MAKE_N passed': $(tail -3 "$work/mk.out")"
+			grep -qi 'jobserver' "$work/mk.out" && die "$who: $(grep -i jobserver "$work/mk.out")"
+			[ "$round" -gt 0 ] && echo "$who $(field "$res" wall_ns) $(field "$res" other_ms)" >>"$work/mk.results"
+		done
+		round=$((round + 1))
+	done
+	awk -v target="$TARGET_MAKE" '
+	{ n[$1]++; v[$1, n[$1]] = $2 / 1e9; if ($3 >= 0) { o += $3; ow += $2 / 1e6 } }
+	function median(k,   i, j, t, m) {
+		m = n[k]
+		for (i = 2; i <= m; i++)
+			for (j = i; j > 1 && v[k, j - 1] > v[k, j]; j--) {
+				t = v[k, j]; v[k, j] = v[k, j - 1]; v[k, j - 1] = t
+			}
+		return m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
+	}
+	END {
+		d = median("direct"); m = median("make")
+		printf "testrig -j 2: %.3f s   make -j2 (jobserver): %.3f s   make/direct %.3f\n", d, m, m / d
+		printf "verdict: under make within %.0f%% of testrig alone: %s; %s\n", (target - 1) * 100,
+			m / d <= target ? "MET" : "MISSED",
+			ow ? sprintf("others used %.2f cores", o / ow) : "machine noise unknown"
+	}' "$work/mk.results"
+}
+
 for part in $PARTS; do
 	case $part in
 	trivial) bench_trivial ;;
 	longtail) bench_longtail ;;
 	flood) bench_flood ;;
-	*) die "unknown part '$part' (trivial, longtail, flood)" ;;
+	make) bench_make ;;
+	*) die "unknown part '$part' (trivial, longtail, flood, make)" ;;
 	esac
 done

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "testrig/attempt.h"
+#include "testrig/tap.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
 
@@ -28,6 +29,10 @@ void attempt_free(struct attempt *a)
 	capture_free(&a->out);
 	capture_free(&a->err);
 	free(a->message);
+	if (a->tap) {
+		tap_summary_free(a->tap);
+		free(a->tap);
+	}
 	free(a);
 }
 

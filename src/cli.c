@@ -189,6 +189,18 @@ static int apply_help(struct cli *c, const struct option_def *o, const char *val
 	return 0;
 }
 
+/* automake-driver's yes|no; any other word is refused. */
+static int apply_yes_no(struct cli *c, const struct option_def *o, const char *value,
+			struct buf *err)
+{
+	if (strcmp(value, "yes") && strcmp(value, "no")) {
+		buf_printf(err, "--%s: invalid value '%s' (expected yes or no)\n", o->name, value);
+		return EXIT_USAGE;
+	}
+	*(bool *)field_of(c, o) = value[0] == 'y';
+	return 0;
+}
+
 static const char *const color_names[] = { "auto", "always", "never", NULL };
 /* custom is a suite's protocol only: it needs list and run commands. */
 static const char *const protocol_names[] = { "exec", "tap", "gtest", "libtest", NULL };
@@ -203,20 +215,26 @@ static const char *const message_format_names[] = { "human", "json", NULL };
 #define STORE_CMDS (CMD(CMD_REPLAY) | CMD(CMD_RUNS) | CMD(CMD_HISTORY))
 /* Options of the reports, which replay makes again. */
 #define REPORTING (SELECTING | CMD(CMD_REPLAY))
+/* The run options automake-driver takes (from LOG_DRIVER_FLAGS). */
+#define DRIVER CMD(CMD_AUTOMAKE)
 
 #define SETTING(n, sh, id) { .name = n, .short_name = sh, .has_value = true, \
 	.apply = apply_setting, .setting = id }
+#define DRIVER_SETTING(n, sh, id) { .name = n, .short_name = sh, .has_value = true, \
+	.commands = SELECTING | DRIVER, .apply = apply_setting, .setting = id }
+#define AUTOMAKE(n, f) { .name = n, .has_value = true, .commands = DRIVER, \
+	.apply = apply_yes_no, FIELD(am.f) }
 #define REPORT_SETTING(n, id) { .name = n, .has_value = true, .commands = REPORTING, \
 	.apply = apply_setting, .setting = id }
 #define FIELD(f) .field = offsetof(struct cli, f)
 
 static const struct option_def options[] = {
-	SETTING("test-threads", 'j', SET_TEST_THREADS),
-	SETTING("capture", 0, SET_CAPTURE),
+	DRIVER_SETTING("test-threads", 'j', SET_TEST_THREADS),
+	DRIVER_SETTING("capture", 0, SET_CAPTURE),
 	{ .name = "no-capture", .apply = apply_flag, FIELD(no_capture) },
 	{ .name = "color", .has_value = true, .commands = REPORTING, .apply = apply_enum,
 	  FIELD(color), .names = color_names },
-	SETTING("no-tests", 0, SET_NO_TESTS),
+	DRIVER_SETTING("no-tests", 0, SET_NO_TESTS),
 	{ .name = "fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST, .fixed = "true" },
 	{ .name = "no-fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST,
 	  .fixed = "false" },
@@ -225,19 +243,21 @@ static const struct option_def options[] = {
 	REPORT_SETTING("final-status-level", SET_FINAL_STATUS_LEVEL),
 	REPORT_SETTING("success-output", SET_SUCCESS_OUTPUT),
 	REPORT_SETTING("failure-output", SET_FAILURE_OUTPUT),
-	{ .name = "protocol", .has_value = true, .apply = apply_enum, FIELD(protocol),
-	  .names = protocol_names },
+	{ .name = "protocol", .has_value = true, .commands = SELECTING | DRIVER,
+	  .apply = apply_enum, FIELD(protocol), .names = protocol_names },
 	{ .name = "profile", .short_name = 'P', .has_value = true,
-	  .commands = SELECTING | STORE_CMDS, .apply = apply_string, FIELD(profile) },
-	SETTING("retries", 0, SET_RETRIES),
+	  .commands = SELECTING | STORE_CMDS | DRIVER, .apply = apply_string, FIELD(profile) },
+	DRIVER_SETTING("retries", 0, SET_RETRIES),
 	{ .name = "filter", .short_name = 'E', .has_value = true,
-	  .commands = SELECTING | CMD(CMD_HISTORY), .apply = apply_push, FIELD(filters) },
-	{ .name = "config", .has_value = true, .commands = SELECTING | STORE_CMDS,
+	  .commands = SELECTING | CMD(CMD_HISTORY) | DRIVER, .apply = apply_push,
+	  FIELD(filters) },
+	{ .name = "config", .has_value = true, .commands = SELECTING | STORE_CMDS | DRIVER,
 	  .apply = apply_string, FIELD(config) },
 	{ .name = "partition", .has_value = true, .apply = apply_partition, FIELD(partition) },
-	{ .name = "ignore-default-filter", .apply = apply_flag, FIELD(ignore_default_filter) },
-	{ .name = "run-ignored", .has_value = true, .apply = apply_enum, FIELD(run_ignored),
-	  .names = run_ignored_names },
+	{ .name = "ignore-default-filter", .commands = SELECTING | DRIVER, .apply = apply_flag,
+	  FIELD(ignore_default_filter) },
+	{ .name = "run-ignored", .has_value = true, .commands = SELECTING | DRIVER,
+	  .apply = apply_enum, FIELD(run_ignored), .names = run_ignored_names },
 	{ .name = "format", .has_value = true,
 	  .commands = CMD(CMD_LIST) | CMD(CMD_RUNS) | CMD(CMD_HISTORY),
 	  .elsewhere = "--format is for 'testrig list', 'runs' and 'history' (a run's machine "
@@ -249,8 +269,8 @@ static const struct option_def options[] = {
 	  .apply = apply_enum, FIELD(messages), .names = message_format_names },
 	{ .name = "show-slowest", .has_value = true, .commands = REPORTING, .apply = apply_uint,
 	  FIELD(show_slowest), .max = 1000000, .accepted = "a number" },
-	{ .name = "target-runner", .has_value = true, .apply = apply_command,
-	  .setting = SET_TARGET_RUNNER },
+	{ .name = "target-runner", .has_value = true, .commands = SELECTING | DRIVER,
+	  .apply = apply_command, .setting = SET_TARGET_RUNNER },
 	{ .name = "stress-count", .has_value = true, .apply = apply_uint, FIELD(stress_count),
 	  .min = 1, .max = 1000000000, .accepted = "a number from 1" },
 	{ .name = "stress-duration", .has_value = true, .apply = apply_duration,
@@ -260,6 +280,16 @@ static const struct option_def options[] = {
 	{ .name = "no-record", .commands = CMD(CMD_RUN), .apply = apply_flag, FIELD(no_record) },
 	{ .name = "state-dir", .has_value = true, .commands = SELECTING | STORE_CMDS,
 	  .apply = apply_string, FIELD(state_dir), .accepted = "a directory" },
+	{ .name = "test-name", .has_value = true, .commands = DRIVER, .apply = apply_string,
+	  FIELD(am.test_name), .accepted = "the test's name" },
+	{ .name = "log-file", .has_value = true, .commands = DRIVER, .apply = apply_string,
+	  FIELD(am.log_file), .accepted = "a file path" },
+	{ .name = "trs-file", .has_value = true, .commands = DRIVER, .apply = apply_string,
+	  FIELD(am.trs_file), .accepted = "a file path" },
+	AUTOMAKE("color-tests", color_tests),
+	AUTOMAKE("expect-failure", expect_failure),
+	AUTOMAKE("enable-hard-errors", hard_errors),
+	AUTOMAKE("collect-skipped-logs", collect_skipped),
 	{ .name = "help", .short_name = 'h', .commands = ~0u, .apply = apply_help },
 };
 
@@ -289,6 +319,10 @@ void cli_usage(struct buf *out)
 "                                            a run-id prefix, or a record's path)\n"
 "       testrig runs [--format F]            the recorded runs, newest first\n"
 "       testrig history [-E EXPR] [--format F]  each test's recorded history\n"
+"       testrig automake-driver --test-name NAME --log-file F.log --trs-file F.trs\n"
+"               [--color-tests yes|no] [--expect-failure yes|no]\n"
+"               [--enable-hard-errors yes|no] [--collect-skipped-logs yes|no]\n"
+"               [OPTIONS] -- COMMAND...      Automake's LOG_DRIVER (see testrig(1))\n"
 "       testrig --help | --version\n"
 "\n"
 "Options:\n"
@@ -344,6 +378,10 @@ void cli_free(struct cli *c)
 	free(c->config);
 	free(c->junit);
 	free(c->state_dir);
+	free(c->am.test_name);
+	free(c->am.log_file);
+	free(c->am.trs_file);
+	strvec_free(&c->warnings);
 	settings_free(&c->set);
 }
 
@@ -353,6 +391,7 @@ static int parse_command_word(const char *word, struct cli *c, struct buf *err)
 	static const struct { const char *word; enum cli_command cmd; } commands[] = {
 		{ "run", CMD_RUN }, { "list", CMD_LIST }, { "show-config", CMD_SHOW_CONFIG },
 		{ "replay", CMD_REPLAY }, { "runs", CMD_RUNS }, { "history", CMD_HISTORY },
+		{ "automake-driver", CMD_AUTOMAKE },
 		{ "--help", CMD_HELP }, { "-h", CMD_HELP }, { "help", CMD_HELP },
 		{ "--version", CMD_VERSION }, { "-V", CMD_VERSION },
 	};
@@ -364,14 +403,32 @@ static int parse_command_word(const char *word, struct cli *c, struct buf *err)
 			return 0;
 		}
 	}
-	buf_printf(err, "unknown command '%s' (expected run, list, show-config, replay, runs or "
-		   "history)\n", word);
+	buf_printf(err, "unknown command '%s' (expected run, list, show-config, replay, runs, "
+		   "history or automake-driver)\n", word);
 	return -1;
+}
+
+/* automake-driver needs its three files' names and a command. */
+static int check_driver(const struct cli *c, struct buf *err)
+{
+	if (!c->am.test_name || !c->am.log_file || !c->am.trs_file) {
+		buf_printf(err, "testrig automake-driver needs --%s (Automake's parallel harness "
+			   "gives --test-name, --log-file and --trs-file)\n",
+			   !c->am.test_name ? "test-name" : !c->am.log_file ? "log-file" : "trs-file");
+		return EXIT_USAGE;
+	}
+	if (!c->binaries.n) {
+		buf_printf(err, "testrig automake-driver: no test command after '--'\n");
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* The combinations no single option can refuse. */
 static int check_combinations(const struct cli *c, struct buf *err)
 {
+	if (c->cmd == CMD_AUTOMAKE)
+		return check_driver(c, err);
 	if (c->cmd == CMD_REPLAY && c->binaries.n > 1) {
 		buf_printf(err, "testrig replay takes one run (latest, a run-id prefix or a "
 			   "record's path), not %zu\n", c->binaries.n);
@@ -400,6 +457,25 @@ static int check_combinations(const struct cli *c, struct buf *err)
 	return 0;
 }
 
+/*
+ * automake-driver: an unknown "--option value" is skipped with a warning,
+ * as Automake may pass options newer than us.  Its value is the next word
+ * unless the option came as --option=value or the next word is "--" or
+ * another option.
+ */
+static void skip_unknown(struct cli *c, int ac, char **av)
+{
+	const char *word = av[optind - 1];
+
+	if (!strchr(word, '=') && optind < ac && strncmp(av[optind], "-", 1) != 0) {
+		strvec_pushf(&c->warnings, "automake-driver: ignoring unknown option %s %s", word,
+			     av[optind]);
+		optind++;
+	} else {
+		strvec_pushf(&c->warnings, "automake-driver: ignoring unknown option %s", word);
+	}
+}
+
 int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 {
 	struct option longopts[ARRAY_SIZE(options) + 1];
@@ -412,6 +488,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 	settings_defaults(&c->set);
 	c->set.set_mask = 0;
 	c->protocol = PROTO_EXEC;
+	c->am.hard_errors = c->am.collect_skipped = true;
 	if (argc < 2) {
 		buf_adds(err, "no command given (run, list, show-config)\n");
 		return EXIT_USAGE;
@@ -437,12 +514,18 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 	       (opt = getopt_long(ac, av, "-:j:P:E:h", longopts, NULL)) != -1) {
 		const struct option_def *o = option_by_val(opt);
 
-		if (opt == 1) {
+		if (opt == 1 && c->cmd == CMD_AUTOMAKE) {
+			buf_printf(err, "testrig automake-driver: '%s' before '--' (the test command "
+				   "comes after it)\n", optarg);
+			rc = EXIT_USAGE;
+		} else if (opt == 1) {
 			strvec_push(&c->binaries, optarg);
 		} else if (opt == ':') {
 			o = option_by_val(optopt);
 			buf_printf(err, "%s needs a value\n", o ? option_name(o, &name) : "an option");
 			rc = EXIT_USAGE;
+		} else if (!o && c->cmd == CMD_AUTOMAKE && !optopt) {
+			skip_unknown(c, ac, av);
 		} else if (!o) {
 			if (optopt && optopt < 256)
 				buf_printf(err, "unknown option '-%c'\n", optopt);

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "testrig/buf.h"
 #include "testrig/engine.h"
 #include "testrig/events.h"
+#include "testrig/jobserver.h"
 #include "testrig/pool.h"
 #include "testrig/reap.h"
 #include "testrig/sig.h"
@@ -44,6 +46,8 @@ struct engine {
 	struct pool *pool;
 	struct worker_state *w;
 	unsigned nbusy;
+	unsigned used;              /* slots the running jobs hold */
+	bool want_token;            /* a job waits for a jobserver token */
 	const struct phase *phase;  /* the phase running, and its context */
 	void *phase_ctx;
 	bool subreaper;             /* orphans of our units become our children */
@@ -74,6 +78,7 @@ struct job *job_new(const struct job_kind *kind, void *task)
 
 	job->kind = kind;
 	job->task = task;
+	job->slots = 1;
 	return job;
 }
 
@@ -285,6 +290,29 @@ static void note_leftover(struct engine *eng, const struct attempt *a)
 		leftovers_add(&eng->leftovers, a->pid);
 }
 
+/* ---- make's jobserver ---------------------------------------------------- */
+
+/* How many slots a job may hold now: all, or make's implicit one plus tokens. */
+static unsigned capacity(const struct engine *eng)
+{
+	unsigned allowed;
+
+	if (!eng->cfg.jobserver)
+		return UINT_MAX;
+	allowed = 1 + jobserver_held(eng->cfg.jobserver);
+	return allowed > eng->used ? allowed - eng->used : 0;
+}
+
+/* Tokens beyond what the running jobs hold go back to make at once. */
+static void give_back_tokens(struct engine *eng)
+{
+	struct jobserver *js = eng->cfg.jobserver;
+	unsigned needed = eng->used > 0 ? eng->used - 1 : 0;
+
+	while (js && jobserver_held(js) > needed && jobserver_give(js))
+		;
+}
+
 /* The job's last event: its worker is free, the kind decides what it meant. */
 static void on_finished(struct engine *eng, struct event *e)
 {
@@ -297,6 +325,8 @@ static void on_finished(struct engine *eng, struct event *e)
 	note_leftover(eng, final);
 	eng->w[wi].job = NULL;
 	eng->nbusy--;
+	eng->used -= job->slots;
+	give_back_tokens(eng);
 	info_settled(eng, wi);
 	job->kind->finished(eng, job, final);
 	job_free(job);
@@ -401,6 +431,7 @@ static void on_signal(struct engine *eng, int sig)
 	case SIGINT:
 	case SIGTERM:
 	case SIGHUP:
+	case SIGPIPE:   /* only read for automake-driver */
 		if (!eng->cancel_signal) {
 			eng->cancelled = false;    /* a signal outranks fail-fast as the reason */
 			engine_cancel(eng, "signal", sig, "the run was interrupted by %s",
@@ -459,10 +490,10 @@ static bool wants_progress(const struct engine *eng)
 
 static void wait_for_something(struct engine *eng)
 {
-	struct pollfd pf[3];
+	struct pollfd pf[4];
 	int64_t now = mono_ns(), deadline = INT64_MAX;
 	bool progressing = wants_progress(eng);
-	int n, np = 2;
+	int n, np = 2, i_key = -1, i_token = -1;
 
 	if (eng->dirty)
 		deadline = eng->last_flush + FLUSH_INTERVAL;
@@ -482,10 +513,17 @@ static void wait_for_something(struct engine *eng)
 	pf[1].fd = sig_fd();
 	pf[1].events = POLLIN;
 	if (eng->key_fd >= 0) {
-		pf[2].fd = eng->key_fd;
-		pf[2].events = POLLIN;
-		pf[2].revents = 0;
-		np = 3;
+		pf[np].fd = eng->key_fd;
+		pf[np].events = POLLIN;
+		pf[np].revents = 0;
+		i_key = np++;
+	}
+	/* A token for a waiting job: start_jobs reads it once poll says it is there. */
+	if (eng->want_token) {
+		pf[np].fd = jobserver_fd(eng->cfg.jobserver);
+		pf[np].events = POLLIN;
+		pf[np].revents = 0;
+		i_token = np++;
 	}
 	n = poll(pf, (nfds_t)np, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - now));
 	if (n < 0 && errno != EINTR)
@@ -497,10 +535,12 @@ static void wait_for_something(struct engine *eng)
 		while ((sig = sig_next()))
 			on_signal(eng, sig);
 	}
-	if (n > 0 && np == 3 && pf[2].revents) {
+	if (n > 0 && i_token >= 0 && (pf[i_token].revents & (POLLERR | POLLNVAL)))
+		eng->want_token = false;    /* a broken jobserver: the implicit slot goes on */
+	if (n > 0 && i_key >= 0 && pf[i_key].revents) {
 		int key;
 
-		if (pf[2].revents & (POLLHUP | POLLERR | POLLNVAL))
+		if (pf[i_key].revents & (POLLHUP | POLLERR | POLLNVAL))
 			eng->key_fd = -1;
 		while ((key = tty_keys_read()) >= 0)
 			if (key == 't')
@@ -523,15 +563,28 @@ static void pump(struct engine *eng)
 		wait_for_something(eng);
 }
 
-/* Gives jobs of the phase to idle workers while it has some to start. */
+/*
+ * Gives jobs of the phase to idle workers while it has some to start and,
+ * under make's jobserver, tokens for them: one is read without blocking
+ * when a job waits for it, else poll watches the jobserver for one.
+ */
 static void start_jobs(struct engine *eng)
 {
+	eng->want_token = false;
 	while (!eng->paused && eng->nbusy < eng->cfg.workers) {
-		struct job *job = eng->phase->next(eng->phase_ctx, eng);
+		unsigned cap = capacity(eng), wanted = 0;
+		struct job *job = eng->phase->next(eng->phase_ctx, eng, cap, &wanted);
 		unsigned wi;
 
-		if (!job)
+		if (!job) {
+			if (!eng->cfg.jobserver || wanted <= cap)
+				break;
+			if (jobserver_take(eng->cfg.jobserver))
+				continue;
+			eng->want_token = true;
 			break;
+		}
+		eng->used += job->slots;
 		for (wi = 0; eng->w[wi].job; wi++)
 			;
 		eng->w[wi].job = job;
@@ -599,6 +652,9 @@ void engine_finish(struct engine *eng)
 
 	pool_destroy(eng->pool);
 	eng->pool = NULL;
+	/* Nothing runs: every token goes back to make now, whatever happened. */
+	eng->used = 0;
+	give_back_tokens(eng);
 	if (eng->cfg.listen_keys)
 		tty_keys_stop();
 	eng->key_fd = -1;

@@ -47,6 +47,7 @@ void test_list_free(struct test_list *l)
 	for (i = 0; i < l->nbins; i++) {
 		free(l->bins[i]->id);
 		free(l->bins[i]->path);
+		strvec_free(&l->bins[i]->args);
 		free(l->bins[i]);
 	}
 	free(l->bins);

@@ -81,12 +81,17 @@ static struct job *listing_job(struct listings *all, struct listing *ls)
 	return job;
 }
 
-static struct job *listings_next(void *ctx, struct engine *eng)
+static struct job *listings_next(void *ctx, struct engine *eng, unsigned capacity,
+				 unsigned *wanted)
 {
 	struct listings *all = ctx;
 
 	if (engine_cancelled(eng) || all->started >= all->n)
 		return NULL;
+	if (capacity < 1) {
+		*wanted = 1;
+		return NULL;
+	}
 	return listing_job(all, &all->v[all->started++]);
 }
 
@@ -182,6 +187,7 @@ static int run_listings(struct listings *all, struct buf *err)
 
 	memset(&ec, 0, sizeof ec);
 	ec.workers = all->lc->threads;
+	ec.jobserver = all->lc->jobserver;
 	ec.grace_period = all->lc->settings->grace_period;
 	eng = engine_new(&ec);
 	engine_run_phase(eng, &listing_phase, all);
@@ -190,6 +196,8 @@ static int run_listings(struct listings *all, struct buf *err)
 		buf_printf(err, "interrupted by %s while listing tests\n",
 			   signal_name(engine_cancel_signal(eng), name));
 		code = EXIT_TEST_FAILED;
+		if (all->lc->interrupted_by)
+			*all->lc->interrupted_by = engine_cancel_signal(eng);
 	}
 	engine_free(eng);
 	return code;

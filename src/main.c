@@ -12,12 +12,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "testrig/automake.h"
 #include "testrig/cli.h"
 #include "testrig/config.h"
 #include "testrig/exitcode.h"
 #include "testrig/filter.h"
 #include "testrig/list.h"
 #include "testrig/history.h"
+#include "testrig/jobserver.h"
 #include "testrig/listing.h"
 #include "testrig/record.h"
 #include "testrig/replay.h"
@@ -50,6 +52,8 @@ struct session {
 	struct store store;
 	bool recording;             /* this run goes into the store (records, history) */
 	struct history *history;    /* the tests' history, read from the store */
+	struct jobserver *jobserver;   /* make's, when testrig runs under make -j */
+	bool jobserver_unusable;    /* named in MAKEFLAGS, but unusable: -j 1 */
 	char **argv;                /* the command line, for records */
 };
 
@@ -86,6 +90,54 @@ static unsigned resolve_threads(int setting)
 	if (setting == 0)
 		return (unsigned)cpus;
 	return cpus + setting >= 1 ? (unsigned)(cpus + setting) : 1;
+}
+
+/*
+ * The worker pool (SPEC section 11): test-threads; under make's jobserver
+ * an upper bound when given, else the CPUs times 4 (at most 64), the
+ * tokens deciding how many run; one when the jobserver is unusable.
+ */
+static unsigned pool_threads(const struct session *ss)
+{
+	bool given = ss->settings.set_mask & (UINT64_C(1) << SET_TEST_THREADS);
+	unsigned n;
+
+	if (ss->jobserver_unusable)
+		return 1;
+	if (!ss->jobserver || given)
+		return resolve_threads(ss->settings.test_threads);
+	n = online_cpus() * 4;
+	return n > 64 ? 64 : n;
+}
+
+/* The jobserver given back on the way out of a fatal error, too. */
+static struct jobserver *fatal_jobserver;
+
+static void fatal_cleanup(void)
+{
+	spawn_kill_children();
+	if (fatal_jobserver)
+		while (jobserver_held(fatal_jobserver) && jobserver_give(fatal_jobserver))
+			;
+}
+
+/*
+ * make's jobserver, for run, list and automake-driver; an unusable one is
+ * said once (then -j 1), but not by the driver: Automake's recipes cannot
+ * be marked with '+', so each test just holds the slot make gave it.
+ */
+static void open_jobserver(struct session *ss, bool quiet)
+{
+	struct buf warning = BUF_INIT;
+
+	ss->jobserver = jobserver_open(getenv("MAKEFLAGS"), &warning);
+	if (warning.len) {
+		if (!quiet)
+			warnx_("%s", warning.data);
+		ss->jobserver_unusable = true;
+	}
+	fatal_jobserver = ss->jobserver;
+	buf_free(&warning);
 }
 
 /* Whether the kernel has pidfd_open; without it workers need SIGCHLD. */
@@ -208,25 +260,26 @@ static int filter_error(const char *where, const char *src, const struct filter_
 	return EXIT_FILTER;
 }
 
-/* Asks the binaries for their tests (gtest, libtest, custom), in parallel. */
-static int list_binaries(struct session *ss)
+/*
+ * Asks the binaries for their tests (gtest, libtest, custom), in parallel;
+ * what went wrong is left in *err.
+ */
+static int list_binaries(struct session *ss, struct buf *err, int *interrupted_by)
 {
 	struct listing_config lc;
-	struct buf err = BUF_INIT;
 	char **env = base_environment();
 	int rc;
 
 	memset(&lc, 0, sizeof lc);
 	lc.list = &ss->list;
 	lc.settings = &ss->settings;
-	lc.threads = resolve_threads(ss->settings.test_threads);
+	lc.threads = pool_threads(ss);
+	lc.jobserver = ss->jobserver;
 	lc.profile = ss->cfg.profile_name;
 	lc.run_id = ss->run_id;
 	lc.base_env = env;
-	rc = listing_run(&lc, &err);
-	if (rc)
-		error_exit(rc, err.data);
-	buf_free(&err);
+	lc.interrupted_by = interrupted_by;
+	rc = listing_run(&lc, err);
 	free(env);
 	return rc;
 }
@@ -629,7 +682,8 @@ static void plan_run(struct session *ss, struct run_config *rc, char **env)
 	size_t i;
 
 	memset(rc, 0, sizeof *rc);
-	rc->threads = resolve_threads(ss->settings.test_threads);
+	rc->threads = pool_threads(ss);
+	rc->jobserver = ss->jobserver;
 	if (c->no_capture) {
 		if (rc->threads > 1)
 			fprintf(stderr, "%s: --no-capture: running one test at a time\n", progname);
@@ -729,6 +783,93 @@ static int run_tests(struct session *ss)
 	return code;
 }
 
+/* ---- automake-driver ---------------------------------------------------- */
+
+/* The test command after "--": one binary, its id the test's name. */
+static void tests_from_driver_command(struct session *ss)
+{
+	struct suite *s;
+	struct binary *b;
+	size_t i;
+
+	test_list_free(&ss->list);
+	test_list_init(&ss->list);
+	s = test_list_add_suite(&ss->list, "", ss->cli.protocol);
+	b = test_list_add_binary(&ss->list, s, ss->cli.am.test_name, ss->cli.binaries.v[0]);
+	for (i = 1; i < ss->cli.binaries.n; i++)
+		strvec_push(&b->args, ss->cli.binaries.v[i]);
+}
+
+/*
+ * What the driver changes in the run's settings: every test case runs
+ * (no fail-fast), and the log holds stdout and stderr interleaved as
+ * Automake's test-driver writes them, unless capture was set (TAP keeps
+ * stderr apart, as tap-driver does).
+ */
+static void driver_settings(struct session *ss)
+{
+	const char *why;
+
+	settings_set(&ss->settings, SET_FAIL_FAST, "false", "automake-driver", &why);
+	if (!(ss->settings.set_mask & (UINT64_C(1) << SET_CAPTURE)) &&
+	    ss->cli.protocol != PROTO_TAP)
+		settings_set(&ss->settings, SET_CAPTURE, "combined", "automake-driver", &why);
+}
+
+/* The test cases, run with the driver's reporter alone. */
+static void driver_run(struct session *ss, struct reporter *rep)
+{
+	struct run_config rc;
+	struct reporter *reps[1] = { rep };
+	struct report_set reports = { reps, 1 };
+	char **env = base_environment();
+
+	plan_run(ss, &rc, env);
+	rc.reports = &reports;
+	(void)run_execute(&rc);
+	free((void *)rc.scripts);
+	free((void *)rc.groups);
+	free(env);
+}
+
+/*
+ * testrig automake-driver (SPEC section 11): exit 0 whatever the test did;
+ * 128+signal when interrupted (both files removed); non-zero otherwise
+ * only for an error of the driver (bad options, config, unwritable files).
+ */
+static int automake_command(struct session *ss)
+{
+	struct automake_options ao = { &ss->cli.am, stdout, stderr };
+	struct reporter *rep;
+	struct buf err = BUF_INIT;
+	int code, signo = 0;
+
+	open_jobserver(ss, true);
+	tests_from_driver_command(ss);
+	driver_settings(ss);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rep = report_automake_new(&ao);
+	if (list_binaries(ss, &err, &signo)) {
+		if (!signo)
+			report_automake_whole(rep, AM_ERROR, err.data);
+	} else if (select_and_resolve(ss) || !ss->selected) {
+		buf_printf(&err, "no test case of %s was selected (--no-tests %s)",
+			   ss->cli.am.test_name, ss->settings.no_tests == NO_TESTS_FAIL ? "fail"
+			   : ss->settings.no_tests == NO_TESTS_WARN ? "warn" : "pass");
+		report_automake_whole(rep, ss->settings.no_tests == NO_TESTS_FAIL ? AM_FAIL
+				      : AM_SKIP, err.data);
+	} else {
+		driver_run(ss, rep);
+		signo = report_automake_signal(rep);
+	}
+	if (signo)
+		report_automake_stop(rep, signo);
+	code = rep->ops->close(rep) ? EXIT_REPORT : signo ? 128 + signo : EXIT_OK;
+	rep->ops->free(rep);
+	buf_free(&err);
+	return code;
+}
+
 static void session_free(struct session *ss)
 {
 	size_t i;
@@ -739,6 +880,8 @@ static void session_free(struct session *ss)
 	filter_free(ss->default_filter);
 	test_list_free(&ss->list);
 	history_free(ss->history);
+	fatal_jobserver = NULL;
+	jobserver_close(ss->jobserver);
 	store_free(&ss->store);
 	config_free(&ss->cfg);
 	settings_free(&ss->settings);
@@ -792,8 +935,8 @@ int main(int argc, char **argv)
 	 * Then, before any thread exists, so that every thread inherits the
 	 * mask and a signal is never lost between start and run.
 	 */
-	sig_init(!kernel_has_pidfd());
-	set_fatal_hook(spawn_kill_children);
+	sig_init(!kernel_has_pidfd(), argc > 1 && strcmp(argv[1], "automake-driver") == 0);
+	set_fatal_hook(fatal_cleanup);
 	memset(&ss, 0, sizeof ss);
 	if (cli_parse(argc, argv, &ss.cli, &err)) {
 		code = usage_error(err.data);
@@ -801,7 +944,9 @@ int main(int argc, char **argv)
 		cli_free(&ss.cli);
 		return code;
 	}
-	buf_free(&err);
+	buf_reset(&err);
+	for (size_t i = 0; i < ss.cli.warnings.n; i++)
+		warnx_("%s", ss.cli.warnings.v[i]);
 	if (ss.cli.cmd == CMD_HELP) {
 		struct buf u = BUF_INIT;
 		cli_usage(&u);
@@ -840,12 +985,19 @@ int main(int argc, char **argv)
 		code = history_command(&ss);
 		goto out;
 	}
+	if (ss.cli.cmd == CMD_AUTOMAKE) {
+		code = automake_command(&ss);
+		goto out;
+	}
+	open_jobserver(&ss, false);
 	if (ss.cli.binaries.n)
 		tests_from_command_line(&ss);
 	else if ((code = tests_from_config(&ss)))
 		goto out;
-	if ((code = list_binaries(&ss)))
+	if ((code = list_binaries(&ss, &err, NULL))) {
+		error_exit(code, err.data);
 		goto out;
+	}
 	if (ss.cli.failed && (code = mark_outstanding(&ss))) {
 		code = code < 0 ? EXIT_OK : code;
 		goto out;
@@ -862,6 +1014,7 @@ int main(int argc, char **argv)
 		code = run_tests(&ss);
 	}
 out:
+	buf_free(&err);
 	session_free(&ss);
 	return check_stdout(code);
 }

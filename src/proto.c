@@ -50,15 +50,25 @@ static void expand_command(const struct command *cmd, const struct binary *b, co
 	}
 }
 
+/* The binary with the words its command line gave it. */
+static void push_binary(struct strvec *argv, const struct binary *b)
+{
+	size_t i;
+
+	strvec_push(argv, b->path);
+	for (i = 0; i < b->args.n; i++)
+		strvec_push(argv, b->args.v[i]);
+}
+
 void proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv)
 {
 	switch (b->suite->protocol) {
 	case PROTO_GTEST:
-		strvec_push(argv, b->path);
+		push_binary(argv, b);
 		strvec_push(argv, "--gtest_list_tests");
 		return;
 	case PROTO_LIBTEST:
-		strvec_push(argv, b->path);
+		push_binary(argv, b);
 		strvec_push(argv, "--list");
 		strvec_push(argv, "--format");
 		strvec_push(argv, "terse");
@@ -253,16 +263,16 @@ void proto_run_argv(const struct test *t, struct strvec *argv)
 	switch (b->suite->protocol) {
 	case PROTO_EXEC:
 	case PROTO_TAP:
-		strvec_push(argv, b->path);
+		push_binary(argv, b);
 		return;
 	case PROTO_GTEST:
-		strvec_push(argv, b->path);
+		push_binary(argv, b);
 		strvec_pushf(argv, "--gtest_filter=%s", t->name);
 		if (t->ignored)
 			strvec_push(argv, "--gtest_also_run_disabled_tests");
 		return;
 	case PROTO_LIBTEST:
-		strvec_push(argv, b->path);
+		push_binary(argv, b);
 		strvec_push(argv, t->name);
 		strvec_push(argv, "--exact");
 		strvec_push(argv, "--nocapture");
@@ -333,25 +343,25 @@ static void tap_feed_state(void *st, const char *p, size_t n)
 
 static void tap_end(void *st, struct attempt *a)
 {
-	struct tap_summary sum;
+	struct tap_summary *sum = xcalloc(1, sizeof *sum);
 
-	tap_finish(st, &sum);
+	tap_finish(st, sum);
 	tap_free(st);
-	if (a) {
-		if (a->signo)
-			a->verdict = V_SIGNAL;
-		else if (sum.skip_all && sum.stream_ok && a->exit_code == 0)
-			a->verdict = V_SKIP;
-		else if (sum.stream_ok && a->exit_code == 0)
-			a->verdict = V_PASS;
-		else
-			a->verdict = V_FAIL;
-		if (a->verdict == V_FAIL && sum.detail)
-			a->message = xasprintf("TAP: %s", sum.detail);
-		else if (a->verdict == V_FAIL && a->exit_code != 0)
-			a->message = xasprintf("TAP stream ok, but exit status %d", a->exit_code);
-	}
-	tap_summary_free(&sum);
+	a->tap = sum;
+	if (a->verdict == V_TIMEOUT)
+		return;
+	if (a->signo)
+		a->verdict = V_SIGNAL;
+	else if (sum->skip_all && sum->stream_ok && a->exit_code == 0)
+		a->verdict = V_SKIP;
+	else if (sum->stream_ok && a->exit_code == 0)
+		a->verdict = V_PASS;
+	else
+		a->verdict = V_FAIL;
+	if (a->verdict == V_FAIL && sum->detail)
+		a->message = xasprintf("TAP: %s", sum->detail);
+	else if (a->verdict == V_FAIL && a->exit_code != 0)
+		a->message = xasprintf("TAP stream ok, but exit status %d", a->exit_code);
 }
 
 static const struct attempt_parser tap_parser = { tap_begin, tap_feed_state, tap_end };

@@ -69,6 +69,7 @@ int run_execute(const struct run_config *cfg)
 
 	memset(&ec, 0, sizeof ec);
 	ec.workers = cfg->threads;
+	ec.jobserver = cfg->jobserver;
 	ec.reports = cfg->reports;
 	ec.listen_keys = true;
 	ec.grace_period = cfg->settings->grace_period;

@@ -125,13 +125,14 @@ static void release_slots(size_t *owner, unsigned n, size_t item)
 			owner[i] = FREE_SLOT;
 }
 
-bool sched_next(struct sched *s, struct sched_grant *g)
+bool sched_next(struct sched *s, struct sched_grant *g, unsigned limit, unsigned *wanted)
 {
 	struct group_queue *best = NULL;
 	const struct entry *e;
 	size_t gi;
 	unsigned k;
 
+	*wanted = 0;
 	if (s->stopped)
 		return false;
 	for (gi = 0; gi < s->ngroups; gi++) {
@@ -147,6 +148,10 @@ bool sched_next(struct sched *s, struct sched_grant *g)
 	e = &best->queue[best->next];
 	if (e->need > s->free_slots)
 		return false;
+	if (e->need > limit) {
+		*wanted = e->need;
+		return false;
+	}
 	best->next++;
 	best->running++;
 	s->started++;

@@ -225,10 +225,14 @@ static char *make_env_file(struct scripts *sc, size_t si, struct engine *eng, st
 	return path;
 }
 
-static struct job *setup_next(void *ctx, struct engine *eng)
+static struct job *setup_next(void *ctx, struct engine *eng, unsigned capacity,
+			      unsigned *wanted)
 {
 	struct scripts *sc = ctx;
 
+	/* One script at a time: nothing else runs, so make's implicit slot is its. */
+	(void)capacity;
+	(void)wanted;
 	while (!sc->running && !engine_cancelled(eng) && sc->next < sc->cfg->nscripts) {
 		struct script_task *st;
 		struct buf err = BUF_INIT;
@@ -282,10 +286,13 @@ void scripts_setup(struct scripts *sc, struct engine *eng)
 
 /* ---- teardown ------------------------------------------------------------ */
 
-static struct job *teardown_next(void *ctx, struct engine *eng)
+static struct job *teardown_next(void *ctx, struct engine *eng, unsigned capacity,
+				 unsigned *wanted)
 {
 	struct scripts *sc = ctx;
 
+	(void)capacity;
+	(void)wanted;
 	while (!sc->running && !engine_killed(eng) && sc->next_teardown > 0) {
 		size_t si = --sc->next_teardown;
 		const struct run_script *rs = &sc->cfg->scripts[si];

@@ -2,8 +2,9 @@
  * sig.c - the signalfd or self-pipe through which the dispatcher hears
  * SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT, SIGUSR1 (and SIGCHLD when no
  * pidfd exists).  SIGPIPE is blocked everywhere so a closed reader gives
- * EPIPE instead of killing the run; blocked signals are not inherited as
- * pending by children and spawn.c clears the mask.
+ * EPIPE instead of killing the run (automake-driver reads it too: Automake's
+ * drivers stop on it); blocked signals are not inherited as pending by
+ * children and spawn.c clears the mask.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,7 +24,9 @@
 #include "testrig/sig.h"
 #include "testrig/util.h"
 
-static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT, SIGUSR1, SIGCHLD };
+static const int handled[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT, SIGUSR1, SIGCHLD, SIGPIPE,
+};
 
 static sigset_t handled_set;
 static int read_fd = -1;
@@ -47,7 +50,7 @@ static bool inherited_ignored(int signo)
 	return sigaction(signo, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 }
 
-void sig_init(bool want_sigchld)
+void sig_init(bool want_sigchld, bool want_sigpipe)
 {
 	sigset_t block;
 	size_t i;
@@ -64,6 +67,8 @@ void sig_init(bool want_sigchld)
 	sigemptyset(&handled_set);
 	for (i = 0; i < ARRAY_SIZE(handled); i++) {
 		if (handled[i] == SIGCHLD && !want_sigchld)
+			continue;
+		if (handled[i] == SIGPIPE && !want_sigpipe)
 			continue;
 		if (handled[i] != SIGCONT && inherited_ignored(handled[i]))
 			continue;

@@ -40,11 +40,20 @@ struct tap {
 	bool plan_late;              /* the plan came after some test point */
 	bool plan_middle;            /* ... and a test point came after it */
 	bool plan_twice;
+	size_t plan_twice_at;        /* points before the second plan */
 	bool problem;                /* a problem other than a failing point */
 
 	unsigned ran, failed, todo, skipped;
 	bool bailed_out;
 	struct buf bail;             /* "Bail out! reason" */
+	struct buf bail_reason;
+	struct buf skip_reason;      /* of a "1..0 # SKIP reason" plan */
+
+	/* Every point, its strings in one block: offsets until tap_finish. */
+	struct tap_point *points;
+	size_t npoints, cappoints;
+	size_t *text_at;             /* description, reason: 2 per point */
+	struct buf text;             /* NUL-terminated strings */
 
 	struct buf detail;           /* kept lines, '\n'-separated */
 	unsigned detail_lines;
@@ -217,8 +226,8 @@ static const char *parse_number(const char *s, unsigned long long *out)
 	return s;
 }
 
-/* The description as a reader wants it: no leading "- ", "\#" unescaped. */
-static void add_description(struct buf *b, const char *s, size_t n)
+/* The name a description gives a point: no leading "- ", "\#" and "\\" unescaped. */
+static void add_name(struct buf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -229,14 +238,67 @@ static void add_description(struct buf *b, const char *s, size_t n)
 		s += i;
 		n -= i;
 	}
-	if (n == 0)
-		return;
-	buf_adds(b, " - ");
 	for (i = 0; i < n; i++) {
 		if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '#' || s[i + 1] == '\\'))
 			i++;
 		buf_addc(b, s[i]);
 	}
+}
+
+/* " - name", as a detail line shows a point's description (nothing for none). */
+static void add_description(struct buf *b, const char *s, size_t n)
+{
+	size_t at = b->len;
+
+	buf_adds(b, " - ");
+	add_name(b, s, n);
+	if (b->len == at + 3)
+		buf_setlen(b, at);
+}
+
+void tap_point_name(const struct tap_point *p, struct buf *out)
+{
+	add_name(out, p->description, strlen(p->description));
+}
+
+/* Adds a cleaned, bounded, NUL-terminated string to the points' text. */
+static size_t add_text(struct tap *t, const char *s, size_t n)
+{
+	size_t at = t->text.len;
+
+	add_clean(&t->text, s, n);
+	buf_addc(&t->text, '\0');
+	return at;
+}
+
+/* Every point is kept, as the reports show each (SPEC section 3). */
+static void keep_point(struct tap *t, unsigned long long number, const char *desc, size_t n,
+		       bool ok, enum tap_directive directive, const char *dir)
+{
+	struct tap_point *p;
+	const char *r = "";
+
+	if (t->npoints == t->cappoints) {
+		t->cappoints = t->cappoints ? t->cappoints * 2 : 16;
+		t->points = xreallocarray(t->points, t->cappoints, sizeof *t->points);
+		t->text_at = xreallocarray(t->text_at, t->cappoints, 2 * sizeof *t->text_at);
+	}
+	p = &t->points[t->npoints];
+	memset(p, 0, sizeof *p);
+	p->number = number > UINT_MAX ? UINT_MAX : (unsigned)number;
+	p->out_of_order = number != t->ran;
+	p->after_late_plan = t->plan_late;
+	p->ok = ok;
+	p->directive = directive;
+	t->text_at[2 * t->npoints] = add_text(t, desc, trimmed_len(desc, n));
+	if (directive != TAP_NO_DIRECTIVE) {
+		/* "# SKIP reason" / "# TODO reason": the word itself, then the reason. */
+		for (r = dir; *r && !is_space(*r); r++)
+			;
+		r = skip_space(r);
+	}
+	t->text_at[2 * t->npoints + 1] = add_text(t, r, trimmed_len(r, strlen(r)));
+	t->npoints++;
 }
 
 /*
@@ -265,6 +327,10 @@ static void test_point(struct tap *t, const char *s, bool ok)
 	}
 
 	bump(&t->ran);
+	/* A point keeps a comment that is no directive in its description (as tap-driver). */
+	keep_point(t, has_number ? number : t->ran, desc,
+		   skip || todo ? (size_t)(end - desc) : strlen(desc), ok,
+		   skip ? TAP_SKIP : todo ? TAP_TODO : TAP_NO_DIRECTIVE, dir);
 	if (t->plan_late && !t->plan_middle) {
 		t->plan_middle = true;
 		problem(t, "plan 1..%u in the middle of the test points", t->planned);
@@ -310,8 +376,10 @@ static bool plan_line(struct tap *t, const char *s)
 	if (*p && *p != '#')
 		return false;
 	if (t->has_plan) {
-		if (!t->plan_twice)
+		if (!t->plan_twice) {
 			problem(t, "more than one plan");
+			t->plan_twice_at = t->npoints;
+		}
 		t->plan_twice = true;
 		return true;
 	}
@@ -319,6 +387,16 @@ static bool plan_line(struct tap *t, const char *s)
 	t->planned = n > UINT_MAX ? UINT_MAX : (unsigned)n;
 	t->skip_all = n == 0;
 	t->plan_late = t->ran > 0;
+	if (t->skip_all && *p == '#') {
+		/* "1..0 # SKIP no database": the reason is what follows SKIP. */
+		p = skip_space(p + 1);
+		if (!strncasecmp(p, "skip", 4)) {
+			while (*p && !is_space(*p))
+				p++;
+			p = skip_space(p);
+		}
+		add_clean(&t->skip_reason, p, trimmed_len(p, strlen(p)));
+	}
 	return true;
 }
 
@@ -326,6 +404,7 @@ static void bail_out(struct tap *t, const char *reason)
 {
 	reason = skip_space(reason);
 	t->bailed_out = true;
+	add_clean(&t->bail_reason, reason, trimmed_len(reason, strlen(reason)));
 	buf_reset(&t->scratch);
 	buf_adds(&t->scratch, "Bail out!");
 	if (*reason) {
@@ -449,6 +528,7 @@ void tap_finish(struct tap *t, struct tap_summary *out)
 {
 	struct buf d = BUF_INIT;
 	bool plan_kept;
+	size_t i;
 
 	if (t->line_len > 0 || t->line_long)
 		end_line(t);
@@ -479,12 +559,32 @@ void tap_finish(struct tap *t, struct tap_summary *out)
 	out->stream_ok = !t->bailed_out && !t->failed && !t->problem && plan_kept;
 	out->detail = d.len ? buf_detach(&d, NULL) : NULL;
 	buf_free(&d);
+	/* The points go with the summary, their strings now in place. */
+	out->point_text = buf_detach(&t->text, NULL);
+	for (i = 0; i < t->npoints; i++) {
+		t->points[i].description = out->point_text + t->text_at[2 * i];
+		t->points[i].reason = out->point_text + t->text_at[2 * i + 1];
+	}
+	out->points = t->points;
+	out->npoints = t->npoints;
+	t->points = NULL;
+	t->npoints = t->cappoints = 0;
+	out->skip_reason = t->skip_all ? buf_detach(&t->skip_reason, NULL) : NULL;
+	out->bail_reason = t->bailed_out ? buf_detach(&t->bail_reason, NULL) : NULL;
+	out->plan_late = t->plan_late;
+	out->plan_twice = t->plan_twice;
+	out->plan_twice_at = t->plan_twice_at;
 }
 
 void tap_free(struct tap *t)
 {
 	if (!t)
 		return;
+	free(t->points);
+	free(t->text_at);
+	buf_free(&t->text);
+	buf_free(&t->bail_reason);
+	buf_free(&t->skip_reason);
 	buf_free(&t->bail);
 	buf_free(&t->detail);
 	buf_free(&t->scratch);
@@ -494,5 +594,34 @@ void tap_free(struct tap *t)
 void tap_summary_free(struct tap_summary *s)
 {
 	free(s->detail);
-	s->detail = NULL;
+	free(s->points);
+	free(s->point_text);
+	free(s->skip_reason);
+	free(s->bail_reason);
+	s->detail = s->skip_reason = s->bail_reason = NULL;
+	s->points = NULL;
+	s->point_text = NULL;
+	s->npoints = 0;
+}
+
+void tap_point_counts(const struct tap_summary *s, unsigned *pass, unsigned *fail,
+		      unsigned *skip, unsigned *todo, unsigned *todo_passed)
+{
+	size_t i;
+
+	*pass = *fail = *skip = *todo = *todo_passed = 0;
+	for (i = 0; i < s->npoints; i++) {
+		const struct tap_point *p = &s->points[i];
+
+		if (p->directive == TAP_TODO) {
+			(*todo)++;
+			*todo_passed += p->ok;
+		} else if (p->directive == TAP_SKIP && p->ok) {
+			(*skip)++;
+		} else if (p->ok) {
+			(*pass)++;
+		} else {
+			(*fail)++;
+		}
+	}
 }

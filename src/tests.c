@@ -245,15 +245,19 @@ static struct job *test_job(struct tests *tp, const struct sched_grant *g)
 
 /* ---- the phase ----------------------------------------------------------- */
 
-static struct job *tests_next(void *ctx, struct engine *eng)
+static struct job *tests_next(void *ctx, struct engine *eng, unsigned capacity,
+			      unsigned *wanted)
 {
 	struct tests *tp = ctx;
 	struct sched_grant g;
+	struct job *job;
 
-	if (engine_cancelled(eng) || !sched_next(tp->sched, &g))
+	if (engine_cancelled(eng) || !sched_next(tp->sched, &g, capacity, wanted))
 		return NULL;
 	tp->counts.started++;
-	return test_job(tp, &g);
+	job = test_job(tp, &g);
+	job->slots = g.held;
+	return job;
 }
 
 static bool tests_over(void *ctx, struct engine *eng)

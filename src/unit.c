@@ -492,13 +492,11 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 		w.a->group_left = true;  /* whoever holds the pipe is still alive */
 	capture_finish(&w.a->out);
 	capture_finish(&w.a->err);
-	if (w.timed_out) {
+	if (w.timed_out)
 		w.a->verdict = V_TIMEOUT;
-		if (w.parse_state)
-			job->parser->end(w.parse_state, NULL);
-	} else if (w.parse_state) {
+	if (w.parse_state) {
 		job->parser->end(w.parse_state, w.a);
-	} else {
+	} else if (!w.timed_out) {
 		(job->judge ? job->judge : attempt_judge_status)(w.a, job->judge_arg);
 	}
 	if (w.a->leaked && w.a->verdict == V_PASS)

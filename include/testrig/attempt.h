@@ -15,6 +15,8 @@
 
 #include "testrig/capture.h"
 
+struct tap_summary;
+
 /* The outcome of one attempt, most to least successful. */
 enum verdict {
 	V_PASS,
@@ -50,6 +52,7 @@ struct attempt {
 	struct capture out;     /* stdout, or both streams when combined */
 	struct capture err;
 	char *message;          /* why it failed to start, or a protocol's note */
+	struct tap_summary *tap;   /* TAP: the stream as read (tap.h), or NULL */
 };
 
 struct attempt *attempt_new(unsigned number, uint64_t output_limit);
@@ -70,8 +73,9 @@ void attempt_judge_status(struct attempt *a, const void *arg);
 /*
  * A protocol that reads the test's stdout as it comes (TAP): begin makes a
  * state per attempt, feed sees every chunk of stdout (before any truncation),
- * end decides the verdict from the state and the exit status and frees the
- * state (a == NULL: the attempt was timed out or not started; just free).
+ * end decides the verdict from the state and the exit status (unless the
+ * attempt timed out: V_TIMEOUT stays), keeps what it read in the attempt,
+ * and frees the state.
  */
 struct attempt_parser {
 	void *(*begin)(void);

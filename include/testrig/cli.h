@@ -18,14 +18,25 @@
 #include "testrig/settings.h"
 
 enum cli_command {
-	CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_REPLAY, CMD_RUNS, CMD_HISTORY, CMD_HELP, CMD_VERSION
+	CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_REPLAY, CMD_RUNS, CMD_HISTORY, CMD_AUTOMAKE,
+	CMD_HELP, CMD_VERSION
 };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 enum message_format { MESSAGES_HUMAN, MESSAGES_JSON };
 
+/* testrig automake-driver's own options (SPEC section 11). */
+struct automake_args {
+	char *test_name;            /* --test-name: the binary id */
+	char *log_file, *trs_file;
+	bool color_tests;           /* --color-tests yes */
+	bool expect_failure;        /* --expect-failure yes */
+	bool hard_errors;           /* --enable-hard-errors (default yes) */
+	bool collect_skipped;       /* --collect-skipped-logs (default yes) */
+};
+
 struct cli {
 	enum cli_command cmd;
-	struct strvec binaries;
+	struct strvec binaries;     /* automake-driver: the test command after -- */
 	enum protocol protocol;
 	bool no_capture;
 	enum color_mode color;
@@ -45,6 +56,8 @@ struct cli {
 	bool no_record;             /* --no-record */
 	char *state_dir;            /* --state-dir DIR, or NULL */
 	struct settings set;        /* only the bits in set.set_mask were given */
+	struct automake_args am;
+	struct strvec warnings;     /* automake-driver: unknown options it skipped */
 };
 
 /*

@@ -53,27 +53,38 @@ struct job {
 	struct unit_job unit;       /* first: the events carry &job->unit */
 	const struct job_kind *kind;
 	void *task;                 /* the kind's record for this job */
+	unsigned slots;             /* what it holds while it runs (threads-required) */
 };
 
-/* A zeroed job of `kind`; the caller fills job->unit (see env_for_job). */
+/* A zeroed job of `kind` holding one slot; the caller fills job->unit (see env_for_job). */
 struct job *job_new(const struct job_kind *kind, void *task);
 
 /* A phase: the jobs a run starts, one kind or several. */
 struct phase {
 	/*
-	 * The next job to start on a free worker, or NULL when none may start
-	 * now (more may once a job finishes).  Not called while the run is
-	 * paused.
+	 * The next job to start on a free worker, holding at most `capacity`
+	 * slots (make's jobserver may allow fewer than there are workers); or
+	 * NULL when none may start now (more may once a job finishes), with
+	 * *wanted set to the slots the next job would hold when that is what
+	 * stops it.  Not called while the run is paused.
 	 */
-	struct job *(*next)(void *ctx, struct engine *eng);
+	struct job *(*next)(void *ctx, struct engine *eng, unsigned capacity, unsigned *wanted);
 	/* True once nothing more will start; the phase ends when none runs. */
 	bool (*over)(void *ctx, struct engine *eng);
 	/* Counts for the progress line (may be NULL: no progress line). */
 	void (*progress)(void *ctx, struct run_progress *p);
 };
 
+struct jobserver;
+
 struct engine_config {
 	unsigned workers;
+	/*
+	 * make's jobserver, or NULL: then the run holds make's implicit slot
+	 * and one token per further slot, taken as jobs start and given back
+	 * as they end.
+	 */
+	struct jobserver *jobserver;
 	const struct report_set *reports;   /* none (listing): messages go to stderr */
 	bool listen_keys;                   /* the 't' key on a terminal stdin */
 	int64_t grace_period;               /* for groups that outlived their unit */

@@ -35,6 +35,7 @@ struct suite {
 struct binary {
 	char *id;                   /* as shown and matched by binary() */
 	char *path;                 /* what is executed */
+	struct strvec args;         /* words after the path (automake-driver's command) */
 	struct suite *suite;
 	size_t first, count;        /* its tests: list->tests[first .. first+count) */
 };

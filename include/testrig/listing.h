@@ -12,6 +12,8 @@
 #include "testrig/list.h"
 #include "testrig/settings.h"
 
+struct jobserver;
+
 struct listing_config {
 	struct test_list *list;          /* binaries; their tests are added */
 	const struct settings *settings; /* timeouts, target runner */
@@ -19,6 +21,8 @@ struct listing_config {
 	const char *profile;
 	const char *run_id;
 	char **base_env;
+	struct jobserver *jobserver;     /* make's, or NULL (engine.h) */
+	int *interrupted_by;             /* if not NULL: set to the signal that stopped it */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "testrig/unit.h"
 
 struct filter;
+struct jobserver;
 
 /* A [test-group.NAME]: at most max_threads of its tests run at once. */
 struct run_group {
@@ -49,6 +50,7 @@ struct run_config {
 	const char *root;                   /* scripts' working directory; NULL: ours */
 	const struct report_set *reports;
 	bool history;                       /* a history is kept: outcomes carry their counts */
+	struct jobserver *jobserver;        /* make's, or NULL (engine.h) */
 };
 
 #endif

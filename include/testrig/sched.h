@@ -42,8 +42,10 @@ void sched_add(struct sched *s, size_t item, size_t group, unsigned need);
  * whose group has room.  A test that needs more free slots than there are
  * waits, and nothing after it starts first, so tests that need many slots
  * are not starved.  False when none may start (or the run is stopped).
+ * `limit` bounds the slots it may hold (make's jobserver); when that is
+ * what stops it, *wanted says how many it needs (else 0).
  */
-bool sched_next(struct sched *s, struct sched_grant *g);
+bool sched_next(struct sched *s, struct sched_grant *g, unsigned limit, unsigned *wanted);
 /* A test ended: its slots and group slot are free again. */
 void sched_release(struct sched *s, const struct sched_grant *g);
 /*

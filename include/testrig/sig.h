@@ -14,8 +14,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Call once from main before starting threads; dies on failure. */
-void sig_init(bool want_sigchld);
+/*
+ * Call once from main before starting threads; dies on failure.  SIGCHLD
+ * is read when asked (no pidfds), and SIGPIPE (automake-driver).
+ */
+void sig_init(bool want_sigchld, bool want_sigpipe);
 /* The fd to poll for POLLIN. */
 int sig_fd(void);
 /*

@@ -1,9 +1,10 @@
 /*
  * tap.h - a streaming reader of TAP (versions 12, 13 and 14) as a test
  * producer writes it: fed the bytes of its stdout as they arrive, it keeps
- * only counts and the failing points, so memory does not grow with the
- * output.  It decides what the stream says; the exit status is the caller's
- * to combine (see tap_verdict).
+ * the counts, every top-level test point (number, description, directive:
+ * bounded in length, so memory grows with the points, not the output) and
+ * the text that explains a failure.  It decides what the stream says; the
+ * exit status is the caller's to combine.
  */
 #ifndef TESTRIG_TAP_H
 #define TESTRIG_TAP_H
@@ -11,7 +12,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "testrig/buf.h"
+
 struct tap;
+
+enum tap_directive { TAP_NO_DIRECTIVE, TAP_SKIP, TAP_TODO };
+
+/* One top-level "ok" / "not ok" line. */
+struct tap_point {
+	unsigned number;         /* its own number, or its position when it has none */
+	const char *description; /* as written (with a "- "), made printable; may be "" */
+	bool ok;
+	enum tap_directive directive;
+	const char *reason;      /* the directive's explanation; may be "" */
+	bool out_of_order;       /* numbered other than its position */
+	bool after_late_plan;    /* came after a plan that itself came after points */
+};
 
 struct tap_summary {
 	bool has_plan;
@@ -26,6 +42,14 @@ struct tap_summary {
 	char *detail;            /* malloc'd: one line per problem, e.g. "not ok 3 - frobs",
 				  * "Bail out! no database", "planned 5 tests but 4 ran",
 				  * "no plan", or NULL when there is nothing to say */
+	struct tap_point *points;   /* every top-level point, in order */
+	size_t npoints;
+	char *point_text;        /* the points' strings, one block */
+	char *skip_reason;       /* "1..0 # SKIP reason": the reason ("" for none), or NULL */
+	char *bail_reason;       /* after "Bail out!": its reason ("" for none), or NULL */
+	bool plan_late;          /* the plan came after the points */
+	bool plan_twice;
+	size_t plan_twice_at;    /* ... after this many points */
 };
 
 struct tap *tap_new(void);
@@ -33,6 +57,11 @@ void tap_feed(struct tap *t, const char *data, size_t len);
 /* Ends the stream (a last line without newline counts) and fills *out. */
 void tap_finish(struct tap *t, struct tap_summary *out);
 void tap_free(struct tap *t);
+/* What a point is called: its description without "- ", "\\#" unescaped. */
+void tap_point_name(const struct tap_point *p, struct buf *out);
 void tap_summary_free(struct tap_summary *s);
+/* The points' counts a report shows: passed (not TODO), failed, skipped, TODO. */
+void tap_point_counts(const struct tap_summary *s, unsigned *pass, unsigned *fail,
+		      unsigned *skip, unsigned *todo, unsigned *todo_passed);
 
 #endif

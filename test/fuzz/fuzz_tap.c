@@ -1,9 +1,11 @@
 /*
  * fuzz_tap.c - libFuzzer target for the TAP reader: any bytes must parse
- * without a fault, and the summary must not depend on where the stream was
- * cut into chunks (the first input byte picks the cut and a chunk size).
+ * without a fault, the summary (its points included) must not depend on
+ * where the stream was cut into chunks (the first input byte picks the cut
+ * and a chunk size), and the points must agree with the counts.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,9 +28,51 @@ static void parse(const char *s, size_t n, size_t cut, size_t chunk, struct tap_
 	tap_free(t);
 }
 
+static bool same_text(const char *a, const char *b)
+{
+	return a ? b && !strcmp(a, b) : !b;
+}
+
+static bool same_points(const struct tap_summary *a, const struct tap_summary *b)
+{
+	size_t i;
+
+	if (a->npoints != b->npoints || a->plan_twice != b->plan_twice ||
+	    a->plan_twice_at != b->plan_twice_at || a->plan_late != b->plan_late)
+		return false;
+	for (i = 0; i < a->npoints; i++) {
+		const struct tap_point *p = &a->points[i], *q = &b->points[i];
+
+		if (p->number != q->number || p->ok != q->ok || p->directive != q->directive ||
+		    p->out_of_order != q->out_of_order || p->after_late_plan != q->after_late_plan ||
+		    strcmp(p->description, q->description) || strcmp(p->reason, q->reason))
+			return false;
+	}
+	return same_text(a->skip_reason, b->skip_reason) &&
+	       same_text(a->bail_reason, b->bail_reason);
+}
+
+/* The points say what the counts say, and each string is bounded. */
+static bool points_agree(const struct tap_summary *s)
+{
+	unsigned pass, fail, skip, todo, todo_passed;
+	size_t i;
+
+	if (s->ran < UINT_MAX && s->npoints != s->ran)
+		return false;
+	tap_point_counts(s, &pass, &fail, &skip, &todo, &todo_passed);
+	if (fail != s->failed || skip != s->skipped || todo - todo_passed != s->todo ||
+	    pass + fail + skip + todo != s->npoints)
+		return false;
+	for (i = 0; i < s->npoints; i++)
+		if (strlen(s->points[i].description) > 512 || strlen(s->points[i].reason) > 512)
+			return false;
+	return true;
+}
+
 static bool same(const struct tap_summary *a, const struct tap_summary *b)
 {
-	return a->has_plan == b->has_plan && a->planned == b->planned &&
+	return same_points(a, b) && a->has_plan == b->has_plan && a->planned == b->planned &&
 	       a->skip_all == b->skip_all && a->ran == b->ran &&
 	       a->failed == b->failed && a->todo == b->todo &&
 	       a->skipped == b->skipped && a->bailed_out == b->bailed_out &&
@@ -55,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (whole.stream_ok && (whole.failed || whole.bailed_out || !whole.has_plan ||
 				 whole.planned != whole.ran || whole.detail)) ||
 	    (!whole.stream_ok && !whole.detail) ||
-	    (whole.detail && strlen(whole.detail) > 64 * 1024))
+	    (whole.detail && strlen(whole.detail) > 64 * 1024) || !points_agree(&whole))
 		abort();
 	tap_summary_free(&whole);
 	tap_summary_free(&split);

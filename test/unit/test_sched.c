@@ -4,15 +4,26 @@
  * (and that big tests are not starved), fail-fast counting and stopping.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "testrig/sched.h"
 
 /* sched_next, expecting a grant for `item` on `slot`. */
+/* sched_next without a jobserver's limit. */
+static bool next(struct sched *s, struct sched_grant *g)
+{
+	unsigned wanted;
+	bool got = sched_next(s, g, UINT_MAX, &wanted);
+
+	CHECK_INT(wanted, 0);
+	return got;
+}
+
 static void expect_next(struct sched *s, struct sched_grant *g, size_t item, unsigned slot)
 {
-	bool got = sched_next(s, g);
+	bool got = next(s, g);
 
 	CHECK(got);
 	if (!got)
@@ -35,7 +46,7 @@ static void test_order_and_slots(void)
 	CHECK_INT(a.held, 1);
 	CHECK_INT(a.group_slot, -1);
 	CHECK_INT(sched_free_slots(s), 0);
-	CHECK(!sched_next(s, &none));
+	CHECK(!next(s, &none));
 	/* The freed slot is the one given next: TESTRIG_SLOT stays dense. */
 	sched_release(s, &a);
 	expect_next(s, &c, 2, 0);
@@ -44,7 +55,7 @@ static void test_order_and_slots(void)
 	expect_next(s, &a, 3, 0);
 	CHECK_INT(sched_waiting(s), 0);
 	sched_release(s, &a);
-	CHECK(!sched_next(s, &none));
+	CHECK(!next(s, &none));
 	CHECK_INT(sched_free_slots(s), 2);
 	sched_free(s);
 }
@@ -66,7 +77,7 @@ static void test_group_bound(void)
 	CHECK_INT(c.group_slot, -1);
 	/* A slot is free, but item 1's group is full. */
 	CHECK_INT(sched_free_slots(s), 1);
-	CHECK(!sched_next(s, &none));
+	CHECK(!next(s, &none));
 	sched_release(s, &a);
 	expect_next(s, &b, 1, 0);
 	CHECK_INT(b.group_slot, 0);
@@ -112,12 +123,12 @@ static void test_threads_required(void)
 	sched_add(s, 2, 0, 1);
 	expect_next(s, &a, 0, 0);
 	/* One slot is free; item 1 needs two and item 2 must not go first. */
-	CHECK(!sched_next(s, &none));
+	CHECK(!next(s, &none));
 	sched_release(s, &a);
 	expect_next(s, &b, 1, 0);
 	CHECK_INT(b.held, 2);
 	CHECK_INT(sched_free_slots(s), 0);
-	CHECK(!sched_next(s, &none));
+	CHECK(!next(s, &none));
 	sched_release(s, &b);
 	expect_next(s, &c, 2, 0);
 	sched_release(s, &c);
@@ -174,16 +185,38 @@ static void test_fail_fast(void)
 	CHECK(!sched_failure(s));       /* and only once */
 	expect_next(s, &a, 0, 0);
 	sched_stop(s);
-	CHECK(!sched_next(s, &none));
+	CHECK(!next(s, &none));
 	CHECK_INT(sched_waiting(s), 2);
 	sched_release(s, &a);
-	CHECK(!sched_next(s, &none));
+	CHECK(!next(s, &none));
 	sched_free(s);
 
 	/* max-fail 0 (no fail-fast): failures never cancel. */
 	s = sched_new(1, NULL, 1, 0);
 	for (i = 0; i < 100; i++)
 		CHECK(!sched_failure(s));
+	sched_free(s);
+}
+
+/* make's jobserver: a test holding more slots than allowed waits and says how many. */
+static void test_limit(void)
+{
+	struct sched *s = sched_new(4, NULL, 1, 0);
+	struct sched_grant a;
+	unsigned wanted = 99;
+
+	sched_add(s, 0, 0, 1);
+	sched_add(s, 1, 0, 3);
+	CHECK(!sched_next(s, &a, 0, &wanted));
+	CHECK_INT(wanted, 1);
+	CHECK(sched_next(s, &a, 1, &wanted));
+	CHECK_INT(a.item, 0);
+	CHECK(!sched_next(s, &a, 2, &wanted));
+	CHECK_INT(wanted, 3);
+	CHECK(sched_next(s, &a, 3, &wanted));
+	CHECK_INT(a.item, 1);
+	CHECK_INT(a.held, 3);
+	CHECK_INT(sched_waiting(s), 0);
 	sched_free(s);
 }
 
@@ -196,5 +229,6 @@ int main(void)
 	RUN(test_need_all);
 	RUN(test_order_across_groups);
 	RUN(test_fail_fast);
+	RUN(test_limit);
 	return check_done();
 }

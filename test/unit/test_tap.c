@@ -45,9 +45,32 @@ static void parse_split(const char *s, size_t n, size_t at, struct tap_summary *
 	tap_free(t);
 }
 
+static bool same_text(const char *a, const char *b)
+{
+	return a ? b && !strcmp(a, b) : !b;
+}
+
+static bool same_points(const struct tap_summary *a, const struct tap_summary *b)
+{
+	size_t i;
+
+	if (a->npoints != b->npoints)
+		return false;
+	for (i = 0; i < a->npoints; i++) {
+		const struct tap_point *p = &a->points[i], *q = &b->points[i];
+
+		if (p->number != q->number || p->ok != q->ok || p->directive != q->directive ||
+		    p->out_of_order != q->out_of_order || p->after_late_plan != q->after_late_plan ||
+		    strcmp(p->description, q->description) || strcmp(p->reason, q->reason))
+			return false;
+	}
+	return same_text(a->skip_reason, b->skip_reason) &&
+	       same_text(a->bail_reason, b->bail_reason);
+}
+
 static bool same(const struct tap_summary *a, const struct tap_summary *b)
 {
-	return a->has_plan == b->has_plan && a->planned == b->planned &&
+	return same_points(a, b) && a->has_plan == b->has_plan && a->planned == b->planned &&
 	       a->skip_all == b->skip_all && a->ran == b->ran &&
 	       a->failed == b->failed && a->todo == b->todo &&
 	       a->skipped == b->skipped && a->bailed_out == b->bailed_out &&
@@ -389,7 +412,10 @@ static void test_huge_line(void)
 	buf_free(&want);
 }
 
-/* 200 MB of passing points in 64 KiB chunks: memory must not follow. */
+/*
+ * 200 MB of output in 64 KiB chunks, mostly comment lines between 20000
+ * passing points: memory follows the points, not the output.
+ */
 static void test_huge_stream(void)
 {
 	const size_t chunk = 64 * 1024, total = 200u * 1024 * 1024;
@@ -397,13 +423,17 @@ static void test_huge_stream(void)
 	struct tap_summary s;
 	struct tap *t = tap_new();
 	long rss_before = max_rss_kib();
-	size_t fed = 0;
+	size_t fed = 0, lines = 0;
 	unsigned n = 0;
 
 	buf_adds(&pending, "TAP version 13\n");
 	while (fed < total) {
-		while (pending.len < chunk)
-			buf_printf(&pending, "ok %u - a point with some words to it\n", ++n);
+		while (pending.len < chunk) {
+			if (lines++ % 200 == 0)
+				buf_printf(&pending, "ok %u - a point with some words to it\n", ++n);
+			else
+				buf_adds(&pending, "# a diagnostic line of the sort a chatty test prints\n");
+		}
 		tap_feed(t, pending.data, chunk);
 		memmove(pending.data, pending.data + chunk, pending.len - chunk);
 		buf_setlen(&pending, pending.len - chunk);
@@ -414,13 +444,133 @@ static void test_huge_stream(void)
 	tap_finish(t, &s);
 	tap_free(t);
 	CHECK(s.stream_ok);
+	CHECK(n > 10000);
 	CHECK_INT(s.ran, n);
+	CHECK_INT(s.npoints, n);
 	CHECK_INT(s.planned, n);
+	CHECK_STR(s.points[n - 1].description, "- a point with some words to it");
 	CHECK(s.detail == NULL);
 	/* Generous: sanitizers' shadow memory moves the peak a little. */
 	CHECK(max_rss_kib() - rss_before < 32 * 1024);
 	tap_summary_free(&s);
 	buf_free(&pending);
+}
+
+/* 100000 points cost a few dozen bytes each, their text in one block. */
+static void test_many_points(void)
+{
+	struct buf line = BUF_INIT;
+	struct tap_summary s;
+	struct tap *t = tap_new();
+	long rss_before = max_rss_kib();
+	unsigned i, n = 100000;
+
+	for (i = 1; i <= n; i++) {
+		buf_reset(&line);
+		buf_printf(&line, "%s %u - p%u%s\n", i % 7 ? "ok" : "not ok", i, i,
+			   i % 11 ? "" : " # TODO later");
+		tap_feed(t, line.data, line.len);
+	}
+	buf_reset(&line);
+	buf_printf(&line, "1..%u\n", n);
+	tap_feed(t, line.data, line.len);
+	tap_finish(t, &s);
+	tap_free(t);
+	CHECK_INT(s.npoints, n);
+	CHECK_INT(s.points[76].number, 77);
+	CHECK(s.points[76].directive == TAP_TODO);
+	CHECK(!s.points[76].ok);
+	CHECK_STR(s.points[76].reason, "later");
+	CHECK_STR(s.points[n - 1].description, "- p100000");
+	CHECK(max_rss_kib() - rss_before < 24 * 1024);
+	tap_summary_free(&s);
+	buf_free(&line);
+}
+
+/* Each point as the reports show it: number, description, directive, reason. */
+static void test_points(void)
+{
+	static const char tap[] =
+		"TAP version 14\n"
+		"ok 1 - first \\# not a directive\n"
+		"not ok 2 second one # TODO fix the frobnicator  \n"
+		"ok 3 # skip no network\n"
+		"ok\n"
+		"ok 7 -   spaced\tout\n"
+		"not ok 6 # SKIP fails anyway\n"
+		"  ok 1 - a subtest point is not a top-level point\n"
+		"ok 7 - \001bell # a comment\n"
+		"1..7\n";
+	static const char skipped[] = "1..0 # Skipped: no database here \n";
+	static const char twice[] = "1..2\nok 1\n1..2\nok 2\n";
+	static const char late[] = "ok 1\nok 2\n1..2\nok 3\n";
+	static const char bail[] = "1..2\nok 1 # todo done early\nBail out!  disk full\n";
+	struct tap_summary s;
+	struct buf name = BUF_INIT;
+	unsigned pass, fail, skip, todo, todo_passed;
+
+	parse_chunked(tap, sizeof tap - 1, sizeof tap, &s);
+	CHECK_INT(s.npoints, 7);
+	CHECK_INT(s.points[0].number, 1);
+	CHECK_STR(s.points[0].description, "- first \\# not a directive");
+	buf_reset(&name);
+	tap_point_name(&s.points[0], &name);
+	CHECK_STR(name.data, "first # not a directive");
+	CHECK(s.points[0].directive == TAP_NO_DIRECTIVE);
+	CHECK_STR(s.points[0].reason, "");
+	CHECK_STR(s.points[1].description, "second one");
+	CHECK(s.points[1].directive == TAP_TODO);
+	CHECK_STR(s.points[1].reason, "fix the frobnicator");
+	CHECK(!s.points[1].ok);
+	CHECK(s.points[2].directive == TAP_SKIP);
+	CHECK_STR(s.points[2].description, "");
+	CHECK_STR(s.points[2].reason, "no network");
+	CHECK_INT(s.points[3].number, 4);
+	CHECK(!s.points[3].out_of_order);
+	CHECK_INT(s.points[4].number, 7);
+	CHECK(s.points[4].out_of_order);
+	CHECK_STR(s.points[4].description, "-   spaced out");
+	buf_reset(&name);
+	tap_point_name(&s.points[4], &name);
+	CHECK_STR(name.data, "spaced out");
+	CHECK(!s.points[5].ok);
+	CHECK(s.points[5].directive == TAP_SKIP);
+	CHECK_STR(s.points[6].description, "- ?bell # a comment");
+	CHECK(s.skip_reason == NULL);
+	CHECK(s.bail_reason == NULL);
+	tap_point_counts(&s, &pass, &fail, &skip, &todo, &todo_passed);
+	CHECK_INT(pass, 4);
+	CHECK_INT(fail, 1);
+	CHECK_INT(skip, 1);
+	CHECK_INT(todo, 1);
+	CHECK_INT(todo_passed, 0);
+	tap_summary_free(&s);
+
+	parse_chunked(skipped, strlen(skipped), 64, &s);
+	CHECK_STR(s.skip_reason, "no database here");
+	CHECK_INT(s.npoints, 0);
+	tap_summary_free(&s);
+	parse_chunked("1..0\n", 5, 64, &s);
+	CHECK_STR(s.skip_reason, "");
+	tap_summary_free(&s);
+	parse_chunked(bail, strlen(bail), 64, &s);
+	CHECK_STR(s.bail_reason, "disk full");
+	tap_point_counts(&s, &pass, &fail, &skip, &todo, &todo_passed);
+	CHECK_INT(todo, 1);
+	CHECK_INT(todo_passed, 1);
+	tap_summary_free(&s);
+	parse_chunked(late, strlen(late), 64, &s);
+	CHECK_INT(s.npoints, 3);
+	CHECK(!s.points[0].after_late_plan);
+	CHECK(!s.points[1].after_late_plan);
+	CHECK(s.points[2].after_late_plan);
+	CHECK(s.plan_late);
+	tap_summary_free(&s);
+	parse_chunked(twice, strlen(twice), 64, &s);
+	CHECK(s.plan_twice);
+	CHECK_INT(s.plan_twice_at, 1);
+	tap_summary_free(&s);
+	buf_free(&name);
 }
 
 /* tap_free(NULL) and freeing an unused summary are harmless. */
@@ -452,7 +602,9 @@ int main(void)
 	RUN(test_subtests);
 	RUN(test_detail_bounded);
 	RUN(test_huge_line);
+	RUN(test_points);
 	RUN(test_huge_stream);
+	RUN(test_many_points);
 	RUN(test_lifecycle);
 	return check_done();
 }
