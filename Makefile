@@ -6,6 +6,9 @@
 #   make check-mutants    the suite must fail on testrigs that decide wrong
 #   make bench            time testrig against xargs -P and a bare spawn loop, and more
 #   make fuzz             run the libFuzzer targets for a while (needs clang)
+#   make static           a stripped static ./testrig-static (musl-gcc when installed)
+#   make check-static     that binary in a busybox-only chroot (as root)
+#   make check-nopidfd    the suite as on a kernel without pidfd
 #   make install          PREFIX=/usr/local DESTDIR= (binary and man pages)
 
 VERSION     = 0.1.0
@@ -20,7 +23,8 @@ CFLAGS     ?= -O2 -g
 # build/tsan for the sanitizer builds (make BUILD=build/asan SAN=...).
 BUILD      ?= build
 SAN        ?=
-# EXTRA_CPPFLAGS=-DTESTRIG_SELF_PIPE selects the self-pipe signal plumbing.
+# EXTRA_CPPFLAGS=-DTESTRIG_SELF_PIPE selects the self-pipe signal plumbing;
+# -DTESTRIG_NO_PIDFD makes testrig work as on a kernel without pidfd_open.
 EXTRA_CPPFLAGS ?=
 
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih zlib 2>/dev/null)
@@ -76,6 +80,7 @@ RIG = $(BUILD)/testrig
 endif
 
 .PHONY: all check check-build check-sanitize check-asan check-tsan check-selfpipe check-mutants \
+        check-nopidfd check-static static \
         bench fuzz install uninstall clean
 
 all: $(RIG)
@@ -135,6 +140,39 @@ check-sanitize: check-asan check-tsan
 check-selfpipe:
 	$(MAKE) BUILD=build/selfpipe EXTRA_CPPFLAGS=-DTESTRIG_SELF_PIPE check
 
+# As on a kernel before 5.3: no pidfds, children's ends come by SIGCHLD.
+check-nopidfd:
+	$(MAKE) BUILD=build/nopidfd EXTRA_CPPFLAGS=-DTESTRIG_NO_PIDFD check
+
+# A stripped static binary for small devices: musl-gcc when installed (else
+# cc -static), linking the static libinih and zlib.  Its size is printed.
+STATIC_CC   := $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
+STATIC_OPT  := $(shell $(STATIC_CC) -Oz -x c -c /dev/null -o /dev/null 2>/dev/null && echo -Oz || echo -Os)
+STATIC_LIBDIR := $(shell $(PKG_CONFIG) --variable=libdir inih 2>/dev/null)
+STATIC_CFLAGS = -std=c11 $(WARNINGS) $(STATIC_OPT) -fno-stack-protector -fno-pie \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections
+STATIC_LDFLAGS = -static -no-pie -Wl,--gc-sections -Wl,--build-id=none
+
+static: testrig-static
+
+testrig-static: $(SRCS) $(HEADERS) Makefile
+	@mkdir -p $(BUILD)/static/include
+	@# musl-gcc leaves /usr/include out: give it the two libraries' headers alone.
+	$(Q)for h in ini.h zlib.h zconf.h; do \
+		p=$$(echo "#include <$$h>" | $(CC) -M -x c - 2>/dev/null | tr ' ' '\n' | grep "/$$h$$" | head -n 1); \
+		[ -n "$$p" ] && cp "$$p" $(BUILD)/static/include/ || { echo "make static: cannot find $$h" >&2; exit 1; }; \
+	done
+	@echo "  STATIC  $@ ($(notdir $(STATIC_CC)))"
+	$(Q)$(STATIC_CC) $(STATIC_CFLAGS) -Iinclude -I$(BUILD)/static/include \
+		-DTESTRIG_VERSION='"$(VERSION)"' $(STATIC_LDFLAGS) -o $@ $(SRCS) \
+		$(STATIC_LIBDIR)/libinih.a $(STATIC_LIBDIR)/libz.a -lpthread
+	$(Q)strip -R .comment $@
+	@echo "testrig-static: $$(wc -c <$@) bytes ($$(( $$(wc -c <$@) / 1024 )) KiB), $(notdir $(STATIC_CC))"
+
+# The static binary in a busybox-only chroot, with and without /proc (root).
+check-static: testrig-static
+	sh test/static/run.sh
+
 # Not part of check: each mutant is a whole build and suite run.
 check-mutants:
 	sh test/mutants.sh
@@ -158,4 +196,4 @@ uninstall:
 	      $(DESTDIR)$(MANDIR)/man5/testrig.ini.5
 
 clean:
-	rm -rf build testrig
+	rm -rf build testrig testrig-static

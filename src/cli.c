@@ -167,6 +167,20 @@ static int apply_duration(struct cli *c, const struct option_def *o, const char 
 	return 0;
 }
 
+/* A size above 0, such as 512MiB. */
+static int apply_size(struct cli *c, const struct option_def *o, const char *value,
+		      struct buf *err)
+{
+	uint64_t *f = field_of(c, o);
+
+	if (parse_size(value, f) || *f == 0) {
+		buf_printf(err, "--%s: invalid value '%s' (expected %s)\n", o->name, value,
+			   o->accepted);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int apply_partition(struct cli *c, const struct option_def *o, const char *value,
 			   struct buf *err)
 {
@@ -206,7 +220,7 @@ static const char *const color_names[] = { "auto", "always", "never", NULL };
 static const char *const protocol_names[] = { "exec", "tap", "gtest", "libtest", NULL };
 static const char *const run_ignored_names[] = { "default", "only", "all", NULL };
 static const char *const list_format_names[] = { "human", "oneline", "json", NULL };
-static const char *const message_format_names[] = { "human", "json", NULL };
+static const char *const message_format_names[] = { "human", "json", "lava", "ptest", NULL };
 
 #define CMD(c) (1u << (c))
 /* The commands that select tests (the options of SPEC section 2). */
@@ -217,6 +231,8 @@ static const char *const message_format_names[] = { "human", "json", NULL };
 #define REPORTING (SELECTING | CMD(CMD_REPLAY))
 /* The run options automake-driver takes (from LOG_DRIVER_FLAGS). */
 #define DRIVER CMD(CMD_AUTOMAKE)
+/* Running from an archive. */
+#define FROM_ARCHIVE (CMD(CMD_RUN) | CMD(CMD_LIST))
 
 #define SETTING(n, sh, id) { .name = n, .short_name = sh, .has_value = true, \
 	.apply = apply_setting, .setting = id }
@@ -243,19 +259,21 @@ static const struct option_def options[] = {
 	REPORT_SETTING("final-status-level", SET_FINAL_STATUS_LEVEL),
 	REPORT_SETTING("success-output", SET_SUCCESS_OUTPUT),
 	REPORT_SETTING("failure-output", SET_FAILURE_OUTPUT),
-	{ .name = "protocol", .has_value = true, .commands = SELECTING | DRIVER,
+	{ .name = "protocol", .has_value = true, .commands = SELECTING | DRIVER | CMD(CMD_ARCHIVE),
 	  .apply = apply_enum, FIELD(protocol), .names = protocol_names },
 	{ .name = "profile", .short_name = 'P', .has_value = true,
-	  .commands = SELECTING | STORE_CMDS | DRIVER, .apply = apply_string, FIELD(profile) },
+	  .commands = SELECTING | STORE_CMDS | DRIVER | CMD(CMD_ARCHIVE), .apply = apply_string,
+	  FIELD(profile) },
 	DRIVER_SETTING("retries", 0, SET_RETRIES),
 	{ .name = "filter", .short_name = 'E', .has_value = true,
-	  .commands = SELECTING | CMD(CMD_HISTORY) | DRIVER, .apply = apply_push,
-	  FIELD(filters) },
-	{ .name = "config", .has_value = true, .commands = SELECTING | STORE_CMDS | DRIVER,
-	  .apply = apply_string, FIELD(config) },
+	  .commands = SELECTING | CMD(CMD_HISTORY) | DRIVER | CMD(CMD_ARCHIVE),
+	  .apply = apply_push, FIELD(filters) },
+	{ .name = "config", .has_value = true,
+	  .commands = SELECTING | STORE_CMDS | DRIVER | CMD(CMD_ARCHIVE), .apply = apply_string,
+	  FIELD(config) },
 	{ .name = "partition", .has_value = true, .apply = apply_partition, FIELD(partition) },
-	{ .name = "ignore-default-filter", .commands = SELECTING | DRIVER, .apply = apply_flag,
-	  FIELD(ignore_default_filter) },
+	{ .name = "ignore-default-filter", .commands = SELECTING | DRIVER | CMD(CMD_ARCHIVE),
+	  .apply = apply_flag, FIELD(ignore_default_filter) },
 	{ .name = "run-ignored", .has_value = true, .commands = SELECTING | DRIVER,
 	  .apply = apply_enum, FIELD(run_ignored), .names = run_ignored_names },
 	{ .name = "format", .has_value = true,
@@ -290,6 +308,17 @@ static const struct option_def options[] = {
 	AUTOMAKE("expect-failure", expect_failure),
 	AUTOMAKE("enable-hard-errors", hard_errors),
 	AUTOMAKE("collect-skipped-logs", collect_skipped),
+	{ .name = "output", .short_name = 'o', .has_value = true, .commands = CMD(CMD_ARCHIVE),
+	  .apply = apply_string, FIELD(archive_out), .accepted = "a file path" },
+	{ .name = "archive-file", .has_value = true, .commands = FROM_ARCHIVE,
+	  .apply = apply_string, FIELD(archive_file), .accepted = "a file path" },
+	{ .name = "extract-to", .has_value = true, .commands = FROM_ARCHIVE,
+	  .apply = apply_string, FIELD(extract_to), .accepted = "a directory" },
+	{ .name = "keep-extracted", .commands = FROM_ARCHIVE, .apply = apply_flag,
+	  FIELD(keep_extracted) },
+	{ .name = "archive-max-size", .has_value = true, .commands = FROM_ARCHIVE,
+	  .apply = apply_size, FIELD(archive_max_size),
+	  .accepted = "a size above 0, such as 512MiB or 4GiB" },
 	{ .name = "help", .short_name = 'h', .commands = ~0u, .apply = apply_help },
 };
 
@@ -319,6 +348,8 @@ void cli_usage(struct buf *out)
 "                                            a run-id prefix, or a record's path)\n"
 "       testrig runs [--format F]            the recorded runs, newest first\n"
 "       testrig history [-E EXPR] [--format F]  each test's recorded history\n"
+"       testrig archive -o FILE.tar.gz [OPTIONS] [BINARY...]  pack tests for another\n"
+"                                            machine (run them with --archive-file)\n"
 "       testrig automake-driver --test-name NAME --log-file F.log --trs-file F.trs\n"
 "               [--color-tests yes|no] [--expect-failure yes|no]\n"
 "               [--enable-hard-errors yes|no] [--collect-skipped-logs yes|no]\n"
@@ -353,7 +384,12 @@ void cli_usage(struct buf *out)
 "      --target-runner CMD     prefix every test command (e.g. 'valgrind -q')\n"
 "      --stress-count N        run the selection N times (stops at a failing run)\n"
 "      --stress-duration D     run the selection again and again for D (e.g. 10m)\n"
-"      --message-format F      human (default) or json: JSON lines on stdout\n"
+"      --message-format F      human (default); json: JSON lines on stdout; lava, ptest:\n"
+"                              board-farm result lines on stdout\n"
+"      --archive-file FILE     run (or list) the tests of an archive (testrig archive)\n"
+"      --extract-to DIR        extract it there (default: a temporary directory)\n"
+"      --keep-extracted        keep the temporary directory\n"
+"      --archive-max-size S    refuse archives whose files exceed S (default 4GiB)\n"
 "      --format F              list: human (default), oneline, json; runs, history:\n"
 "                              human, json\n"
 "      --failed                run (or list) what failed or did not run last time\n"
@@ -378,6 +414,9 @@ void cli_free(struct cli *c)
 	free(c->config);
 	free(c->junit);
 	free(c->state_dir);
+	free(c->archive_out);
+	free(c->archive_file);
+	free(c->extract_to);
 	free(c->am.test_name);
 	free(c->am.log_file);
 	free(c->am.trs_file);
@@ -391,7 +430,7 @@ static int parse_command_word(const char *word, struct cli *c, struct buf *err)
 	static const struct { const char *word; enum cli_command cmd; } commands[] = {
 		{ "run", CMD_RUN }, { "list", CMD_LIST }, { "show-config", CMD_SHOW_CONFIG },
 		{ "replay", CMD_REPLAY }, { "runs", CMD_RUNS }, { "history", CMD_HISTORY },
-		{ "automake-driver", CMD_AUTOMAKE },
+		{ "automake-driver", CMD_AUTOMAKE }, { "archive", CMD_ARCHIVE },
 		{ "--help", CMD_HELP }, { "-h", CMD_HELP }, { "help", CMD_HELP },
 		{ "--version", CMD_VERSION }, { "-V", CMD_VERSION },
 	};
@@ -404,7 +443,7 @@ static int parse_command_word(const char *word, struct cli *c, struct buf *err)
 		}
 	}
 	buf_printf(err, "unknown command '%s' (expected run, list, show-config, replay, runs, "
-		   "history or automake-driver)\n", word);
+		   "history, archive or automake-driver)\n", word);
 	return -1;
 }
 
@@ -448,10 +487,31 @@ static int check_combinations(const struct cli *c, struct buf *err)
 		buf_printf(err, "--stress-count and --stress-duration cannot be used together\n");
 		return EXIT_USAGE;
 	}
-	if (c->no_capture && c->messages == MESSAGES_JSON) {
-		/* The tests would write into the JSON stream on stdout. */
-		buf_printf(err, "--no-capture cannot be used with --message-format json (the tests' "
-			   "output would mix with the JSON events on stdout)\n");
+	if (c->no_capture && c->messages != MESSAGES_HUMAN) {
+		/* The tests would write into the machine-read stream on stdout. */
+		buf_printf(err, "--no-capture cannot be used with --message-format %s (the tests' "
+			   "output would mix with the %s lines on stdout)\n",
+			   message_format_names[c->messages],
+			   c->messages == MESSAGES_JSON ? "JSON" : message_format_names[c->messages]);
+		return EXIT_USAGE;
+	}
+	if (c->cmd == CMD_REPLAY && (c->messages == MESSAGES_LAVA || c->messages == MESSAGES_PTEST)) {
+		buf_printf(err, "--message-format %s is for testrig run (replay prints human or "
+			   "json)\n", message_format_names[c->messages]);
+		return EXIT_USAGE;
+	}
+	if (c->cmd == CMD_ARCHIVE && !c->archive_out) {
+		buf_printf(err, "testrig archive needs -o FILE.tar.gz\n");
+		return EXIT_USAGE;
+	}
+	if (!c->archive_file && (c->extract_to || c->keep_extracted || c->archive_max_size)) {
+		buf_printf(err, "--%s only goes with --archive-file\n", c->extract_to ? "extract-to"
+			   : c->keep_extracted ? "keep-extracted" : "archive-max-size");
+		return EXIT_USAGE;
+	}
+	if (c->archive_file && c->binaries.n) {
+		buf_printf(err, "with --archive-file the binaries come from the archive ('%s' is "
+			   "not needed)\n", c->binaries.v[0]);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -511,7 +571,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)
 	 * them even with POSIXLY_CORRECT set; after "--" the rest are binaries.
 	 */
 	while (!rc && c->cmd != CMD_HELP &&
-	       (opt = getopt_long(ac, av, "-:j:P:E:h", longopts, NULL)) != -1) {
+	       (opt = getopt_long(ac, av, "-:j:P:E:o:h", longopts, NULL)) != -1) {
 		const struct option_def *o = option_by_val(opt);
 
 		if (opt == 1 && c->cmd == CMD_AUTOMAKE) {

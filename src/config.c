@@ -19,6 +19,7 @@
 #include "testrig/filter.h"
 #include "testrig/list.h"
 #include "testrig/parse.h"
+#include "testrig/path.h"
 #include "testrig/settings.h"
 #include "testrig/util.h"
 
@@ -46,7 +47,7 @@ struct key_def {
 
 enum {
 	SUITE_BINARIES, SUITE_PROTOCOL, SUITE_CWD, SUITE_ENV, SUITE_LIST_COMMAND,
-	SUITE_RUN_COMMAND, SUITE_ALLOW_EMPTY, SUITE_NKEYS
+	SUITE_RUN_COMMAND, SUITE_ALLOW_EMPTY, SUITE_ARCHIVE_INCLUDE, SUITE_NKEYS
 };
 
 static const struct key_def suite_keys[SUITE_NKEYS] = {
@@ -59,6 +60,8 @@ static const struct key_def suite_keys[SUITE_NKEYS] = {
 	[SUITE_LIST_COMMAND] = { "list-command", SHAPE_SINGLE, COMMAND_ACCEPTED },
 	[SUITE_RUN_COMMAND] = { "run-command", SHAPE_SINGLE, COMMAND_ACCEPTED },
 	[SUITE_ALLOW_EMPTY] = { "allow-empty", SHAPE_SINGLE, "true, false" },
+	[SUITE_ARCHIVE_INCLUDE] = { "archive-include", SHAPE_WORDS,
+		"one or more globs, space separated, relative to the project root" },
 };
 
 enum { GROUP_MAX_THREADS, GROUP_NKEYS };
@@ -232,82 +235,6 @@ static const char *find_chars_or_comment(const char *s, const char *end, const c
 
 /* ---- paths ---- */
 
-static char *current_dir(void)
-{
-	size_t cap = 256;
-
-	for (;;) {
-		char *b = xmalloc(cap);
-		int e;
-
-		if (getcwd(b, cap))
-			return b;
-		e = errno;
-		free(b);
-		if (e != ERANGE) {
-			errno = e;
-			return NULL;
-		}
-		cap *= 2;
-	}
-}
-
-/*
- * Removes "." and empty components and resolves ".." lexically, as a shell's
- * logical cd does: the user's spelling of the path, made canonical.
- */
-static char *normalize_path(const char *abs)
-{
-	struct buf out = BUF_INIT;
-	const char *p = abs;
-
-	while (*p) {
-		const char *start, *end;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		start = p;
-		while (*p && *p != '/')
-			p++;
-		end = p;
-		n = (size_t)(end - start);
-		if (n == 0 || (n == 1 && start[0] == '.'))
-			continue;
-		if (n == 2 && start[0] == '.' && start[1] == '.') {
-			char *slash = out.len ? strrchr(out.data, '/') : NULL;
-			if (slash)
-				buf_setlen(&out, (size_t)(slash - out.data));
-			continue;
-		}
-		buf_addc(&out, '/');
-		buf_add(&out, start, n);
-	}
-	if (!out.len)
-		buf_addc(&out, '/');
-	return buf_detach(&out, NULL);
-}
-
-/* `path` made absolute against `base` (the cwd when NULL); NULL if getcwd fails. */
-static char *absolute_path(const char *path, const char *base)
-{
-	char *cwd = NULL, *joined, *norm;
-
-	if (path[0] == '/')
-		return normalize_path(path);
-	if (!base) {
-		cwd = current_dir();
-		if (!cwd)
-			return NULL;
-		base = cwd;
-	}
-	joined = xasprintf("%s/%s", base, path);
-	norm = normalize_path(joined);
-	free(joined);
-	free(cwd);
-	return norm;
-}
-
 static char *dir_of(const char *abs)
 {
 	const char *slash = strrchr(abs, '/');
@@ -336,14 +263,14 @@ int config_find(const char *explicit_path, char **path, struct buf *err)
 			buf_printf(err, "config file '%s' (from %s) is a directory\n", named, from);
 			return EXIT_SETUP;
 		}
-		if (!(*path = absolute_path(named, NULL))) {
+		if (!(*path = path_absolute(named, NULL))) {
 			buf_printf(err, "config file '%s' (from %s): cannot make it absolute: "
 				   "getcwd: %s\n", named, from, strerror(errno));
 			return EXIT_SETUP;
 		}
 		return 0;
 	}
-	if (!(dir = current_dir())) {
+	if (!(dir = path_current_dir())) {
 		buf_printf(err, "looking for testrig.ini: getcwd: %s\n", strerror(errno));
 		return EXIT_SETUP;
 	}
@@ -556,8 +483,8 @@ static void add_suite_words(struct loader *ld, struct suite *s, int key, const c
 		const char *w = words.v[i], *eq = strchr(w, '=');
 		size_t klen = eq ? (size_t)(eq - w) : 0;
 
-		if (key == SUITE_BINARIES) {
-			strvec_push(&s->globs, w);
+		if (key == SUITE_BINARIES || key == SUITE_ARCHIVE_INCLUDE) {
+			strvec_push(key == SUITE_BINARIES ? &s->globs : &s->archive_include, w);
 			continue;
 		}
 		if (!eq || !is_env_key(w, klen)) {
@@ -595,6 +522,10 @@ static void apply_suite_key(struct loader *ld, struct suite *s, int key, const c
 		if (!s->globs.n)
 			bad_value(ld, line, name, value, suite_keys[key].accepted);
 		break;
+	case SUITE_ARCHIVE_INCLUDE:
+		if (!s->archive_include.n)
+			bad_value(ld, line, name, value, suite_keys[key].accepted);
+		break;
 	case SUITE_ENV:
 		break;
 	case SUITE_PROTOCOL:
@@ -606,7 +537,7 @@ static void apply_suite_key(struct loader *ld, struct suite *s, int key, const c
 			bad_value(ld, line, name, value, suite_keys[key].accepted);
 			break;
 		}
-		s->cwd = absolute_path(value, ld->cfg->root);
+		s->cwd = path_absolute(value, ld->cfg->root);
 		break;
 	case SUITE_LIST_COMMAND:
 	case SUITE_RUN_COMMAND:
@@ -1319,7 +1250,7 @@ int config_load_buffer(const char *name, const char *data, size_t len, const cha
 	ld.cfg = cfg;
 	test_list_init(&ld.suites);
 
-	if (!(cfg->path = absolute_path(name, NULL))) {
+	if (!(cfg->path = path_absolute(name, NULL))) {
 		fail(&ld, EXIT_SETUP, 0, "%s: cannot make the path absolute: getcwd: %s",
 		     name, strerror(errno));
 	} else {
@@ -1367,7 +1298,7 @@ int config_load(const char *path, const char *profile, struct config *cfg,
 				   "only profile is 'default'\n", profile);
 			return EXIT_SETUP;
 		}
-		if (!(cfg->root = current_dir())) {
+		if (!(cfg->root = path_current_dir())) {
 			buf_printf(err, "cannot find the project root: getcwd: %s\n", strerror(errno));
 			return EXIT_SETUP;
 		}
@@ -1643,6 +1574,8 @@ static void show_suite(const struct suite *s, struct buf *out)
 		buf_printf(out, "run-command = %s\n", s->run_command.text);
 	if (s->allow_empty)
 		buf_adds(out, "allow-empty = true\n");
+	if (s->archive_include.n)
+		show_words(out, "archive-include", &s->archive_include);
 }
 
 static void show_script(const struct script *sc, struct buf *out)

@@ -838,6 +838,51 @@ bool filter_match(const struct filter *f, const struct filter_subject *s)
 	return false;
 }
 
+/*
+ * Three-valued: 0 no, 1 yes, 2 maybe (the test's name and whether it is
+ * ignored are not known yet).
+ */
+static int match3(const struct filter *f, const struct filter_subject *s)
+{
+	size_t i;
+	int r, v;
+
+	switch (f->kind) {
+	case NODE_TEST:
+	case NODE_IGNORED:
+		return 2;
+	case NODE_NOT:
+		r = match3(f->operand, s);
+		return r == 2 ? 2 : !r;
+	case NODE_AND:
+		for (i = 0, r = 1; i < f->nterms; i++) {
+			v = match3(f->terms[i].node, s);
+			v = v == 2 ? 2 : v != f->terms[i].negate;
+			if (v == 0)
+				return 0;
+			if (v == 2)
+				r = 2;
+		}
+		return r;
+	case NODE_OR:
+		for (i = 0, r = 0; i < f->nterms; i++) {
+			v = match3(f->terms[i].node, s);
+			if (v == 1)
+				return 1;
+			if (v == 2)
+				r = 2;
+		}
+		return r;
+	default:
+		return filter_match(f, s);
+	}
+}
+
+bool filter_may_match(const struct filter *f, const struct filter_subject *s)
+{
+	return match3(f, s) != 0;
+}
+
 /* ---- printer ---- */
 
 static int precedence(const struct filter *f)

@@ -55,6 +55,7 @@ void test_list_free(struct test_list *l)
 		struct suite *s = l->suites[i];
 		free(s->name);
 		strvec_free(&s->globs);
+		strvec_free(&s->archive_include);
 		free(s->cwd);
 		strvec_free(&s->env);
 		command_free(&s->list_command);

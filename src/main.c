@@ -5,13 +5,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "testrig/archive.h"
 #include "testrig/automake.h"
 #include "testrig/cli.h"
 #include "testrig/config.h"
@@ -21,6 +24,8 @@
 #include "testrig/history.h"
 #include "testrig/jobserver.h"
 #include "testrig/listing.h"
+#include "testrig/pack.h"
+#include "testrig/path.h"
 #include "testrig/record.h"
 #include "testrig/replay.h"
 #include "testrig/report.h"
@@ -55,6 +60,9 @@ struct session {
 	struct jobserver *jobserver;   /* make's, when testrig runs under make -j */
 	bool jobserver_unusable;    /* named in MAKEFLAGS, but unusable: -j 1 */
 	char **argv;                /* the command line, for records */
+	struct archive_manifest manifest;   /* --archive-file: what it holds */
+	char *archive_dir;          /* ... where it was extracted */
+	bool archive_remove;        /* ... and that it goes at exit */
 };
 
 static int usage_error(const char *msg)
@@ -113,9 +121,14 @@ static unsigned pool_threads(const struct session *ss)
 /* The jobserver given back on the way out of a fatal error, too. */
 static struct jobserver *fatal_jobserver;
 
+/* The extracted archive, removed on the way out of a fatal error too. */
+static const char *fatal_archive_dir;
+
 static void fatal_cleanup(void)
 {
 	spawn_kill_children();
+	if (fatal_archive_dir)
+		(void)archive_remove_tree(fatal_archive_dir);
 	if (fatal_jobserver)
 		while (jobserver_held(fatal_jobserver) && jobserver_give(fatal_jobserver))
 			;
@@ -143,7 +156,7 @@ static void open_jobserver(struct session *ss, bool quiet)
 /* Whether the kernel has pidfd_open; without it workers need SIGCHLD. */
 static bool kernel_has_pidfd(void)
 {
-#ifdef SYS_pidfd_open
+#if defined(SYS_pidfd_open) && !defined(TESTRIG_NO_PIDFD)
 	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 
 	if (fd >= 0) {
@@ -193,8 +206,15 @@ static int load_config(struct session *ss)
 	size_t i;
 	int rc;
 
-	if ((rc = config_find(ss->cli.config, &path, &err)) == 0)
+	if (ss->archive_dir) {
+		/* The archive's own config, or none at all (never one found around us). */
+		profile = profile ? profile : ss->manifest.profile;
+		if (ss->manifest.config)
+			path = xasprintf("%s/%s", ss->archive_dir, ss->manifest.config);
 		rc = config_load(path, profile, &ss->cfg, &ss->list, &err);
+	} else if ((rc = config_find(ss->cli.config, &path, &err)) == 0) {
+		rc = config_load(path, profile, &ss->cfg, &ss->list, &err);
+	}
 	free(path);
 	if (rc) {
 		if (!ss->cli.profile && env_profile && strstr(err.data, "unknown profile")) {
@@ -225,6 +245,28 @@ static void tests_from_command_line(struct session *ss)
 	s = test_list_add_suite(&ss->list, "", ss->cli.protocol);
 	for (i = 0; i < ss->cli.binaries.n; i++)
 		test_list_add_binary(&ss->list, s, ss->cli.binaries.v[i], ss->cli.binaries.v[i]);
+}
+
+/* The archive's command-line binaries: ids as they were, paths in the extracted tree. */
+static void tests_from_archive(struct session *ss)
+{
+	const struct archive_manifest *m = &ss->manifest;
+	enum protocol p = PROTO_EXEC;
+	struct suite *s;
+	size_t i;
+
+	if (m->protocol && protocol_lookup(m->protocol, &p))
+		warnx_("the archive names protocol '%s', which this testrig does not know; using "
+		       "exec", m->protocol);
+	test_list_free(&ss->list);
+	test_list_init(&ss->list);
+	s = test_list_add_suite(&ss->list, "", p);
+	for (i = 0; i < m->binaries.n; i++) {
+		char *path = xasprintf("%s/%s", ss->archive_dir, m->binaries.v[i]);
+
+		test_list_add_binary(&ss->list, s, m->binaries.v[i], path);
+		free(path);
+	}
 }
 
 /* The config's suites: globs expanded; working directories default to the root. */
@@ -586,6 +628,8 @@ static struct run_script *prepare_scripts(const struct session *ss)
 struct report_plan {
 	struct human_options human;
 	bool json;
+	bool farm, ptest;           /* --message-format lava or ptest */
+	const struct test_list *list;
 	char *junit_path;           /* NULL: no JUnit report */
 	const struct settings *settings;
 	bool record;                /* a run record in the store */
@@ -620,7 +664,11 @@ static int plan_reports(const struct session *ss, struct report_plan *rp)
 	memset(rp, 0, sizeof *rp);
 	rp->settings = &ss->settings;
 	rp->json = c->messages == MESSAGES_JSON;
-	plan_human(ss, &rp->human, rp->json);
+	rp->farm = c->messages == MESSAGES_LAVA || c->messages == MESSAGES_PTEST;
+	rp->ptest = c->messages == MESSAGES_PTEST;
+	rp->list = &ss->list;
+	/* Machine-read lines take stdout; the report for people goes to stderr. */
+	plan_human(ss, &rp->human, c->messages != MESSAGES_HUMAN);
 	rp->record = ss->recording;
 	rp->record_options.store = &ss->store;
 	rp->record_options.list = &ss->list;
@@ -654,6 +702,11 @@ static void open_reports(const struct report_plan *rp, struct report_set *rs)
 		struct json_options jo = { stdout, rp->settings, NULL };
 
 		rs->v[rs->n++] = report_json_new(&jo);
+	}
+	if (rp->farm) {
+		struct farm_options fo = { 1, stderr, rp->list, rp->ptest };
+
+		rs->v[rs->n++] = report_farm_new(&fo);
 	}
 	if (rp->junit_path) {
 		struct junit_options jo = { rp->junit_path, rp->settings->junit_success_output,
@@ -718,7 +771,7 @@ static int run_repeatedly(struct session *ss, struct run_config *rc,
 	const struct cli *c = &ss->cli;
 	bool stressing = c->stress_count || c->stress_duration;
 	FILE *out = rp->human.out;
-	struct reporter *reps[4];
+	struct reporter *reps[5];
 	struct report_set reports = { reps, 0 };
 	int64_t start = mono_ns();
 	unsigned iterations = 0;
@@ -781,6 +834,154 @@ static int run_tests(struct session *ss)
 	free((void *)rc.groups);
 	free(env);
 	return code;
+}
+
+/* ---- archives -------------------------------------------------------------- */
+
+/* An --extract-to directory must not exist (it is made) or be empty. */
+static int prepare_extract_dir(const char *dir, bool *made, struct buf *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	*made = false;
+	if (!d && errno == ENOENT) {
+		if (mkdir(dir, 0755)) {
+			buf_printf(err, "--extract-to %s: %s", dir, strerror(errno));
+			return -1;
+		}
+		*made = true;
+		return 0;
+	}
+	if (!d) {
+		buf_printf(err, "--extract-to %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			break;
+	closedir(d);
+	if (de) {
+		buf_printf(err, "--extract-to %s: the directory is not empty", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --archive-file: extracts into --extract-to or a fresh temporary directory
+ * and reads the manifest; the run then takes its config and binaries from
+ * there (SPEC section 12).
+ */
+static int open_archive(struct session *ss)
+{
+	const struct cli *c = &ss->cli;
+	struct buf err = BUF_INIT;
+	const char *tmpdir = getenv("TMPDIR");
+	char *dir;
+	bool made = true;
+	int fd, rc = 0;
+
+	if (c->config) {
+		fprintf(stderr, "%s: error: --config cannot be used with --archive-file (the "
+			"archive has its own config)\n", progname);
+		return EXIT_USAGE;
+	}
+	if (c->extract_to) {
+		if (prepare_extract_dir(c->extract_to, &made, &err)) {
+			rc = error_exit(EXIT_SETUP, err.data);
+			buf_free(&err);
+			return rc;
+		}
+		dir = path_absolute(c->extract_to, NULL);
+	} else {
+		dir = xasprintf("%s/testrig-archive.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+		if (!mkdtemp(dir)) {
+			fprintf(stderr, "%s: error: cannot make a directory to extract %s into: %s: "
+				"%s\n", progname, c->archive_file, dir, strerror(errno));
+			free(dir);
+			return EXIT_SETUP;
+		}
+	}
+	ss->archive_dir = dir;
+	/* A directory the user named stays; a temporary one goes unless kept. */
+	ss->archive_remove = !c->extract_to && !c->keep_extracted;
+	fatal_archive_dir = ss->archive_remove ? dir : NULL;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_printf(&err, "%s: %s", dir, strerror(errno));
+		rc = -1;
+	} else {
+		rc = archive_extract(c->archive_file, fd, dir, c->archive_max_size
+				     ? c->archive_max_size : ARCHIVE_MAX_SIZE, &ss->manifest, &err);
+		close(fd);
+	}
+	if (rc) {
+		/* Nothing is left: what the extraction made is gone, and the directory if ours. */
+		if (made)
+			(void)rmdir(dir);
+		ss->archive_remove = false;
+		rc = error_exit(EXIT_SETUP, err.data);
+	} else if (c->keep_extracted) {
+		fprintf(stderr, "%s: the archive is extracted in %s (kept)\n", progname, dir);
+	}
+	buf_free(&err);
+	return rc;
+}
+
+static void close_archive(struct session *ss)
+{
+	if (ss->archive_remove && archive_remove_tree(ss->archive_dir))
+		warnx_("cannot remove the extracted archive %s: %s", ss->archive_dir,
+		       strerror(errno));
+	fatal_archive_dir = NULL;
+	free(ss->archive_dir);
+	archive_manifest_free(&ss->manifest);
+}
+
+/* SOURCE_DATE_EPOCH, as reproducible builds set it; else 0. */
+static int64_t archive_mtime(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (!e || !*e)
+		return 0;
+	errno = 0;
+	v = strtoll(e, &end, 10);
+	if (errno || *end || v < 0) {
+		warnx_("SOURCE_DATE_EPOCH='%s' is not a number of seconds; using 0", e);
+		return 0;
+	}
+	return v;
+}
+
+/* testrig archive -o FILE: the selection's files, packed (SPEC section 12). */
+static int archive_command(struct session *ss)
+{
+	struct pack_selection sel = { ss->filters, ss->cli.filters.n, ss->default_filter };
+	struct archive_manifest m;
+	struct buf err = BUF_INIT;
+	char *cwd = ss->cfg.root ? NULL : path_absolute(".", NULL);
+	const char *root = ss->cfg.root ? ss->cfg.root : cwd;
+	int rc;
+
+	memset(&m, 0, sizeof m);
+	m.profile = xstrdup(ss->cfg.profile_name);
+	rc = pack_collect(&ss->cfg, &ss->list, root, &sel, &m, &err);
+	if (!rc)
+		rc = archive_write(ss->cli.archive_out, root, &m, archive_mtime(), &err);
+	if (rc) {
+		rc = error_exit(EXIT_SETUP, err.data);
+	} else {
+		printf("%12s %zu file%s from %s into %s\n", "Archived", m.files.n + 1,
+		       m.files.n ? "s" : "", root, ss->cli.archive_out);
+	}
+	archive_manifest_free(&m);
+	buf_free(&err);
+	free(cwd);
+	return rc;
 }
 
 /* ---- automake-driver ---------------------------------------------------- */
@@ -882,6 +1083,7 @@ static void session_free(struct session *ss)
 	history_free(ss->history);
 	fatal_jobserver = NULL;
 	jobserver_close(ss->jobserver);
+	close_archive(ss);
 	store_free(&ss->store);
 	config_free(&ss->cfg);
 	settings_free(&ss->settings);
@@ -907,30 +1109,80 @@ static int check_stdout(int code)
 	return EXIT_REPORT;
 }
 
-int main(int argc, char **argv)
+/* The commands that work on a loaded config: each reads like the man page says. */
+static int command(struct session *ss)
 {
-	struct session ss;
 	struct buf err = BUF_INIT;
 	int code;
 
-	/*
-	 * A closed standard fd would be taken by the next fd we open (the
-	 * signalfd, a pipe) and reports or children would write into it: give
-	 * each closed one /dev/null first.
-	 */
+	if (ss->cli.cmd == CMD_SHOW_CONFIG)
+		return show_config(ss);
+	if (ss->cli.cmd == CMD_REPLAY)
+		return replay_command(ss);
+	if (ss->cli.cmd == CMD_RUNS)
+		return replay_list_runs(&ss->store, ss->cli.list_format == LIST_JSON, stdout);
+	if ((code = parse_filters(ss)))
+		return code;
+	if (ss->cli.cmd == CMD_HISTORY)
+		return history_command(ss);
+	if (ss->cli.cmd == CMD_AUTOMAKE)
+		return automake_command(ss);
+	open_jobserver(ss, false);
+	if (ss->manifest.binaries.n)
+		tests_from_archive(ss);
+	else if (ss->cli.binaries.n)
+		tests_from_command_line(ss);
+	else if ((code = tests_from_config(ss)))
+		return code;
+	if (ss->cli.cmd == CMD_ARCHIVE)
+		return archive_command(ss);
+	if ((code = list_binaries(ss, &err, NULL))) {
+		error_exit(code, err.data);
+		buf_free(&err);
+		return code;
+	}
+	buf_free(&err);
+	if (ss->cli.failed && (code = mark_outstanding(ss)))
+		return code < 0 ? EXIT_OK : code;
+	if ((code = select_and_resolve(ss)))
+		return code;
+	if (!ss->selected)
+		return no_tests(ss);
+	if (ss->cli.cmd == CMD_LIST)
+		return list_tests(&ss->list, ss->cli.list_format);
+	prepare_recording(ss);
+	load_history(ss);
+	return run_tests(ss);
+}
+
+/*
+ * A closed standard fd would be taken by the next fd we open (the signalfd,
+ * a pipe) and reports or children would write into it: each closed one
+ * gets /dev/null first.
+ */
+static void fill_standard_fds(void)
+{
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
 			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
 
 			if (fd == 1)
 				stdout_closed = true;
-
 			if (n >= 0 && n != fd) {
 				dup2(n, fd);
 				close(n);
 			}
 		}
 	}
+}
+
+int main(int argc, char **argv)
+{
+	struct session ss;
+	struct buf err = BUF_INIT;
+	int code;
+
+	fill_standard_fds();
 	/*
 	 * Then, before any thread exists, so that every thread inherits the
 	 * mask and a signal is never lost between start and run.
@@ -944,77 +1196,31 @@ int main(int argc, char **argv)
 		cli_free(&ss.cli);
 		return code;
 	}
-	buf_reset(&err);
+	buf_free(&err);
 	for (size_t i = 0; i < ss.cli.warnings.n; i++)
 		warnx_("%s", ss.cli.warnings.v[i]);
-	if (ss.cli.cmd == CMD_HELP) {
+	if (ss.cli.cmd == CMD_HELP || ss.cli.cmd == CMD_VERSION) {
 		struct buf u = BUF_INIT;
-		cli_usage(&u);
+
+		if (ss.cli.cmd == CMD_HELP)
+			cli_usage(&u);
+		else
+			buf_printf(&u, "testrig %s\n", TESTRIG_VERSION);
 		fputs(u.data, stdout);
 		buf_free(&u);
 		cli_free(&ss.cli);
 		return check_stdout(0);
 	}
-	if (ss.cli.cmd == CMD_VERSION) {
-		printf("testrig %s\n", TESTRIG_VERSION);
-		cli_free(&ss.cli);
-		return check_stdout(0);
-	}
-
 	test_list_init(&ss.list);
 	uuid_v4(ss.run_id);
 	ss.argv = argv;
-	if ((code = load_config(&ss)))
-		goto out;
-	open_store(&ss);
-	if (ss.cli.cmd == CMD_SHOW_CONFIG) {
-		code = show_config(&ss);
-		goto out;
+	code = ss.cli.archive_file ? open_archive(&ss) : 0;
+	if (!code)
+		code = load_config(&ss);
+	if (!code) {
+		open_store(&ss);
+		code = command(&ss);
 	}
-	if (ss.cli.cmd == CMD_REPLAY) {
-		code = replay_command(&ss);
-		goto out;
-	}
-	if (ss.cli.cmd == CMD_RUNS) {
-		code = replay_list_runs(&ss.store, ss.cli.list_format == LIST_JSON, stdout);
-		goto out;
-	}
-	if ((code = parse_filters(&ss)))
-		goto out;
-	if (ss.cli.cmd == CMD_HISTORY) {
-		code = history_command(&ss);
-		goto out;
-	}
-	if (ss.cli.cmd == CMD_AUTOMAKE) {
-		code = automake_command(&ss);
-		goto out;
-	}
-	open_jobserver(&ss, false);
-	if (ss.cli.binaries.n)
-		tests_from_command_line(&ss);
-	else if ((code = tests_from_config(&ss)))
-		goto out;
-	if ((code = list_binaries(&ss, &err, NULL))) {
-		error_exit(code, err.data);
-		goto out;
-	}
-	if (ss.cli.failed && (code = mark_outstanding(&ss))) {
-		code = code < 0 ? EXIT_OK : code;
-		goto out;
-	}
-	if ((code = select_and_resolve(&ss)))
-		goto out;
-	if (!ss.selected) {
-		code = no_tests(&ss);
-	} else if (ss.cli.cmd == CMD_LIST) {
-		code = list_tests(&ss.list, ss.cli.list_format);
-	} else {
-		prepare_recording(&ss);
-		load_history(&ss);
-		code = run_tests(&ss);
-	}
-out:
-	buf_free(&err);
 	session_free(&ss);
 	return check_stdout(code);
 }

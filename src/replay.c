@@ -43,6 +43,29 @@ static int64_t seconds_ns(const struct jvalue *ev, const char *key)
 	return (int64_t)(d * 1e9 + 0.5);
 }
 
+/* n decimal digits at *s (advanced past them and one separator `sep`, unless 0). */
+static bool digits(const char **s, int n, char sep, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		char c = (*s)[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*s += n;
+	if (sep) {
+		if (**s != sep)
+			return false;
+		(*s)++;
+	}
+	*out = v;
+	return true;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ", as format_timestamp writes it. */
 static int64_t timestamp_ns(const struct jvalue *ev, const char *key)
 {
 	const char *s = jvalue_str(ev, key);
@@ -50,8 +73,10 @@ static int64_t timestamp_ns(const struct jvalue *ev, const char *key)
 	int ms = 0;
 
 	memset(&tm, 0, sizeof tm);
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+	if (!s || !digits(&s, 4, '-', &tm.tm_year) || !digits(&s, 2, '-', &tm.tm_mon) ||
+	    !digits(&s, 2, 'T', &tm.tm_mday) || !digits(&s, 2, ':', &tm.tm_hour) ||
+	    !digits(&s, 2, ':', &tm.tm_min) || !digits(&s, 2, '.', &tm.tm_sec) ||
+	    !digits(&s, 3, 'Z', &ms) || *s)
 		return 0;
 	/* Nanoseconds since 1970 in 64 bits end in 2262. */
 	if (tm.tm_year < 1970 || tm.tm_year > 2200 || tm.tm_mon < 1 || tm.tm_mon > 12 ||

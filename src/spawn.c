@@ -50,8 +50,10 @@
 
 static pthread_once_t devnull_once = PTHREAD_ONCE_INIT;
 static int devnull_fd = -1;
+#if defined(SYS_pidfd_open) && !defined(TESTRIG_NO_PIDFD)
 /* 0 once the kernel said it has no pidfd_open: stop asking. */
 static atomic_int pidfd_state = 1;
+#endif
 
 static void open_devnull(void)
 {
@@ -100,7 +102,7 @@ void child_close_fds(struct child *c)
 
 static void open_pidfd(struct child *c)
 {
-#ifdef SYS_pidfd_open
+#if defined(SYS_pidfd_open) && !defined(TESTRIG_NO_PIDFD)
 	if (!atomic_load(&pidfd_state))
 		return;
 	/* pidfd_open sets O_CLOEXEC itself. */
@@ -371,8 +373,10 @@ size_t spawn_find_children(pid_t **pids, struct strvec *names)
 		stat[len] = 0;
 		/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
 		close_paren = strrchr(stat, ')');
-		if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
+		if (!close_paren || close_paren[1] != ' ' || !close_paren[2] || close_paren[3] != ' ')
 			continue;
+		state = close_paren[2];
+		ppid = atoi(close_paren + 4);
 		if (ppid != self || state == 'Z')
 			continue;
 		*pids = xreallocarray(*pids, n + 1, sizeof **pids);

@@ -86,10 +86,12 @@ char *store_record_path(const struct store *s, int64_t start_wall, const char *r
 {
 	time_t secs = (time_t)(start_wall / NS_PER_SEC);
 	struct tm tm;
-	char stamp[32];
+	char stamp[80];
 
-	if (!gmtime_r(&secs, &tm) || !strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm))
-		snprintf(stamp, sizeof stamp, "19700101T000000");
+	if (!gmtime_r(&secs, &tm))
+		memset(&tm, 0, sizeof tm);
+	snprintf(stamp, sizeof stamp, "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday ? tm.tm_mday : 1, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return xasprintf("%s/%s.%03dZ-%s" RECORD_SUFFIX, s->runs, stamp,
 			 (int)(start_wall % NS_PER_SEC / NS_PER_MS), run_id);
 }

@@ -81,13 +81,16 @@ void format_timestamp(struct buf *b, int64_t wall)
 {
 	time_t secs;
 	struct tm tm;
-	char s[32];
+	char s[80];
 
 	if (wall < 0)
 		wall = 0;
 	secs = (time_t)(wall / NS_PER_SEC);
-	if (!gmtime_r(&secs, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm))
-		snprintf(s, sizeof s, "1970-01-01T00:00:00");
+	/* snprintf, not strftime: the static build leaves out the time zone code. */
+	if (!gmtime_r(&secs, &tm))
+		memset(&tm, 0, sizeof tm);
+	snprintf(s, sizeof s, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday ? tm.tm_mday : 1, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	buf_printf(b, "%s.%03dZ", s, (int)(wall % NS_PER_SEC / NS_PER_MS));
 }
 

@@ -19,10 +19,10 @@
 
 enum cli_command {
 	CMD_RUN, CMD_LIST, CMD_SHOW_CONFIG, CMD_REPLAY, CMD_RUNS, CMD_HISTORY, CMD_AUTOMAKE,
-	CMD_HELP, CMD_VERSION
+	CMD_ARCHIVE, CMD_HELP, CMD_VERSION
 };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
-enum message_format { MESSAGES_HUMAN, MESSAGES_JSON };
+enum message_format { MESSAGES_HUMAN, MESSAGES_JSON, MESSAGES_LAVA, MESSAGES_PTEST };
 
 /* testrig automake-driver's own options (SPEC section 11). */
 struct automake_args {
@@ -57,6 +57,11 @@ struct cli {
 	char *state_dir;            /* --state-dir DIR, or NULL */
 	struct settings set;        /* only the bits in set.set_mask were given */
 	struct automake_args am;
+	char *archive_out;          /* archive -o FILE */
+	char *archive_file;         /* run, list --archive-file FILE */
+	char *extract_to;           /* --extract-to DIR */
+	bool keep_extracted;        /* --keep-extracted */
+	uint64_t archive_max_size;  /* --archive-max-size, 0: the default */
 	struct strvec warnings;     /* automake-driver: unknown options it skipped */
 };
 

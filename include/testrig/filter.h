@@ -39,6 +39,11 @@ struct filter;
 /* Parses `src`; NULL with *err filled on a syntax or regex error. */
 struct filter *filter_parse(const char *src, struct filter_error *err);
 bool filter_match(const struct filter *f, const struct filter_subject *s);
+/*
+ * Whether some test of the binary could match, before its tests are known:
+ * test() and ignored() count as maybe (test_name and ignored are not read).
+ */
+bool filter_may_match(const struct filter *f, const struct filter_subject *s);
 /* The canonical text of f; parse(print(f)) prints the same again. */
 void filter_print(const struct filter *f, struct buf *out);
 void filter_free(struct filter *f);

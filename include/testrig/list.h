@@ -29,6 +29,7 @@ struct suite {
 	struct command list_command;   /* custom protocol */
 	struct command run_command;
 	bool allow_empty;           /* a glob may match nothing */
+	struct strvec archive_include;  /* archive-include = ...: more files for archives */
 	const char *origin;         /* "FILE:LINE" of its section, or "command line" */
 };
 

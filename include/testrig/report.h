@@ -186,6 +186,19 @@ struct json_options {
 };
 struct reporter *report_json_new(const struct json_options *opt);
 
+/*
+ * Board farms: LAVA test-case signals, or Yocto ptest blocks per binary
+ * (`list` tells how many selected tests each binary has), written to fd.
+ */
+struct test_list;
+struct farm_options {
+	int fd;
+	FILE *err;                        /* where to say a write failed */
+	const struct test_list *list;
+	bool ptest;                       /* ptest, else LAVA */
+};
+struct reporter *report_farm_new(const struct farm_options *opt);
+
 /* The status label of an outcome as the human report shows it. */
 const char *outcome_label(const struct test_outcome *o, char scratch[32]);
 

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "testrig/cli.h"
+#include "testrig/exitcode.h"
 #include "testrig/util.h"
 
 static int parse(struct cli *c, struct buf *err, const char *const *args)
@@ -215,6 +216,78 @@ static void test_reparse(void)
 	buf_free(&err);
 }
 
+/* automake-driver: its own options, run options, unknown options skipped, the command. */
+static void test_automake_driver(void)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+	const char *a[] = { "testrig", "automake-driver", "--test-name", "t.sh", "--log-file",
+			    "t.log", "--trs-file", "t.trs", "--color-tests", "yes",
+			    "--expect-failure", "no", "--enable-hard-errors", "no", "--new-opt", "v",
+			    "--protocol", "tap", "-P", "ci", "--", "sh", "./t.sh", "--flag", NULL };
+	const char *bad[] = { "testrig", "automake-driver", "--test-name", "t", "--log-file", "l",
+			      "--trs-file", "r", "--stress-count", "2", "--", "x", NULL };
+
+	CHECK_INT(parse(&c, &err, a), 0);
+	CHECK_INT(c.cmd, CMD_AUTOMAKE);
+	CHECK_STR(c.am.test_name, "t.sh");
+	CHECK(c.am.color_tests);
+	CHECK(!c.am.expect_failure);
+	CHECK(!c.am.hard_errors);
+	CHECK(c.am.collect_skipped);
+	CHECK_INT(c.protocol, PROTO_TAP);
+	CHECK_STR(c.profile, "ci");
+	CHECK_INT(c.binaries.n, 3);
+	CHECK_STR(c.binaries.v[2], "--flag");
+	CHECK_INT(c.warnings.n, 1);
+	CHECK_STR(c.warnings.v[0], "automake-driver: ignoring unknown option --new-opt v");
+	cli_free(&c);
+	buf_reset(&err);
+	CHECK_INT(parse(&c, &err, bad), EXIT_USAGE);
+	CHECK(strstr(err.data, "--stress-count is not an option of 'testrig automake-driver'"));
+	cli_free(&c);
+	buf_free(&err);
+}
+
+/* archive and --archive-file: which command takes what. */
+static void test_archive_options(void)
+{
+	struct cli c;
+	struct buf err = BUF_INIT;
+	const char *a[] = { "testrig", "archive", "-o", "s.tar.gz", "-E", "binary(x)", NULL };
+	const char *r[] = { "testrig", "run", "--archive-file", "s.tar.gz", "--extract-to", "d",
+			    "--archive-max-size", "1MiB", "--message-format", "ptest", NULL };
+	const char *no_o[] = { "testrig", "archive", NULL };
+	const char *lone[] = { "testrig", "list", "--keep-extracted", NULL };
+	const char *size0[] = { "testrig", "run", "--archive-file", "a", "--archive-max-size", "0",
+				NULL };
+
+	CHECK_INT(parse(&c, &err, a), 0);
+	CHECK_INT(c.cmd, CMD_ARCHIVE);
+	CHECK_STR(c.archive_out, "s.tar.gz");
+	CHECK_INT(c.filters.n, 1);
+	cli_free(&c);
+	CHECK_INT(parse(&c, &err, r), 0);
+	CHECK_STR(c.archive_file, "s.tar.gz");
+	CHECK_STR(c.extract_to, "d");
+	CHECK_INT(c.archive_max_size, 1024 * 1024);
+	CHECK_INT(c.messages, MESSAGES_PTEST);
+	cli_free(&c);
+	buf_reset(&err);
+	CHECK_INT(parse(&c, &err, no_o), EXIT_USAGE);
+	CHECK(strstr(err.data, "needs -o FILE.tar.gz"));
+	cli_free(&c);
+	buf_reset(&err);
+	CHECK_INT(parse(&c, &err, lone), EXIT_USAGE);
+	CHECK(strstr(err.data, "--keep-extracted only goes with --archive-file"));
+	cli_free(&c);
+	buf_reset(&err);
+	CHECK_INT(parse(&c, &err, size0), EXIT_USAGE);
+	CHECK(strstr(err.data, "--archive-max-size: invalid value '0'"));
+	cli_free(&c);
+	buf_free(&err);
+}
+
 int main(void)
 {
 	RUN(test_run_basic);
@@ -224,5 +297,7 @@ int main(void)
 	RUN(test_help_version);
 	RUN(test_reparse);
 	RUN(test_store_commands);
+	RUN(test_automake_driver);
+	RUN(test_archive_options);
 	return check_done();
 }

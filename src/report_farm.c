@@ -1,0 +1,227 @@
+/*
+ * report_farm.c - the reports board farms read (SPEC section 12): LAVA's
+ * test-case signals, one line per finished test, and Yocto's ptest log,
+ * one block per binary once all its tests finished and a total at the
+ * end.  Each line (LAVA) or block (ptest) goes out in one write(2), so no
+ * other writer to the same file can split it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrig/attempt.h"
+#include "testrig/buf.h"
+#include "testrig/list.h"
+#include "testrig/report.h"
+#include "testrig/text.h"
+#include "testrig/util.h"
+
+struct farm {
+	struct reporter base;
+	struct farm_options opt;
+	int write_errno;            /* the first failed write, or 0 */
+	/* ptest: per binary (list->bins order) */
+	size_t *left;               /* selected tests not finished yet */
+	struct buf *blocks;         /* their lines so far */
+	int64_t *first_start, *last_end;
+	size_t total, failed;
+};
+
+static void put(struct farm *f, const struct buf *b)
+{
+	if (write_all(f->opt.fd, b->data, b->len) && !f->write_errno)
+		f->write_errno = errno ? errno : EIO;
+}
+
+static bool cancelled(const struct test_outcome *o)
+{
+	return o->final->cancelled && o->outcome != OUT_PASSED && o->outcome != OUT_SKIPPED;
+}
+
+/* ---- LAVA -------------------------------------------------------------------- */
+
+/* binary-id.test-name, every byte outside [A-Za-z0-9._-] made '_'. */
+static void lava_id(const struct test *t, struct buf *b)
+{
+	struct buf raw = BUF_INIT;
+
+	buf_printf(&raw, "%s.%s", t->bin->id, t->name);
+	for (size_t i = 0; i < raw.len; i++) {
+		unsigned char c = (unsigned char)raw.data[i];
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+
+		buf_addc(b, plain ? (char)c : '_');
+	}
+	buf_free(&raw);
+}
+
+static void lava_finished(struct reporter *r, const struct test_outcome *o)
+{
+	struct farm *f = (struct farm *)r;
+	struct buf line = BUF_INIT;
+	const char *result;
+
+	switch (o->outcome) {
+	case OUT_PASSED: result = "pass"; break;
+	case OUT_SKIPPED: result = "skip"; break;
+	default: result = "fail"; break;
+	}
+	/* A test the run stopped (a signal, max-fail) did not fail on its own. */
+	if (cancelled(o))
+		result = "unknown";
+	buf_adds(&line, "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=");
+	lava_id(o->test, &line);
+	buf_printf(&line, " RESULT=%s UNITS=seconds MEASUREMENT=", result);
+	format_seconds(&line, o->duration);
+	buf_adds(&line, ">\n");
+	put(f, &line);
+	buf_free(&line);
+}
+
+/* ---- ptest ------------------------------------------------------------------- */
+
+/* The binary of a test: binaries hold contiguous runs of the list's tests. */
+static size_t bin_index(const struct farm *f, const struct test *t)
+{
+	const struct test_list *l = f->opt.list;
+	size_t at = (size_t)(t - l->tests), lo = 0, hi = l->nbins;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->bins[mid]->first <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A test name on one line. */
+static void one_line(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		buf_addc(b, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+static void ptest_block(struct farm *f, size_t i)
+{
+	struct buf out = BUF_INIT;
+	const struct binary *b = f->opt.list->bins[i];
+	int64_t span = f->last_end[i] - f->first_start[i];
+
+	buf_adds(&out, "BEGIN: ");
+	one_line(&out, b->id);
+	buf_addc(&out, '\n');
+	buf_add(&out, f->blocks[i].data, f->blocks[i].len);
+	/* Whole seconds, as ptest-runner writes them. */
+	buf_printf(&out, "DURATION: %lld\nEND: ", (long long)((span > 0 ? span : 0) / 1000000000));
+	one_line(&out, b->id);
+	buf_addc(&out, '\n');
+	put(f, &out);
+	buf_free(&out);
+	buf_free(&f->blocks[i]);
+	f->blocks[i].data = NULL;
+}
+
+static void ptest_finished(struct reporter *r, const struct test_outcome *o)
+{
+	struct farm *f = (struct farm *)r;
+	size_t i = bin_index(f, o->test);
+	struct buf *b = &f->blocks[i];
+	int64_t start = o->final->start_wall, end = start + o->duration;
+
+	if (!b->data)
+		buf_init(b);
+	if (!f->first_start[i] || start < f->first_start[i])
+		f->first_start[i] = start;
+	if (end > f->last_end[i])
+		f->last_end[i] = end;
+	buf_adds(b, o->outcome == OUT_PASSED ? "PASS: " : o->outcome == OUT_SKIPPED ? "SKIP: "
+		 : "FAIL: ");
+	one_line(b, o->test->name);
+	buf_addc(b, '\n');
+	f->total++;
+	f->failed += o->outcome != OUT_PASSED && o->outcome != OUT_SKIPPED;
+	if (f->left[i] && --f->left[i] == 0)
+		ptest_block(f, i);
+}
+
+static void ptest_run_finished(struct reporter *r, const struct run_summary *s)
+{
+	struct farm *f = (struct farm *)r;
+	struct buf out = BUF_INIT;
+	size_t i;
+
+	(void)s;
+	/* Binaries some of whose tests never ran (a cancelled run): what did run. */
+	for (i = 0; i < f->opt.list->nbins; i++)
+		if (f->blocks[i].data)
+			ptest_block(f, i);
+	buf_printf(&out, "TOTAL: %zu FAIL: %zu\n", f->total, f->failed);
+	put(f, &out);
+	buf_free(&out);
+}
+
+/* ---- both -------------------------------------------------------------------- */
+
+static int farm_close(struct reporter *r)
+{
+	struct farm *f = (struct farm *)r;
+
+	if (!f->write_errno)
+		return 0;
+	fprintf(f->opt.err, "%s: error: writing the %s report to standard output: %s\n", progname,
+		f->opt.ptest ? "ptest" : "LAVA", strerror(f->write_errno));
+	f->write_errno = 0;
+	return -1;
+}
+
+static void farm_free(struct reporter *r)
+{
+	struct farm *f = (struct farm *)r;
+
+	if (f->blocks)
+		for (size_t i = 0; i < f->opt.list->nbins; i++)
+			buf_free(&f->blocks[i]);
+	free(f->blocks);
+	free(f->left);
+	free(f->first_start);
+	free(f->last_end);
+	free(f);
+}
+
+static const struct reporter_ops lava_ops = {
+	.test_finished = lava_finished,
+	.close = farm_close,
+	.free = farm_free,
+};
+
+static const struct reporter_ops ptest_ops = {
+	.test_finished = ptest_finished,
+	.run_finished = ptest_run_finished,
+	.close = farm_close,
+	.free = farm_free,
+};
+
+struct reporter *report_farm_new(const struct farm_options *opt)
+{
+	struct farm *f = xcalloc(1, sizeof *f);
+	const struct test_list *l = opt->list;
+	size_t i;
+
+	f->base.ops = opt->ptest ? &ptest_ops : &lava_ops;
+	f->opt = *opt;
+	if (opt->ptest) {
+		f->left = xcalloc(l->nbins + 1, sizeof *f->left);
+		f->blocks = xcalloc(l->nbins + 1, sizeof *f->blocks);
+		f->first_start = xcalloc(l->nbins + 1, sizeof *f->first_start);
+		f->last_end = xcalloc(l->nbins + 1, sizeof *f->last_end);
+		for (i = 0; i < l->nbins; i++)
+			for (size_t j = l->bins[i]->first; j < l->bins[i]->first + l->bins[i]->count; j++)
+				f->left[i] += l->tests[j].selected;
+	}
+	return &f->base;
+}
