@@ -9,6 +9,7 @@
 #   make static           a stripped static ./testrig-static (musl-gcc when installed)
 #   make check-static     that binary in a busybox-only chroot (as root)
 #   make check-nopidfd    the suite as on a kernel without pidfd
+#   make soak             1000 randomly interrupted runs, each checked (SOAK_RUNS=N)
 #   make install          PREFIX=/usr/local DESTDIR= (binary and man pages)
 
 VERSION     = 0.1.0
@@ -80,7 +81,7 @@ RIG = $(BUILD)/testrig
 endif
 
 .PHONY: all check check-build check-sanitize check-asan check-tsan check-selfpipe check-mutants \
-        check-nopidfd check-static static \
+        check-nopidfd check-static static soak \
         bench fuzz install uninstall clean
 
 all: $(RIG)
@@ -173,11 +174,18 @@ testrig-static: $(SRCS) $(HEADERS) Makefile
 check-static: testrig-static
 	sh test/static/run.sh
 
+# 1000 interrupted runs of a mixed suite, each checked by test/soak/soak.py
+# (make check runs 50 of them).  SOAK_RUNS=N, SOAK_SEED=S to repeat one.
+SOAK_RUNS ?= 1000
+soak: $(RIG) $(FIXTURE)
+	python3 test/soak/soak.py --rig $(RIG) --fixture $(FIXTURE) --runs $(SOAK_RUNS) \
+		$(if $(SOAK_SEED),--seed $(SOAK_SEED))
+
 # Not part of check: each mutant is a whole build and suite run.
 check-mutants:
 	sh test/mutants.sh
 
-# make bench BENCH="trivial": one part only (trivial, longtail, flood, make).
+# make bench BENCH="trivial": one part only (trivial, longtail, flood, make, huge).
 bench: $(RIG)
 	RIG=$(RIG) sh bench/bench.sh $(BENCH)
 

@@ -4,7 +4,7 @@
 #
 #   N=5000 JOBS=2 ROUNDS=5 LT_ROUNDS=3 RIG=./testrig sh bench/bench.sh [PART...]
 #
-# PART is one of trivial, longtail, flood, make (default: all four).
+# PART is one of trivial, longtail, flood, make, huge (default: all five).
 #
 # trivial: N trivial tests (hard links of bench/trivial.c's static binary),
 #   JOBS at a time, run by a bare spawn loop (bench/spawnloop.c: threads with
@@ -22,6 +22,9 @@
 # make: MAKE_N (2000) trivial tests, testrig -j 2 alone against `make -j2
 #   check` whose recipe is `+testrig run` (no -j: make's jobserver tokens
 #   decide), ROUNDS rounds alternating.  Target: make within 10%.
+# huge: HUGE_N (100000) trivial tests at -j JOBS against the first 5000 of
+#   them, alternating, HUGE_ROUNDS (3) rounds: per-test wall of the big run
+#   within 10% of the small one's, its peak RSS under 32 MiB.
 #
 # Compare only numbers from one run: the ratios are the result.  The "other"
 # column is the CPU other processes used meanwhile, in cores: at 0.1 or more
@@ -43,7 +46,11 @@ TARGET_LONGTAIL=1.03
 RUNNERS="spawnloop xargs testrig recording"
 MAKE_N=${MAKE_N:-2000}
 TARGET_MAKE=1.10
-PARTS=${*:-trivial longtail flood make}
+HUGE_N=${HUGE_N:-100000}
+HUGE_ROUNDS=${HUGE_ROUNDS:-3}
+TARGET_HUGE=1.10
+TARGET_HUGE_RSS_MIB=32
+PARTS=${*:-trivial longtail flood make huge}
 
 die() {
 	echo "bench: $*" >&2
@@ -61,6 +68,8 @@ positive JOBS "$JOBS" 4096
 positive ROUNDS "$ROUNDS" 1000
 positive LT_ROUNDS "$LT_ROUNDS" 1000
 positive MAKE_N "$MAKE_N" 999999
+positive HUGE_N "$HUGE_N" 9999999
+positive HUGE_ROUNDS "$HUGE_ROUNDS" 1000
 [ -x "$RIG" ] || die "RIG=$RIG is not an executable (run make first)"
 command -v xargs >/dev/null 2>&1 || die "xargs not found"
 case $RIG in /*) ;; *) RIG=$(pwd)/$RIG ;; esac
@@ -364,12 +373,70 @@ bench_make() {
 	}' "$work/mk.results"
 }
 
+# --- huge ---------------------------------------------------------------------
+
+bench_huge() {
+	hg=$work/huge
+	mkdir -p "$hg/t"
+	# A file system allows some 65000 links to a file: a copy per 10000 tests.
+	command -v python3 >/dev/null 2>&1 || die "the huge part needs python3 (to make 100000 links fast)"
+	python3 - "$bin/trivial" "$hg" "$HUGE_N" <<'PY' || die "cannot link $HUGE_N tests"
+import os, shutil, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for i in range(1, n + 1):
+    copy = os.path.join(dst, 'copy%d' % (i // 10000))
+    if not os.path.exists(copy):
+        shutil.copy2(src, copy)
+    os.link(copy, os.path.join(dst, 't', '%07d' % i))
+PY
+	printf '[suite.t]\nbinaries = t/*\n' >"$hg/all.ini"
+	printf '[suite.t]\nbinaries = t/000[0-4]*\n' >"$hg/small.ini"
+	small=$(cd "$hg/t" && ls | awk '$0 < "0005000"' | wc -l)
+	echo
+	echo "bench huge: $HUGE_N trivial tests against the first $small, -j $JOBS, HUGE_ROUNDS=$HUGE_ROUNDS"
+	: >"$work/huge.results"
+	round=1
+	while [ "$round" -le "$HUGE_ROUNDS" ]; do
+		for which in small all; do
+			res=$(cd "$hg" && "$bin/measure" -o "$work/huge.out" -- "$RIG" run -j "$JOBS" \
+				--no-record --no-fail-fast --color never --config "$which.ini") || die "measure failed"
+			[ "$(field "$res" status)" = 0 ] || die "the $which run failed: $(tail -3 "$work/huge.out")"
+			n=$([ "$which" = small ] && echo "$small" || echo "$HUGE_N")
+			grep -q "$n tests run: $n passed" "$work/huge.out" ||
+				die "$which: no '$n tests run: $n passed': $(tail -2 "$work/huge.out")"
+			echo "$which $n $(field "$res" wall_ns) $(field "$res" maxrss_kb) $(field "$res" other_ms)" \
+				>>"$work/huge.results"
+		done
+		round=$((round + 1))
+	done
+	awk -v target="$TARGET_HUGE" -v rssmax="$TARGET_HUGE_RSS_MIB" '
+	{ n[$1] = $2; k = ++c[$1]; v[$1, k] = $3 / 1e6 / $2; if ($4 > rss[$1]) rss[$1] = $4
+	  if ($5 >= 0) { o += $5; ow += $3 / 1e6 } }
+	function median(w,   i, j, t, m) {
+		m = c[w]
+		for (i = 2; i <= m; i++)
+			for (j = i; j > 1 && v[w, j - 1] > v[w, j]; j--) {
+				t = v[w, j]; v[w, j] = v[w, j - 1]; v[w, j - 1] = t
+			}
+		return m % 2 ? v[w, (m + 1) / 2] : (v[w, m / 2] + v[w, m / 2 + 1]) / 2
+	}
+	END {
+		s = median("small"); a = median("all"); m = rss["all"] / 1024
+		printf "%d tests: %.4f ms/test, peak RSS %.1f MiB   %d tests: %.4f ms/test, peak RSS %.1f MiB\n",
+			n["small"], s, rss["small"] / 1024, n["all"], a, m
+		printf "verdict: per-test wall %.3fx the small run (target <= %.2fx): %s; peak RSS %.1f MiB (target < %d MiB): %s; %s\n",
+			a / s, target, a / s <= target ? "MET" : "MISSED", m, rssmax, m < rssmax ? "MET" : "MISSED",
+			ow ? sprintf("others used %.2f cores", o / ow) : "machine noise unknown"
+	}' "$work/huge.results"
+}
+
 for part in $PARTS; do
 	case $part in
 	trivial) bench_trivial ;;
 	longtail) bench_longtail ;;
 	flood) bench_flood ;;
 	make) bench_make ;;
-	*) die "unknown part '$part' (trivial, longtail, flood, make)" ;;
+	huge) bench_huge ;;
+	*) die "unknown part '$part' (trivial, longtail, flood, make, huge)" ;;
 	esac
 done

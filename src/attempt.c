@@ -29,6 +29,7 @@ void attempt_free(struct attempt *a)
 	capture_free(&a->out);
 	capture_free(&a->err);
 	free(a->message);
+	free(a->on_timeout);
 	if (a->tap) {
 		tap_summary_free(a->tap);
 		free(a->tap);

@@ -37,6 +37,7 @@ enum value_shape {
 	SHAPE_SINGLE,   /* nothing: a continuation is an error */
 	SHAPE_WORDS,    /* adds more words */
 	SHAPE_FILTER,   /* continues the expression (joined with a space) */
+	SHAPE_COMMAND,  /* continues the command (joined with a space) */
 };
 
 struct key_def {
@@ -57,8 +58,8 @@ static const struct key_def suite_keys[SUITE_NKEYS] = {
 	[SUITE_CWD] = { "cwd", SHAPE_SINGLE, "a directory, relative to the project root" },
 	[SUITE_ENV] = { "env", SHAPE_WORDS,
 		"KEY=VALUE words, KEY matching [A-Za-z_][A-Za-z0-9_]*" },
-	[SUITE_LIST_COMMAND] = { "list-command", SHAPE_SINGLE, COMMAND_ACCEPTED },
-	[SUITE_RUN_COMMAND] = { "run-command", SHAPE_SINGLE, COMMAND_ACCEPTED },
+	[SUITE_LIST_COMMAND] = { "list-command", SHAPE_COMMAND, COMMAND_ACCEPTED },
+	[SUITE_RUN_COMMAND] = { "run-command", SHAPE_COMMAND, COMMAND_ACCEPTED },
 	[SUITE_ALLOW_EMPTY] = { "allow-empty", SHAPE_SINGLE, "true, false" },
 	[SUITE_ARCHIVE_INCLUDE] = { "archive-include", SHAPE_WORDS,
 		"one or more globs, space separated, relative to the project root" },
@@ -79,8 +80,8 @@ enum {
 
 /* The timing keys share the profile keys' syntax (settings_set parses them). */
 static const struct key_def script_keys[SCRIPT_NKEYS] = {
-	[SCRIPT_COMMAND] = { "command", SHAPE_SINGLE, COMMAND_ACCEPTED },
-	[SCRIPT_TEARDOWN] = { "teardown", SHAPE_SINGLE, COMMAND_ACCEPTED " (empty: none)" },
+	[SCRIPT_COMMAND] = { "command", SHAPE_COMMAND, COMMAND_ACCEPTED },
+	[SCRIPT_TEARDOWN] = { "teardown", SHAPE_COMMAND, COMMAND_ACCEPTED " (empty: none)" },
 	[SCRIPT_FILTER] = { "filter", SHAPE_FILTER, "a filter expression" },
 	[SCRIPT_SLOW_TIMEOUT] = { "slow-timeout", SHAPE_SINGLE, NULL },
 	[SCRIPT_TERMINATE_AFTER] = { "terminate-after", SHAPE_SINGLE, NULL },
@@ -357,8 +358,10 @@ static enum value_shape key_shape(enum section_kind kind, int idx)
 	case SEC_STORE: return store_keys[idx].shape;
 	case SEC_PROFILE:
 	case SEC_OVERRIDE:
-		return idx == OVERRIDE_FILTER || idx == SET_DEFAULT_FILTER ?
-			SHAPE_FILTER : SHAPE_SINGLE;
+		if (idx == OVERRIDE_FILTER || idx == SET_DEFAULT_FILTER)
+			return SHAPE_FILTER;
+		return idx == SET_TARGET_RUNNER || idx == SET_ON_TIMEOUT ? SHAPE_COMMAND
+			: SHAPE_SINGLE;
 	}
 	return SHAPE_SINGLE;
 }
@@ -446,7 +449,8 @@ static void apply_setting(struct loader *ld, struct settings *set, enum setting_
 	struct filter *f;
 
 	if (settings_set(set, id, value, origin_at(ld, line), &accepted)) {
-		if (id == SET_TARGET_RUNNER)    /* the command could not be split */
+		if ((id == SET_TARGET_RUNNER || id == SET_ON_TIMEOUT) && *value)
+			/* the command could not be split */
 			fail(ld, EXIT_SETUP, line, "%s: %s in '%s'", setting_defs[id].key,
 			     accepted, value);
 		else
@@ -1078,14 +1082,16 @@ static void continue_key(struct loader *ld, const char *raw)
 		add_suite_words(ld, ld->suites.suites[ld->sec.slot], ld->key, value, ld->lineno);
 		break;
 	case SHAPE_FILTER:
+	case SHAPE_COMMAND:
+		/* Joined with one space: a long command or expression over several lines. */
 		buf_addc(&ld->value, ' ');
 		buf_adds(&ld->value, value);
 		break;
 	case SHAPE_SINGLE:
 		fail(ld, EXIT_SETUP, ld->lineno, "indented line continues '%s' (line %d), "
-		     "which takes a single value; only binaries, env, filter and default-filter "
-		     "go on over several lines (unindent the line if it is a key of its own)",
-		     key, ld->key_line);
+		     "which takes a single value; only lists (binaries, env, archive-include), "
+		     "filters and commands go on over several lines (unindent the line if it "
+		     "is a key of its own)", key, ld->key_line);
 		break;
 	}
 	free(value);
@@ -1639,4 +1645,44 @@ void config_show(const struct config *cfg, const struct settings *effective,
 		   cfg->store.keep_runs);
 	format_size(out, cfg->store.max_size);
 	buf_addc(out, '\n');
+}
+
+void config_show_tests(const struct settings *profile, const struct test_list *list,
+		       struct buf *out)
+{
+	struct buf mine = BUF_INIT, theirs = BUF_INIT, name = BUF_INIT;
+	size_t i, id, shown = 0;
+
+	for (i = 0; i < list->ntests; i++)
+		shown += list->tests[i].selected;
+	buf_printf(out, "\n; the %zu selected test%s: each one's settings where an override makes "
+		   "them differ from the profile\n", shown, shown == 1 ? "" : "s");
+	for (i = 0; i < list->ntests; i++) {
+		const struct test *t = &list->tests[i];
+		const struct settings *s = t->settings ? t->settings : profile;
+		bool any = false;
+
+		if (!t->selected)
+			continue;
+		buf_reset(&name);
+		test_display_name(t, &name);
+		buf_printf(out, "; %s", name.data);
+		for (id = 0; id < SET_COUNT; id++) {
+			if (!setting_defs[id].per_test)
+				continue;
+			buf_reset(&mine);
+			buf_reset(&theirs);
+			settings_format(s, (enum setting_id)id, &mine);
+			settings_format(profile, (enum setting_id)id, &theirs);
+			if (!strcmp(mine.data ? mine.data : "", theirs.data ? theirs.data : ""))
+				continue;
+			buf_printf(out, "%s\n;   %-20s = %-10s ; %s", any ? "" : ":",
+				   setting_defs[id].key, mine.data ? mine.data : "", s->origin[id]);
+			any = true;
+		}
+		buf_adds(out, any ? "\n" : ": as the profile\n");
+	}
+	buf_free(&mine);
+	buf_free(&theirs);
+	buf_free(&name);
 }

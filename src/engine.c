@@ -147,6 +147,8 @@ void engine_message(struct engine *eng, const char *fmt, ...)
 
 /* ---- cancellation -------------------------------------------------------- */
 
+static void request_busy(struct engine *eng, unsigned bits, int sig);
+
 static void cancel_v(struct engine *eng, const char *reason, int sig, const char *fmt,
 		     va_list ap)
 {
@@ -156,6 +158,8 @@ static void cancel_v(struct engine *eng, const char *reason, int sig, const char
 	eng->cancel_reason = reason;
 	eng->cancel_signal = sig;
 	vsnprintf(eng->cancel_detail, sizeof eng->cancel_detail, fmt, ap);
+	/* Running tests finish, but a hang is no longer looked into (on-timeout). */
+	request_busy(eng, REQ_RUN_CANCELLED, 0);
 }
 
 void engine_cancel(struct engine *eng, const char *reason, int sig, const char *fmt, ...)
@@ -409,16 +413,31 @@ static void pause_run(struct engine *eng)
 	raise(SIGSTOP);
 }
 
+/*
+ * After SIGCONT: the terminal mode for the 't' key again.  A testrig started
+ * in the background, or moved there and back (Ctrl-Z, bg, fg), may only now
+ * be in the foreground.
+ */
+static void keys_again(struct engine *eng)
+{
+	if (!eng->cfg.listen_keys)
+		return;
+	if (eng->key_fd < 0)
+		eng->key_fd = tty_keys_start();
+	else
+		tty_keys_resume();
+}
+
 static void resume_run(struct engine *eng)
 {
 	int64_t now = mono_ns();
 	unsigned i;
 
+	keys_again(eng);
 	if (!eng->paused)
 		return;
 	eng->paused = false;
 	eng->stopped_ns += now - eng->stopped_at;
-	tty_keys_resume();
 	for (i = 0; i < eng->cfg.workers; i++)
 		pool_pause(eng->pool, i, false, now);
 }

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <glob.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,20 +39,63 @@ void test_list_init(struct test_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+/*
+ * Binaries and the names and paths of binaries and tests live as long as
+ * the list: they come from chunks, not one malloc each (100 000 tests are
+ * some 30 bytes of text each; malloc would add as much again per string).
+ */
+#define CHUNK_SIZE (64 * 1024)
+
+struct list_chunk {
+	struct list_chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+static void *list_alloc(struct test_list *l, size_t n)
+{
+	struct list_chunk *c = l->chunks;
+	size_t align = sizeof(max_align_t), at;
+
+	at = c ? (c->used + align - 1) / align * align : 0;
+	if (!c || at + n > c->cap) {
+		size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+
+		c = xmalloc(sizeof *c + cap);
+		c->next = l->chunks;
+		c->used = 0;
+		c->cap = cap;
+		l->chunks = c;
+		at = 0;
+	}
+	c->used = at + n;
+	return (char *)c->data + at;
+}
+
+static char *list_strdup(struct test_list *l, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(list_alloc(l, n), s, n);
+}
+
 void test_list_free(struct test_list *l)
 {
+	struct list_chunk *c, *next;
 	size_t i;
 
-	for (i = 0; i < l->ntests; i++)
-		free(l->tests[i].name);
 	free(l->tests);
 	for (i = 0; i < l->nbins; i++) {
-		free(l->bins[i]->id);
-		free(l->bins[i]->path);
-		strvec_free(&l->bins[i]->args);
-		free(l->bins[i]);
+		if (l->bins[i]->args) {
+			strvec_free(l->bins[i]->args);
+			free(l->bins[i]->args);
+		}
 	}
 	free(l->bins);
+	for (c = l->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
 	for (i = 0; i < l->nsuites; i++) {
 		struct suite *s = l->suites[i];
 		free(s->name);
@@ -78,18 +123,38 @@ struct suite *test_list_add_suite(struct test_list *l, const char *name, enum pr
 	return s;
 }
 
+/* A binary whose id and path are already the list's (its chunks). */
+static struct binary *add_binary_kept(struct test_list *l, struct suite *s, char *id, char *path)
+{
+	struct binary *b = memset(list_alloc(l, sizeof *b), 0, sizeof *b);
+
+	b->id = id;
+	b->path = path;
+	b->suite = s;
+	b->first = l->ntests;
+	if (l->nbins == l->bins_cap) {
+		l->bins_cap = l->bins_cap ? l->bins_cap * 2 : 16;
+		l->bins = xreallocarray(l->bins, l->bins_cap, sizeof *l->bins);
+	}
+	l->bins[l->nbins++] = b;
+	return b;
+}
+
 struct binary *test_list_add_binary(struct test_list *l, struct suite *s,
 				    const char *id, const char *path)
 {
-	struct binary *b = xcalloc(1, sizeof *b);
+	return add_binary_kept(l, s, list_strdup(l, id), list_strdup(l, path));
+}
 
-	b->id = xstrdup(id);
-	b->path = xstrdup(path);
-	b->suite = s;
-	b->first = l->ntests;
-	l->bins = xreallocarray(l->bins, l->nbins + 1, sizeof *l->bins);
-	l->bins[l->nbins++] = b;
-	return b;
+/* found's strings belong to the list's chunks: only its array is ours. */
+static void push_found(struct strvec *found, char *path)
+{
+	if (found->n + 2 > found->cap) {
+		found->cap = found->cap ? found->cap * 2 : 64;
+		found->v = xreallocarray(found->v, found->cap, sizeof *found->v);
+	}
+	found->v[found->n++] = path;
+	found->v[found->n] = NULL;
 }
 
 struct test *test_list_add_test(struct test_list *l, struct binary *b,
@@ -104,7 +169,11 @@ struct test *test_list_add_test(struct test_list *l, struct binary *b,
 	t = &l->tests[l->ntests++];
 	memset(t, 0, sizeof *t);
 	t->bin = b;
-	t->name = xstrdup(name);
+	/* An exec test is named after its binary's file: the path holds the name already. */
+	if ((uintptr_t)name - (uintptr_t)b->path < strlen(b->path))
+		t->name = (char *)name;
+	else
+		t->name = list_strdup(l, name);
 	t->ignored = ignored;
 	if (!b->count)
 		b->first = l->ntests - 1;
@@ -187,7 +256,7 @@ static int compare_paths(const void *a, const void *b)
 }
 
 /* The binary id: the path relative to the root when it lies below it. */
-static const char *relative_to(const char *path, const char *root)
+static char *relative_to(char *path, const char *root)
 {
 	size_t n = strlen(root);
 
@@ -240,7 +309,7 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 			buf_printf(err, "%s: [suite.%s]: cannot expand '%s'%s\n", s->origin, s->name,
 				   g, rc == GLOB_NOSPACE ? ": out of memory" : ": read error");
 			free(pattern);
-			strvec_free(&found);
+			free(found.v);
 			return -1;
 		}
 		for (j = 0; rc == 0 && j < gl.gl_pathc; j++) {
@@ -248,7 +317,8 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 			/* Directories are never tests; let the rest fail at exec if they must. */
 			if (stat(gl.gl_pathv[j], &st) == 0 && S_ISDIR(st.st_mode))
 				continue;
-			strvec_push(&found, gl.gl_pathv[j]);
+			/* Into the list's own chunks: the binary will keep this very copy. */
+			push_found(&found, list_strdup(l, gl.gl_pathv[j]));
 		}
 		if (rc == 0)
 			globfree(&gl);
@@ -257,7 +327,7 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 			buf_printf(err, "%s: [suite.%s]: binaries pattern '%s' matches no file "
 				   "under %s (set allow-empty = true if that is expected)\n",
 				   s->origin, s->name, g, root);
-			strvec_free(&found);
+			free(found.v);
 			return -1;
 		}
 	}
@@ -266,8 +336,9 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 	for (i = 0; i < found.n; i++) {
 		if (i && strcmp(found.v[i], found.v[i - 1]) == 0)
 			continue;
-		test_list_add_binary(l, s, relative_to(found.v[i], root), found.v[i]);
+		/* The id is the tail of the path: both point into the one copy. */
+		add_binary_kept(l, s, relative_to(found.v[i], root), found.v[i]);
 	}
-	strvec_free(&found);
+	free(found.v);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -118,6 +119,62 @@ static unsigned pool_threads(const struct session *ss)
 	return n > 64 ? 64 : n;
 }
 
+/*
+ * Each worker holds a few descriptors while its unit runs (the pipes, a
+ * pidfd, its wake fd, a hook's or a listing's own): a generous count, so
+ * that -j never runs into the open-file limit.
+ */
+#define FDS_PER_WORKER 8
+#define FDS_RESERVED 64
+
+/* The open-file limit, raised to the hard limit at start (a soft 1024 is common). */
+static rlim_t open_file_limit = RLIM_INFINITY;
+
+static void raise_open_file_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max;
+
+		rl.rlim_cur = want;
+		/* Some systems refuse RLIM_INFINITY or more than a kernel bound: keep what was. */
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	open_file_limit = rl.rlim_cur;
+}
+
+/*
+ * The pool a run gets: no more workers than units to run, nor than the
+ * open-file limit allows (said once on stderr).
+ */
+static unsigned fit_pool(unsigned threads, size_t units)
+{
+	static bool said;
+	unsigned fit = threads;
+
+	if (units && units < fit)
+		fit = (unsigned)units;
+	if (open_file_limit != RLIM_INFINITY) {
+		rlim_t room = open_file_limit > FDS_RESERVED + FDS_PER_WORKER
+			? (open_file_limit - FDS_RESERVED) / FDS_PER_WORKER : 1;
+
+		if (fit > room) {
+			if (!said)
+				fprintf(stderr, "%s: %u test threads need more open files than the "
+					"limit allows (RLIMIT_NOFILE %llu): running at most %llu at a "
+					"time\n", progname, threads, (unsigned long long)open_file_limit,
+					(unsigned long long)room);
+			said = true;
+			fit = (unsigned)room;
+		}
+	}
+	return fit ? fit : 1;
+}
+
 /* The jobserver given back on the way out of a fatal error, too. */
 static struct jobserver *fatal_jobserver;
 
@@ -139,18 +196,38 @@ static void fatal_cleanup(void)
  * said once (then -j 1), but not by the driver: Automake's recipes cannot
  * be marked with '+', so each test just holds the slot make gave it.
  */
+static struct jobserver *early_jobserver;
+static struct buf early_warning = BUF_INIT;
+
+/*
+ * Found before testrig opens any descriptor of its own: a recipe without
+ * '+' gets MAKEFLAGS naming descriptors make closed, and the numbers are
+ * free for testrig's self-pipe, which must not be taken for make's pipe.
+ */
+static void find_jobserver(void)
+{
+	early_jobserver = jobserver_open(getenv("MAKEFLAGS"), &early_warning);
+}
+
 static void open_jobserver(struct session *ss, bool quiet)
 {
-	struct buf warning = BUF_INIT;
-
-	ss->jobserver = jobserver_open(getenv("MAKEFLAGS"), &warning);
-	if (warning.len) {
+	ss->jobserver = early_jobserver;
+	early_jobserver = NULL;
+	if (early_warning.len) {
 		if (!quiet)
-			warnx_("%s", warning.data);
+			warnx_("%s", early_warning.data);
 		ss->jobserver_unusable = true;
 	}
 	fatal_jobserver = ss->jobserver;
-	buf_free(&warning);
+	buf_free(&early_warning);
+}
+
+/* For the commands that do not use it. */
+static void drop_jobserver(void)
+{
+	jobserver_close(early_jobserver);
+	early_jobserver = NULL;
+	buf_free(&early_warning);
 }
 
 /* Whether the kernel has pidfd_open; without it workers need SIGCHLD. */
@@ -315,7 +392,7 @@ static int list_binaries(struct session *ss, struct buf *err, int *interrupted_b
 	memset(&lc, 0, sizeof lc);
 	lc.list = &ss->list;
 	lc.settings = &ss->settings;
-	lc.threads = pool_threads(ss);
+	lc.threads = fit_pool(pool_threads(ss), ss->list.nbins);
 	lc.jobserver = ss->jobserver;
 	lc.profile = ss->cfg.profile_name;
 	lc.run_id = ss->run_id;
@@ -510,14 +587,38 @@ static int list_tests(const struct test_list *list, enum list_format format)
 	return rc;
 }
 
+static int tests_from_config(struct session *ss);
+static int list_binaries(struct session *ss, struct buf *err, int *interrupted_by);
+static int select_and_resolve(struct session *ss);
+
+/*
+ * show-config; with -E or binaries, the tests they select follow, each
+ * with what its overrides change (so the binaries are listed).
+ */
 static int show_config(struct session *ss)
 {
-	struct buf b = BUF_INIT;
-	int rc;
+	struct buf b = BUF_INIT, err = BUF_INIT;
+	bool tests = ss->cli.filters.n || ss->cli.binaries.n;
+	int rc = 0;
 
-	config_show(&ss->cfg, &ss->settings, &ss->list, &b);
-	rc = write_stdout(&b);
+	if (tests) {
+		if (ss->cli.binaries.n)
+			tests_from_command_line(ss);
+		else
+			rc = tests_from_config(ss);
+		if (!rc && (rc = list_binaries(ss, &err, NULL)))
+			error_exit(rc, err.data);
+		if (!rc)
+			rc = select_and_resolve(ss);
+	}
+	if (!rc) {
+		config_show(&ss->cfg, &ss->settings, &ss->list, &b);
+		if (tests)
+			config_show_tests(&ss->settings, &ss->list, &b);
+		rc = write_stdout(&b);
+	}
 	buf_free(&b);
+	buf_free(&err);
 	return rc;
 }
 
@@ -735,7 +836,7 @@ static void plan_run(struct session *ss, struct run_config *rc, char **env)
 	size_t i;
 
 	memset(rc, 0, sizeof *rc);
-	rc->threads = pool_threads(ss);
+	rc->threads = fit_pool(pool_threads(ss), ss->selected + ss->cfg.nscripts);
 	rc->jobserver = ss->jobserver;
 	if (c->no_capture) {
 		if (rc->threads > 1)
@@ -997,8 +1098,9 @@ static void tests_from_driver_command(struct session *ss)
 	test_list_init(&ss->list);
 	s = test_list_add_suite(&ss->list, "", ss->cli.protocol);
 	b = test_list_add_binary(&ss->list, s, ss->cli.am.test_name, ss->cli.binaries.v[0]);
+	b->args = xcalloc(1, sizeof *b->args);
 	for (i = 1; i < ss->cli.binaries.n; i++)
-		strvec_push(&b->args, ss->cli.binaries.v[i]);
+		strvec_push(b->args, ss->cli.binaries.v[i]);
 }
 
 /*
@@ -1115,14 +1217,14 @@ static int command(struct session *ss)
 	struct buf err = BUF_INIT;
 	int code;
 
-	if (ss->cli.cmd == CMD_SHOW_CONFIG)
-		return show_config(ss);
 	if (ss->cli.cmd == CMD_REPLAY)
 		return replay_command(ss);
 	if (ss->cli.cmd == CMD_RUNS)
 		return replay_list_runs(&ss->store, ss->cli.list_format == LIST_JSON, stdout);
 	if ((code = parse_filters(ss)))
 		return code;
+	if (ss->cli.cmd == CMD_SHOW_CONFIG)
+		return show_config(ss);
 	if (ss->cli.cmd == CMD_HISTORY)
 		return history_command(ss);
 	if (ss->cli.cmd == CMD_AUTOMAKE)
@@ -1183,6 +1285,8 @@ int main(int argc, char **argv)
 	int code;
 
 	fill_standard_fds();
+	find_jobserver();
+	raise_open_file_limit();
 	/*
 	 * Then, before any thread exists, so that every thread inherits the
 	 * mask and a signal is never lost between start and run.
@@ -1194,6 +1298,7 @@ int main(int argc, char **argv)
 		code = usage_error(err.data);
 		buf_free(&err);
 		cli_free(&ss.cli);
+		drop_jobserver();
 		return code;
 	}
 	buf_free(&err);
@@ -1209,6 +1314,7 @@ int main(int argc, char **argv)
 		fputs(u.data, stdout);
 		buf_free(&u);
 		cli_free(&ss.cli);
+		drop_jobserver();
 		return check_stdout(0);
 	}
 	test_list_init(&ss.list);
@@ -1222,5 +1328,6 @@ int main(int argc, char **argv)
 		code = command(&ss);
 	}
 	session_free(&ss);
+	drop_jobserver();
 	return check_stdout(code);
 }

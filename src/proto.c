@@ -56,8 +56,8 @@ static void push_binary(struct strvec *argv, const struct binary *b)
 	size_t i;
 
 	strvec_push(argv, b->path);
-	for (i = 0; i < b->args.n; i++)
-		strvec_push(argv, b->args.v[i]);
+	for (i = 0; b->args && i < b->args->n; i++)
+		strvec_push(argv, b->args->v[i]);
 }
 
 void proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv)
@@ -132,8 +132,8 @@ static int parse_gtest(struct test_list *l, struct binary *b, const char *out, s
 		       struct buf *err)
 {
 	struct buf suite = BUF_INIT, name = BUF_INIT;
-	const char *line;
-	size_t pos = 0, n;
+	const char *line, *stray = NULL;
+	size_t pos = 0, n, stray_len = 0;
 	unsigned lineno = 0;
 	bool suite_disabled = false;
 
@@ -144,9 +144,18 @@ static int parse_gtest(struct test_list *l, struct binary *b, const char *out, s
 		if (line[0] != ' ') {
 			n = gtest_strip_comment(line, n);
 			if (n < 2 || line[n - 1] != '.') {
-				/* gtest may print other lines first (e.g. a main()'s own output). */
-				if (!suite.len)
+				/*
+				 * gtest may print other lines first (gtest_main's "Running
+				 * main() from ...", a main()'s own output); if no test comes
+				 * after them, this was no listing at all.
+				 */
+				if (!suite.len) {
+					if (!stray && strncmp(line, "Running main() from ", 20)) {
+						stray = line;
+						stray_len = n;
+					}
 					continue;
+				}
 				buf_printf(err, "line %u: expected 'Suite.' or an indented test name, "
 					   "found '%.*s'", lineno, (int)(n > 60 ? 60 : n), line);
 				goto fail;
@@ -172,6 +181,11 @@ static int parse_gtest(struct test_list *l, struct binary *b, const char *out, s
 		buf_add(&name, line, n);
 		test_list_add_test(l, b, name.data, suite_disabled || gtest_disabled(line, n));
 	}
+	if (stray && l->ntests == b->first) {
+		buf_printf(err, "no test in it; it begins '%.*s'",
+			   (int)(stray_len > 60 ? 60 : stray_len), stray);
+		goto fail;
+	}
 	buf_free(&suite);
 	buf_free(&name);
 	return 0;
@@ -184,15 +198,12 @@ fail:
 static int parse_libtest(struct test_list *l, struct binary *b, unsigned pass, const char *out,
 			 size_t len, struct buf *err)
 {
-	const char *line;
-	size_t pos = 0, n;
-	unsigned lineno = 0;
+	const char *line, *stray = NULL;
+	size_t pos = 0, n, stray_len = 0, before = l->ntests;
 
-	(void)err;
 	while (next_line(out, len, &pos, &line, &n)) {
 		char *name;
 
-		lineno++;
 		/* "name: test"; benchmarks ("name: bench") are not tests. */
 		if (n > 6 && memcmp(line + n - 6, ": test", 6) == 0) {
 			size_t i;
@@ -212,7 +223,16 @@ static int parse_libtest(struct test_list *l, struct binary *b, unsigned pass, c
 				test_list_add_test(l, b, name, false);
 			}
 			free(name);
+		} else if (n && !(n > 7 && memcmp(line + n - 7, ": bench", 7) == 0) && !stray) {
+			stray = line;
+			stray_len = n;
 		}
+	}
+	/* Other lines may come with a listing (a program's own output); alone they are none. */
+	if (stray && l->ntests == before && !(pass == 1 && b->count)) {
+		buf_printf(err, "no test in it; it begins '%.*s'",
+			   (int)(stray_len > 60 ? 60 : stray_len), stray);
+		return -1;
 	}
 	return 0;
 }

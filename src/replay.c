@@ -152,6 +152,13 @@ static struct attempt *attempt_from(const struct jvalue *ev, unsigned number, co
 	capture_free(&a->err);
 	output_field(ev, "stdout", &a->out);
 	output_field(ev, "stderr", &a->err);
+	if (jvalue_get(ev, "on_timeout") || jvalue_get(ev, "on_timeout_base64")) {
+		struct capture hook;
+
+		output_field(ev, "on_timeout", &hook);
+		a->on_timeout = buf_detach(&hook.head, &a->on_timeout_len);
+		capture_free(&hook);
+	}
 	return a;
 }
 

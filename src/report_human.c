@@ -170,7 +170,7 @@ static void format_output_named(struct buf *b, const struct human *h, const char
 		buf_printf(b, "    %s\n", a->message);
 	}
 	if (a->out.total + a->err.total == 0)
-		return;
+		goto hook;
 	if (a->err.total == 0 && a->out.total && h->opt.settings->capture == CAPTURE_COMBINED)
 		names[0] = "OUTPUT";
 	for (i = 0; i < 2; i++) {
@@ -182,6 +182,15 @@ static void format_output_named(struct buf *b, const struct human *h, const char
 			   name, color(h, C_RESET));
 		buf_add(b, c->head.data, c->head.len);
 		if (c->head.len && c->head.data[c->head.len - 1] != '\n')
+			buf_addc(b, '\n');
+	}
+hook:
+	/* What the on-timeout hook saw before the test was signalled. */
+	if (a->on_timeout) {
+		buf_printf(b, "%s--- %sON-TIMEOUT: %s ---%s\n", color(h, C_BOLD), try_prefix, name,
+			   color(h, C_RESET));
+		buf_add(b, a->on_timeout, a->on_timeout_len);
+		if (a->on_timeout_len && a->on_timeout[a->on_timeout_len - 1] != '\n')
 			buf_addc(b, '\n');
 	}
 }

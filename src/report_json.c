@@ -107,6 +107,22 @@ static void record_attempt(struct json *j, const struct attempt *a)
 	json_bool(b, "slow", a->slow);
 }
 
+/*
+ * What the on-timeout hook said: always, whatever the output modes (it is
+ * the evidence of a hang); bytes exactly in a record.
+ */
+static void field_on_timeout(struct json *j, const struct attempt *a)
+{
+	if (!a->on_timeout)
+		return;
+	if (recording(j)) {
+		json_bytes(&j->line, "on_timeout", a->on_timeout, a->on_timeout_len);
+	} else {
+		json_key(&j->line, "on_timeout");
+		json_quote(&j->line, a->on_timeout, a->on_timeout_len);
+	}
+}
+
 /* "fail", "sigsegv", "leak-fail": the status label in lower case. */
 static void field_verdict(struct buf *b, const char *name, const struct attempt *a)
 {
@@ -232,6 +248,7 @@ static void js_test_retry(struct reporter *r, const struct test *t, const struct
 	json_seconds(b, "cpu_user", a->user_ns);
 	json_seconds(b, "cpu_system", a->sys_ns);
 	json_int(b, "max_rss_kib", a->maxrss_kb);
+	field_on_timeout(j, a);
 	if (recording(j)) {
 		json_string(b, "message", a->message);
 		record_attempt(j, a);
@@ -292,6 +309,7 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	json_seconds(b, "cpu_system", a->sys_ns);
 	json_int(b, "max_rss_kib", a->maxrss_kb);
 	json_string(b, "message", a->message);
+	field_on_timeout(j, a);
 	if (o->history_known)
 		buf_printf(b, ",\"history\":{\"runs\":%u,\"failures\":%u,\"flaky\":%u}",
 			   o->history.runs, o->history.failures, o->history.flaky);

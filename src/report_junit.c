@@ -85,10 +85,21 @@ static void add_output(struct buf *b, const char *indent, const char *tag,
 	buf_printf(b, "</%s>\n", tag);
 }
 
+/* stdout, and stderr with the on-timeout hook's report after it. */
 static void add_outputs(struct buf *b, const char *indent, const struct attempt *a)
 {
 	add_output(b, indent, "system-out", &a->out);
-	add_output(b, indent, "system-err", &a->err);
+	if (!a->on_timeout) {
+		add_output(b, indent, "system-err", &a->err);
+		return;
+	}
+	buf_printf(b, "%s<system-err>", indent);
+	xml_escape(b, a->err.head.data, a->err.head.len, false);
+	if (a->err.head.len && a->err.head.data[a->err.head.len - 1] != '\n')
+		buf_addc(b, '\n');
+	buf_adds(b, "--- ON-TIMEOUT ---\n");
+	xml_escape(b, a->on_timeout, a->on_timeout_len, false);
+	buf_adds(b, "</system-err>\n");
 }
 
 /*

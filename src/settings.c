@@ -55,6 +55,9 @@ const struct setting_def setting_defs[SET_COUNT] = {
 	{ "test-group", SET_TEST_GROUP, true, "the name of a [test-group.NAME] section, or @global" },
 	{ "threads-required", SET_THREADS_REQUIRED, true, "a positive number or num-test-threads" },
 	{ "schedule", SET_SCHEDULE, false, "history, list" },
+	{ "on-timeout", SET_ON_TIMEOUT, true,
+	  "builtin, a command with {pid} {pgid} {binary} {test}, or empty: none" },
+	{ "on-timeout-limit", SET_ON_TIMEOUT_LIMIT, true, "a duration above 0, such as 30s" },
 };
 
 void settings_defaults(struct settings *s)
@@ -76,6 +79,7 @@ void settings_defaults(struct settings *s)
 	s->capture = CAPTURE_SPLIT;
 	s->no_tests = NO_TESTS_FAIL;
 	s->threads_required = 1;
+	s->on_timeout_limit = 30 * NS_PER_SEC;
 	for (i = 0; i < SET_COUNT; i++)
 		s->origin[i] = "default";
 }
@@ -101,6 +105,7 @@ void settings_copy(struct settings *dst, const struct settings *src)
 			*f = xstrdup(*f);
 	}
 	command_copy(&dst->target_runner, &src->target_runner);
+	command_copy(&dst->on_timeout, &src->on_timeout);
 }
 
 void settings_free(struct settings *s)
@@ -115,6 +120,7 @@ void settings_free(struct settings *s)
 		}
 	}
 	command_free(&s->target_runner);
+	command_free(&s->on_timeout);
 }
 
 const struct setting_def *setting_lookup(const char *key)
@@ -283,6 +289,15 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		if (*v && command_parse(&s->target_runner, v, err))
 			return -1;
 		break;
+	case SET_ON_TIMEOUT:
+		command_free(&s->on_timeout);
+		if (*v && command_parse(&s->on_timeout, v, err))
+			return -1;
+		break;
+	case SET_ON_TIMEOUT_LIMIT:
+		if (parse_duration(v, &s->on_timeout_limit) || s->on_timeout_limit <= 0)
+			return -1;
+		break;
 	case SET_JUNIT:
 	case SET_DEFAULT_FILTER:
 	case SET_TEST_GROUP:
@@ -350,6 +365,11 @@ void settings_take(struct settings *dst, const struct settings *src, enum settin
 		command_free(&dst->target_runner);
 		command_copy(&dst->target_runner, &src->target_runner);
 		break;
+	case SET_ON_TIMEOUT:
+		command_free(&dst->on_timeout);
+		command_copy(&dst->on_timeout, &src->on_timeout);
+		break;
+	case SET_ON_TIMEOUT_LIMIT: dst->on_timeout_limit = src->on_timeout_limit; break;
 	case SET_JUNIT:
 	case SET_DEFAULT_FILTER:
 	case SET_TEST_GROUP: {
@@ -399,6 +419,8 @@ void settings_format(const struct settings *s, enum setting_id id, struct buf *o
 	case SET_JUNIT: buf_adds(out, s->junit ? s->junit : ""); break;
 	case SET_JUNIT_SUCCESS_OUTPUT: buf_adds(out, s->junit_success_output ? "true" : "false"); break;
 	case SET_TARGET_RUNNER: buf_adds(out, s->target_runner.text ? s->target_runner.text : ""); break;
+	case SET_ON_TIMEOUT: buf_adds(out, s->on_timeout.text ? s->on_timeout.text : ""); break;
+	case SET_ON_TIMEOUT_LIMIT: format_duration(out, s->on_timeout_limit); break;
 	case SET_DEFAULT_FILTER: buf_adds(out, s->default_filter ? s->default_filter : "all()"); break;
 	case SET_TEST_GROUP: buf_adds(out, s->test_group ? s->test_group : "@global"); break;
 	case SET_SCHEDULE: buf_adds(out, schedule_names[s->schedule]); break;

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -157,13 +158,44 @@ static int child_err(const struct child *c, const struct pipes *p)
 	return c->capture == CAPTURE_COMBINED ? p->out[1] : p->err[1];
 }
 
-#if !HAVE_SPAWN_CHDIR
-/* fork+exec, reporting an exec failure through a CLOEXEC pipe. */
+/* Lets `ptracer` ptrace us where Yama restricts ptrace to ancestors (a no-op elsewhere). */
+static void allow_ptracer(pid_t ptracer)
+{
+#if defined(__linux__) && defined(PR_SET_PTRACER)
+	if (ptracer > 0)
+		(void)prctl(PR_SET_PTRACER, (unsigned long)ptracer, 0, 0, 0);
+#else
+	(void)ptracer;
+#endif
+}
+
+/*
+ * In the child: SIGKILL when the thread that started us ends, which for a
+ * worker thread means when testrig dies (even of SIGKILL).  False if testrig
+ * is already gone, and the child must not go on.
+ */
+static bool die_with_parent(pid_t parent)
+{
+#ifdef __linux__
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return true;
+	return getppid() == parent;
+#else
+	(void)parent;
+	return true;
+#endif
+}
+
+/*
+ * fork+exec, reporting an exec failure through a CLOEXEC pipe: for a child
+ * that must do more than posix_spawn can (change directory without
+ * addchdir_np, name its ptracer).
+ */
 static int fork_exec(struct child *c, const struct pipes *p)
 {
 	int ep[2], err = 0;
 	sigset_t empty;
-	pid_t pid;
+	pid_t pid, self = getpid();
 	ssize_t r;
 
 	if (pipe2(ep, O_CLOEXEC))
@@ -178,7 +210,10 @@ static int fork_exec(struct child *c, const struct pipes *p)
 	if (pid == 0) {
 		int o = child_out(p), e = child_err(c, p);
 
+		if (!die_with_parent(self))
+			_exit(127);
 		setpgid(0, 0);
+		allow_ptracer(c->ptracer);
 		sigemptyset(&empty);
 		pthread_sigmask(SIG_SETMASK, &empty, NULL);
 		if (dup2(devnull_fd, 0) < 0 ||
@@ -208,7 +243,6 @@ static int fork_exec(struct child *c, const struct pipes *p)
 	c->pid = pid;
 	return 0;
 }
-#endif
 
 #if defined(__linux__) && !defined(TESTRIG_POSIX_SPAWN)
 /* In the vfork child: make `from` descriptor `to`, without close-on-exec. */
@@ -227,16 +261,20 @@ static int child_move_fd(int from, int to)
  * child only makes system calls; it shares our memory until execve, so it
  * reports a failure by writing `err`.
  */
-static int vfork_child(struct child *c, const struct pipes *p)
+static int vfork_child(struct child *c, const struct pipes *p, const char *path)
 {
 	volatile int err = 0;
 	int o = child_out(p), e = child_err(c, p);
 	sigset_t empty;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	sigemptyset(&empty);
 	pid = vfork();
 	if (pid == 0) {
+		if (!die_with_parent(self)) {
+			err = ESRCH;
+			_exit(127);
+		}
 		if (setpgid(0, 0) < 0 || child_move_fd(devnull_fd, 0) ||
 		    (o >= 0 && child_move_fd(o, 1)) || (e >= 0 && child_move_fd(e, 2)) ||
 		    (c->cwd && chdir(c->cwd) < 0) ||
@@ -244,7 +282,8 @@ static int vfork_child(struct child *c, const struct pipes *p)
 			err = errno;
 			_exit(127);
 		}
-		execve(c->argv[0], c->argv, c->envp);
+		allow_ptracer(c->ptracer);
+		execve(path, c->argv, c->envp);
 		err = errno;
 		_exit(127);
 	}
@@ -298,6 +337,46 @@ static int posix_spawn_child(struct child *c, const struct pipes *p)
 	return err;
 }
 
+#if defined(__linux__) && !defined(TESTRIG_POSIX_SPAWN)
+/*
+ * execvp's lookup, done before vfork: a name with a '/' is used as it is;
+ * else the first executable regular file of that name in $PATH (default
+ * /bin:/usr/bin).  NULL for a name with a '/'; else the path, or NULL with
+ * *err = ENOENT (or EACCES when only unexecutable files were found).
+ */
+static char *search_path(const char *name, int *err)
+{
+	const char *path = getenv("PATH"), *p;
+	bool denied = false;
+
+	*err = 0;
+	if (strchr(name, '/'))
+		return NULL;
+	if (!*name) {
+		*err = ENOENT;
+		return NULL;
+	}
+	for (p = path && *path ? path : "/bin:/usr/bin"; ; p++) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char *cand = n ? xasprintf("%.*s/%s", (int)n, p, name) : xasprintf("./%s", name);
+		struct stat st;
+
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(cand, X_OK) == 0)
+				return cand;
+			denied = true;
+		}
+		free(cand);
+		if (!end)
+			break;
+		p = end;
+	}
+	*err = denied ? EACCES : ENOENT;
+	return NULL;
+}
+#endif
+
 int child_spawn(struct child *c)
 {
 	struct pipes p;
@@ -309,15 +388,19 @@ int child_spawn(struct child *c)
 	if ((err = make_pipes(c, &p)))
 		return err;
 #if defined(__linux__) && !defined(TESTRIG_POSIX_SPAWN)
-	if (!c->search_path && !sig_has_handlers())
-		err = vfork_child(c, &p);
+	if (!sig_has_handlers()) {
+		/* A command's program is looked up here, so the child only execs. */
+		char *path = c->search_path ? search_path(c->argv[0], &err) : NULL;
+
+		if (!err)
+			err = vfork_child(c, &p, path ? path : c->argv[0]);
+		free(path);
+	} else
+#endif
+	if (c->ptracer || (!HAVE_SPAWN_CHDIR && c->cwd))
+		err = fork_exec(c, &p);
 	else
-#endif
-#if HAVE_SPAWN_CHDIR
-	err = posix_spawn_child(c, &p);
-#else
-	err = c->cwd ? fork_exec(c, &p) : posix_spawn_child(c, &p);
-#endif
+		err = posix_spawn_child(c, &p);
 	if (p.out[1] >= 0)
 		close(p.out[1]);
 	if (p.err[1] >= 0)

@@ -205,6 +205,8 @@ static void limits_from(struct unit_limits *l, const struct settings *s)
 	l->delay = s->delay;
 	l->max_delay = s->max_delay;
 	l->jitter = s->jitter;
+	l->on_timeout = s->on_timeout.text && s->on_timeout.argv.n ? &s->on_timeout : NULL;
+	l->on_timeout_limit = s->on_timeout_limit;
 }
 
 /* The job that runs the test granted g. */
@@ -239,6 +241,8 @@ static struct job *test_job(struct tests *tp, const struct sched_grant *g)
 	u->capture = cfg->no_capture ? CAPTURE_NONE : s->capture;
 	u->capture_stdout = u->capture_stderr = true;
 	limits_from(&u->limits, s);
+	u->binary_id = t->bin->id;
+	u->test_name = t->name;
 	proto_judge(t, &u->judge, &u->judge_arg, &u->parser);
 	return job;
 }

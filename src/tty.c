@@ -68,6 +68,9 @@ int tty_keys_read(void)
 
 	if (!raw_now || poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
 		return -1;
+	/* Read from the background, the terminal would stop us (SIGTTIN). */
+	if (!in_foreground())
+		return -1;
 	if (read(0, &c, 1) != 1)
 		return -1;
 	return c;

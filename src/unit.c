@@ -19,6 +19,8 @@
 
 #include "testrig/env.h"
 #include "testrig/events.h"
+#include "testrig/forensics.h"
+#include "testrig/text.h"
 #include "testrig/unit.h"
 #include "testrig/util.h"
 
@@ -255,10 +257,18 @@ static void handle_requests(struct watch *w, int64_t now)
 	el = stopwatch_elapsed(&w->sw, now);
 	if (r & REQ_TERMINATE) {
 		w->a->cancelled = true;
+		/*
+		 * Already in its grace period (it timed out): the user's signal
+		 * still goes to the group; the grace period stays as it was.
+		 */
+		if (w->terminating && !w->killed && !w->exited)
+			signal_group(w, sig);
 		start_termination(w, sig, el);
 	}
 	if (r & REQ_STOP_RETRYING)
 		w->a->cancelled = true;
+	if (r & REQ_RUN_CANCELLED)
+		w->ctl->run_cancelled = true;
 	if (r & REQ_KILL) {
 		w->a->cancelled = true;
 		w->terminating = w->killed = true;
@@ -307,6 +317,194 @@ static int64_t min64(int64_t a, int64_t b)
  */
 #define LINGER_LOOK (50 * NS_PER_MS)
 #define LINGER_LOOK_KILLED (2 * NS_PER_MS)
+
+/* ---- the on-timeout hook ---------------------------------------------------- */
+
+/* The hook's state while it runs: a child of its own, its output, its limit. */
+struct hook {
+	struct child c;
+	struct capture out;
+	int64_t deadline;           /* mono_ns */
+	bool exited, killed;
+	int status;
+	unsigned deferred;          /* dispatcher requests kept for after the hook */
+	int deferred_sig;
+};
+
+static void hook_reap(struct hook *h)
+{
+	int st;
+	pid_t r;
+
+	if (h->exited)
+		return;
+	do
+		r = waitpid(h->c.pid, &st, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == h->c.pid || (r < 0 && errno == ECHILD)) {
+		h->exited = true;
+		h->status = r == h->c.pid ? st : -1;
+	}
+}
+
+/*
+ * The hook's loop: its output is read, the test's pipes are drained (so the
+ * test cannot block on a full pipe and its output is kept), and the
+ * dispatcher's requests are kept for after the hook, except that a
+ * cancellation (or a second signal) cuts the hook short.
+ */
+static void hook_watch(struct watch *w, struct hook *h, char *scratch)
+{
+	while (!h->exited || h->c.out_fd >= 0) {
+		struct pollfd pf[5];
+		int np = 0, i_wake, i_out = -1, i_pid = -1, i_tout = -1, i_terr = -1;
+		int64_t now = mono_ns(), wait;
+
+		if (!h->killed && now >= h->deadline) {
+			kill(-h->c.pid, SIGKILL);
+			h->killed = true;
+		}
+		/* After the hook ends its output may stay open in a child of its own: not for long. */
+		if (h->exited && now >= h->deadline + NS_PER_SEC)
+			break;
+		pf[np].fd = w->ctl->wake.rd;
+		pf[np].events = POLLIN;
+		i_wake = np++;
+		if (h->c.out_fd >= 0) {
+			pf[np] = (struct pollfd){ h->c.out_fd, POLLIN, 0 };
+			i_out = np++;
+		}
+		if (!h->exited && h->c.pidfd >= 0) {
+			pf[np] = (struct pollfd){ h->c.pidfd, POLLIN, 0 };
+			i_pid = np++;
+		}
+		if (w->c.out_fd >= 0) {
+			pf[np] = (struct pollfd){ w->c.out_fd, POLLIN, 0 };
+			i_tout = np++;
+		}
+		if (w->c.err_fd >= 0) {
+			pf[np] = (struct pollfd){ w->c.err_fd, POLLIN, 0 };
+			i_terr = np++;
+		}
+		/* Without a pidfd the hook's end is looked for now and then. */
+		wait = h->killed ? LINGER_LOOK : h->deadline - now;
+		if (h->c.pidfd < 0 && wait > LINGER_LOOK)
+			wait = LINGER_LOOK;
+		if (poll(pf, (nfds_t)np, poll_timeout_ms(wait)) < 0 && errno != EINTR)
+			die_errno("poll");
+		if (pf[i_wake].revents) {
+			bool want_paused;
+			int64_t at;
+			int sig = SIGTERM;
+			unsigned r = take_requests(w->ctl, &sig, &want_paused, &at);
+
+			h->deferred |= r;
+			if (r & REQ_TERMINATE)
+				h->deferred_sig = sig;
+			if ((r & (REQ_TERMINATE | REQ_KILL)) && !h->killed) {
+				kill(-h->c.pid, SIGKILL);
+				h->killed = true;
+			}
+		}
+		if (i_out >= 0 && pf[i_out].revents && h->c.out_fd >= 0)
+			drain(NULL, &h->c.out_fd, &h->out, scratch);
+		if (i_tout >= 0 && pf[i_tout].revents && w->c.out_fd >= 0)
+			drain(w, &w->c.out_fd, &w->a->out, scratch);
+		if (i_terr >= 0 && pf[i_terr].revents && w->c.err_fd >= 0)
+			drain(NULL, &w->c.err_fd, &w->a->err, scratch);
+		if (i_pid >= 0 && pf[i_pid].revents)
+			hook_reap(h);
+		if (h->c.pidfd < 0 || h->killed)
+			hook_reap(h);
+	}
+}
+
+/* "[on-timeout: exit status 0 after 1.234s]" and the like, after the output. */
+static void hook_end_note(const struct watch *w, const struct hook *h, int64_t took,
+			  struct buf *b)
+{
+	char sig[16];
+
+	if (b->len && b->data[b->len - 1] != '\n')
+		buf_addc(b, '\n');
+	buf_adds(b, "[on-timeout: ");
+	if (h->killed && (h->deferred & (REQ_TERMINATE | REQ_KILL)))
+		buf_adds(b, "killed: the run was cancelled");
+	else if (h->killed)
+		buf_adds(b, "killed at on-timeout-limit");
+	else if (h->status >= 0 && WIFEXITED(h->status))
+		buf_printf(b, "exit status %d", WEXITSTATUS(h->status));
+	else if (h->status >= 0 && WIFSIGNALED(h->status))
+		buf_printf(b, "killed by %s", signal_name(WTERMSIG(h->status), sig));
+	else
+		buf_adds(b, "its exit status was lost");
+	buf_adds(b, " after ");
+	format_seconds(b, took);
+	buf_adds(b, "s]\n");
+	(void)w;
+}
+
+/*
+ * The on-timeout hook (SPEC section 13), on the test's own worker before the
+ * test is signalled: the worker waits for the test anyway, and other tests
+ * go on on theirs.  `builtin` is testrig's report from /proc; a command runs
+ * with {pid}, {pgid}, {binary}, {test} replaced and TESTRIG_PID/PGID set,
+ * for at most on-timeout-limit.
+ */
+static void run_hook(struct watch *w, char *scratch)
+{
+	const struct unit_limits *l = &w->job->limits;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	struct hook h;
+	struct buf text = BUF_INIT;
+	int64_t start = mono_ns();
+	int err;
+
+	if (forensics_is_builtin(l->on_timeout)) {
+		forensics_builtin(w->a->pid, "/proc", &text);
+		w->a->on_timeout_len = text.len;
+		w->a->on_timeout = buf_detach(&text, NULL);
+		return;
+	}
+	memset(&h, 0, sizeof h);
+	forensics_hook_argv(l->on_timeout, w->a->pid, w->a->pid, w->job->binary_id ? w->job->binary_id
+			    : "", w->job->test_name ? w->job->test_name : "", &argv);
+	strvec_pushv(&env, w->job->env.v);
+	env_set_number(&env, "TESTRIG_PID", w->a->pid);
+	env_set_number(&env, "TESTRIG_PGID", w->a->pid);
+	capture_init(&h.out, l->output_limit);
+	child_init(&h.c, strvec_get(&argv), strvec_get(&env));
+	h.c.search_path = true;
+	h.c.cwd = w->job->cwd;
+	h.c.capture = CAPTURE_COMBINED;
+	h.deadline = start + l->on_timeout_limit;
+	err = child_spawn(&h.c);
+	if (err) {
+		buf_printf(&text, "[on-timeout: could not run %s: %s]\n", argv.v[0],
+			   spawn_strerror(err));
+	} else {
+		hook_watch(w, &h, scratch);
+		/* Whatever the hook left behind goes with it. */
+		kill(-h.c.pid, SIGKILL);
+		if (!h.exited) {
+			while (waitpid(h.c.pid, &h.status, 0) < 0 && errno == EINTR)
+				;
+			h.exited = true;
+		}
+		child_close_fds(&h.c);
+		capture_finish(&h.out);
+		buf_add(&text, h.out.head.data, h.out.head.len);
+		hook_end_note(w, &h, mono_ns() - start, &text);
+		/* The dispatcher's requests, handled by the test's loop from here on. */
+		if (h.deferred)
+			unit_ctl_request(w->ctl, h.deferred, h.deferred_sig ? h.deferred_sig : SIGTERM);
+	}
+	capture_free(&h.out);
+	w->a->on_timeout_len = text.len;
+	w->a->on_timeout = buf_detach(&text, NULL);
+	strvec_free(&argv);
+	strvec_free(&env);
+}
 
 /* The poll loop: until the child is reaped and its pipes are closed or leaked. */
 static void watch_attempt(struct watch *w, char *scratch)
@@ -407,7 +605,11 @@ static void watch_attempt(struct watch *w, char *scratch)
 			evq_push(w->q, e);
 			if (terminate) {
 				w->timed_out = true;
-				start_termination(w, SIGTERM, el);
+				/* Not for a cancelled run, and once per attempt. */
+				if (l->on_timeout && !w->a->cancelled && !w->ctl->run_cancelled &&
+				    !w->a->on_timeout)
+					run_hook(w, scratch);
+				start_termination(w, SIGTERM, stopwatch_elapsed(&w->sw, mono_ns()));
 			}
 			w->next_slow += l->slow_timeout;
 		}
@@ -467,6 +669,9 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	w.c.capture = job->capture;
 	w.c.capture_stdout = job->capture_stdout;
 	w.c.capture_stderr = job->capture_stderr;
+	/* A debugger the hook starts is the test's sibling: Yama would forbid it. */
+	if (job->limits.on_timeout && !forensics_is_builtin(job->limits.on_timeout))
+		w.c.ptracer = getpid();
 	w.a->start_wall = wall_ns();
 	stopwatch_start(&w.sw, mono_ns());
 	if (ctl->paused)
@@ -550,6 +755,8 @@ static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q
 			e->state = "waiting before a retry";
 			evq_push(q, e);
 		}
+		if (r & REQ_RUN_CANCELLED)
+			ctl->run_cancelled = true;
 		if (r & (REQ_TERMINATE | REQ_KILL | REQ_STOP_RETRYING))
 			return false;
 	}
@@ -562,6 +769,7 @@ void unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
 	struct attempt *a = NULL;
 	unsigned n;
 
+	ctl->run_cancelled = false;
 	for (n = 1;; n++) {
 		struct event *e;
 		int64_t delay;

@@ -15,7 +15,8 @@ mutants='judge-always-passes|src/attempt.c|/^void attempt_judge_exec/,/^}/ s/a->
 ignore-max-threads|src/sched.c|s/(q->max \&\& q->running >= q->max)/(0)/|the scheduler ignores test groups'"'"' max-threads
 jobserver-no-limit|src/engine.c|/^static unsigned capacity/,/^}/ s/return allowed > eng->used/return 1 ? UINT_MAX : allowed > eng->used/|the engine ignores make'"'"'s tokens
 automake-no-hard-errors|src/report_automake.c|s/v == V_ERROR \&\& a->hard_errors/v == V_ERROR \&\& 0/|automake-driver maps exit 99 to FAIL
-archive-allows-dotdot|src/archive.c|s/return "its path has a '"'"'..'"'"' component";/(void)0;/|extraction lets '"'"'..'"'"' through'
+archive-allows-dotdot|src/archive.c|s/return "its path has a '"'"'..'"'"' component";/(void)0;/|extraction lets '"'"'..'"'"' through
+hook-on-cancel|src/unit.c|s/l->on_timeout \&\& !w->a->cancelled \&\& !w->ctl->run_cancelled \&\&/l->on_timeout \&\& /|the on-timeout hook runs for a cancelled run'
 
 want=${*:-}
 escaped=0

@@ -53,6 +53,8 @@ struct attempt {
 	struct capture err;
 	char *message;          /* why it failed to start, or a protocol's note */
 	struct tap_summary *tap;   /* TAP: the stream as read (tap.h), or NULL */
+	char *on_timeout;       /* the on-timeout hook's output and how it ended, or NULL */
+	size_t on_timeout_len;
 };
 
 struct attempt *attempt_new(unsigned number, uint64_t output_limit);

@@ -135,4 +135,12 @@ const struct settings *config_test_settings(struct config *cfg, const struct set
 void config_show(const struct config *cfg, const struct settings *effective,
 		 const struct test_list *list, struct buf *out);
 
+/*
+ * show-config with -E or binaries: after config_show, each selected test
+ * with the per-test settings an override changes from the profile (and
+ * where each came from).
+ */
+void config_show_tests(const struct settings *profile, const struct test_list *list,
+		       struct buf *out);
+
 #endif

@@ -36,7 +36,7 @@ struct suite {
 struct binary {
 	char *id;                   /* as shown and matched by binary() */
 	char *path;                 /* what is executed */
-	struct strvec args;         /* words after the path (automake-driver's command) */
+	struct strvec *args;        /* words after the path (automake-driver's command), or NULL */
 	struct suite *suite;
 	size_t first, count;        /* its tests: list->tests[first .. first+count) */
 };
@@ -51,13 +51,16 @@ struct test {
 	bool owed;                  /* --failed: outstanding from the last run, not selected now */
 };
 
+struct list_chunk;
+
 struct test_list {
 	struct suite **suites;
 	size_t nsuites;
 	struct binary **bins;
-	size_t nbins;
+	size_t nbins, bins_cap;
 	struct test *tests;
 	size_t ntests, cap;
+	struct list_chunk *chunks;  /* binaries and the strings of binaries and tests */
 };
 
 void test_list_init(struct test_list *l);

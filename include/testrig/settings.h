@@ -62,6 +62,8 @@ enum setting_id {
 	SET_TEST_GROUP,
 	SET_THREADS_REQUIRED,
 	SET_SCHEDULE,
+	SET_ON_TIMEOUT,
+	SET_ON_TIMEOUT_LIMIT,
 	SET_COUNT
 };
 
@@ -94,6 +96,8 @@ struct settings {
 	char *test_group;            /* NULL: the global group */
 	unsigned threads_required;   /* 0: num-test-threads (all) */
 	enum schedule schedule;
+	struct command on_timeout;   /* text NULL: none; "builtin": testrig's own report */
+	int64_t on_timeout_limit;    /* how long the hook may run */
 	/* Where each value came from ("default", "FILE:LINE", "command line"). */
 	const char *origin[SET_COUNT];
 	uint64_t set_mask;           /* bit per setting_id that was set explicitly */

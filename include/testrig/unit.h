@@ -20,6 +20,8 @@
 #include "testrig/spawn.h"
 #include "testrig/util.h"
 
+struct command;
+
 struct evq;
 
 /* The deadlines and retry policy one unit runs under (all ns; 0 = none). */
@@ -35,6 +37,8 @@ struct unit_limits {
 	int64_t delay;
 	int64_t max_delay;
 	bool jitter;
+	const struct command *on_timeout;   /* NULL: none (borrowed) */
+	int64_t on_timeout_limit;
 };
 
 /*
@@ -55,6 +59,8 @@ struct unit_job {
 	const void *judge_arg;
 	const struct attempt_parser *parser;  /* if set, it judges instead of `judge` */
 	unsigned worker;            /* set by the pool */
+	const char *binary_id;      /* for the on-timeout hook's {binary} and {test} */
+	const char *test_name;
 };
 
 /* Frees what the job owns (not the job itself). */
@@ -75,6 +81,7 @@ enum {
 	REQ_INFO = 1u << 4,         /* post an EV_INFO snapshot */
 	REQ_REAP = 1u << 5,         /* a child may have exited (no pidfd) */
 	REQ_STOP_RETRYING = 1u << 6,/* cancel: finish this attempt, no more */
+	REQ_RUN_CANCELLED = 1u << 7,/* the run is cancelled: no on-timeout hook */
 };
 
 /* One worker's control block, shared with the dispatcher. */
@@ -87,6 +94,7 @@ struct unit_ctl {
 	struct wakefd wake;
 	uint64_t rng;               /* jitter state, worker-private */
 	bool paused;                /* worker-private: clocks are stopped */
+	bool run_cancelled;         /* worker-private: REQ_RUN_CANCELLED came for this job */
 	char *scratch;              /* worker-private: read buffer */
 };
 

@@ -19,7 +19,7 @@ printf 'o1\ne1\no2\ne2\no3\ne3\n' | cmp -s - "$T/block" && ok || fail "combined:
 expect_no_out "--- STDERR"
 
 # --no-capture: the test writes straight to our stdout/stderr; one thread.
-rig run --no-capture -j 2 "$il"
+rig run --no-capture -j 2 "$il" "$(fx pass)"
 expect_rc 100
 expect_err "--no-capture: running one test at a time"
 expect_out "o1"

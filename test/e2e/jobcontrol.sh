@@ -78,5 +78,65 @@ else
 	echo "script(1) not available: 't' key not checked" >&2
 fi
 
+# ... and after testrig was started in the background and brought to the
+# foreground (fg: its group takes the terminal, SIGCONT).
+cat >"$T/fg.py" <<'PY'
+import fcntl, os, pty, select, signal, sys, termios, time
+rig, test = sys.argv[1], sys.argv[2]
+master, slave = pty.openpty()
+ready_r, ready_w = os.pipe()
+shell = os.fork()
+if shell == 0:
+    # A shell with job control: the session, the terminal, testrig as a background job.
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    go_r, go_w = os.pipe()
+    job = os.fork()
+    if job == 0:
+        os.setpgid(0, 0)
+        os.read(go_r, 1)
+        for fd in (0, 1, 2):
+            os.dup2(slave, fd)
+        os.execv(rig, [rig, 'run', test])
+    os.setpgid(job, job)
+    os.write(go_w, b'x')
+    time.sleep(1.0)                     # it runs in the background a while
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    os.tcsetpgrp(slave, job)            # fg
+    os.kill(-job, signal.SIGCONT)
+    os.write(ready_w, str(job).encode())
+    os.waitpid(job, 0)
+    os._exit(0)
+os.close(slave)
+out, job, next_t = b'', 0, 0
+deadline = time.time() + 20
+while time.time() < deadline:
+    r, _, _ = select.select([master, ready_r], [], [], 0.1)
+    if ready_r in r:
+        job = int(os.read(ready_r, 32))
+        next_t = time.time() + 0.2
+    if job > 0 and b'unit running' not in out and time.time() >= next_t:
+        os.write(master, b't')          # until the info query answers
+        next_t = time.time() + 0.5
+    if job > 0 and b'unit running' in out:
+        os.killpg(job, signal.SIGINT)
+        job = -1
+    if master in r:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    if os.waitpid(shell, os.WNOHANG) != (0, 0):
+        break
+sys.stdout.write(out.decode('utf-8', 'replace'))
+PY
+rm -f "$T/pids"
+FX_PIDFILE="$T/pids" FX_THEN=hang python3 "$T/fg.py" "$RIG" "$T/bin/pidfile@1" >"$T/fg.out" 2>&1
+grep -q "1 unit running" "$T/fg.out" && ok || fail "'t' after fg gave no info: $(cat "$T/fg.out")"
+expect_dead "$T/pids"
+
 expect_no_leftovers
 finish

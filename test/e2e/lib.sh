@@ -264,6 +264,14 @@ wait_lines() {
 	return 0
 }
 
+# alive PID: the process exists and is not a zombie (a dead process whose
+# new parent, such as a container's init, has not reaped it yet).
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	_st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ "$_st" != Z ]
+}
+
 # expect_dead PIDFILE: none of the pids listed is alive.  A missing or empty
 # file (the processes never started, or wrote it elsewhere) or one that is
 # not a list of pids fails: "none alive" would hold vacuously.
@@ -282,7 +290,7 @@ expect_dead() {
 			;;
 		esac
 		_seen=$((_seen + 1))
-		kill -0 "$_p" 2>/dev/null && _n=$((_n + 1))
+		alive "$_p" && _n=$((_n + 1))
 	done
 	if [ $_seen -eq 0 ]; then
 		fail "no pids to check: $1 is empty"

@@ -65,6 +65,10 @@ grace-period = 200ms
 filter = suite(sig)
 terminate-after = 0
 
+[profile.default.override.hang]
+filter = binary(t/hang)
+on-timeout = builtin
+
 [profile.default.override.flaky]
 filter = binary(t/flaky)
 retries = 2
@@ -107,6 +111,13 @@ suite() { # LABEL: the whole suite, its verdicts, its JUnit report
 	expect_final t/flaky "TRY 3 PASS"
 	expect_status tap/good.sh PASS
 	expect_status tap/bad.sh FAIL
+	# on-timeout = builtin reads /proc, and says so when it is not there.
+	expect_out "--- ON-TIMEOUT: t/hang ---"
+	case $1 in
+	*without*) expect_out "procfs is not mounted here, so there is nothing to show" ;;
+	*) expect_line '^pid [0-9]+ \(hang\), parent [0-9]+$'
+	   expect_out "  state: S (sleeping)" ;;
+	esac
 	grep -q "prepared by ./prep.sh" "$root/tmp/prepared" 2>/dev/null && ok ||
 		fail "$1: the setup script did not run"
 	[ "$(grep -c '<testcase ' "$root$P/junit.xml" 2>/dev/null)" -eq 9 ] && ok ||

@@ -669,6 +669,31 @@ static void test_line_limits(void)
 	config_free(&cfg);
 	test_list_free(&list);
 
+	/* commands go on over lines too, joined with single spaces */
+	buf_reset(&text);
+	buf_adds(&text, "[suite.c]\nbinaries = x\nprotocol = custom\nlist-command = {binary}\n"
+		 "  --list\nrun-command = {binary}\n    --run {test}\n"
+		 "[script.s]\ncommand = sh -c\n  'echo one\n  two'\nteardown = rm\n  -f x\n"
+		 "[profile.default]\ntarget-runner = valgrind\n  -q\non-timeout = gdb -p {pid}\n");
+	for (i = 0; i < 4; i++)
+		buf_adds(&text, "  -ex 'thread apply all bt full' -ex 'info registers' -ex 'quit'\n");
+	CHECK_INT(load(text.data, NULL, &cfg, &list, &err), 0);
+	if (list.nsuites == 1) {
+		CHECK_STR(list.suites[0]->list_command.text, "{binary} --list");
+		CHECK_STR(list.suites[0]->run_command.text, "{binary} --run {test}");
+	}
+	CHECK_INT(cfg.nscripts, 1);
+	if (cfg.nscripts == 1) {
+		CHECK_STR(cfg.scripts[0].command.text, "sh -c 'echo one two'");
+		CHECK_INT(cfg.scripts[0].command.argv.n, 3);
+		CHECK_STR(cfg.scripts[0].teardown.text, "rm -f x");
+	}
+	CHECK_STR(cfg.profile.target_runner.text, "valgrind -q");
+	CHECK(cfg.profile.on_timeout.text && strlen(cfg.profile.on_timeout.text) > 200);
+	CHECK_INT(cfg.profile.on_timeout.argv.n, 3 + 4 * 6);
+	config_free(&cfg);
+	test_list_free(&list);
+
 	/* a section name longer than libinih's 50-byte section buffer */
 	buf_reset(&text);
 	buf_adds(&text, "[suite.");
@@ -739,11 +764,12 @@ static const struct error_case error_cases[] = {
 	/* continuation lines */
 	{ "[profile.default]\nretries = 1\n  2\n", 96,
 	  "testrig.ini:3: indented line continues 'retries' (line 2), which takes a single "
-	  "value; only binaries, env, filter and default-filter go on over several lines "
-	  "(unindent the line if it is a key of its own)\n" },
+	  "value; only lists (binaries, env, archive-include), filters and commands go on over "
+	  "several lines (unindent the line if it is a key of its own)\n" },
 	{ "[suite.a]\nbinaries = x\nprotocol = exec\n  cwd = y\n", 96,
 	  "testrig.ini:4: indented line continues 'protocol' (line 3)" },
-	{ "[script.s]\ncommand = a\n  b\n", 96, "testrig.ini:3: indented line continues 'command'" },
+	{ "[script.s]\nteardown = x\ncapture-stdout = true\n  false\n", 96,
+	  "testrig.ini:4: indented line continues 'capture-stdout'" },
 	/* [store] */
 	{ "[store]\nkeep = 3\n", 96, "testrig.ini:2: unknown key 'keep' in [store] (accepted: dir, "
 	  "record, keep-runs, max-size)\n" },
