@@ -72,9 +72,12 @@ void attempt_judge_exec(struct attempt *a, const void *arg)
 		a->verdict = V_SIGNAL;
 	else if (a->exit_code == 0)
 		a->verdict = V_PASS;
-	else if (a->exit_code == 77)
+	else if (a->exit_code == 77) {
+		/* Automake's convention: the reason is stderr's last line. */
 		a->verdict = V_SKIP;
-	else if (a->exit_code == 99)
+		if (!a->message)
+			a->message = capture_last_line(a->combined ? &a->out : &a->err);
+	} else if (a->exit_code == 99)
 		a->verdict = V_ERROR;
 	else
 		a->verdict = V_FAIL;

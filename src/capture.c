@@ -164,6 +164,45 @@ void capture_finish(struct capture *c)
 	c->tail_cap = c->tail_start = c->tail_len = 0;
 }
 
+char *capture_last_line(const struct capture *c)
+{
+	const char *p = c->head.data;
+	size_t end = c->head.len, start, i, n;
+	char *line;
+
+	while (p && end > 0) {
+		/* The line that ends at end: trim blanks, skip it if nothing is left. */
+		start = end;
+		while (start > 0 && p[start - 1] != '\n')
+			start--;
+		n = end - start;
+		while (n && (p[start + n - 1] == ' ' || p[start + n - 1] == '\t' ||
+			     p[start + n - 1] == '\r'))
+			n--;
+		i = 0;
+		while (i < n && (p[start + i] == ' ' || p[start + i] == '\t'))
+			i++;
+		if (i < n) {
+			n -= i;
+			if (n > 200) {
+				n = 200;
+				/* Not in the middle of a UTF-8 sequence. */
+				while (n > 1 && ((unsigned char)p[start + i + n] & 0xc0) == 0x80)
+					n--;
+			}
+			line = xmalloc(n + 1);
+			memcpy(line, p + start + i, n);
+			for (size_t k = 0; k < n; k++)
+				if ((unsigned char)line[k] < 0x20 || line[k] == 0x7f)
+					line[k] = '?';
+			line[n] = 0;
+			return line;
+		}
+		end = start ? start - 1 : 0;
+	}
+	return NULL;
+}
+
 void capture_tail_lines(const struct capture *c, unsigned lines, struct buf *out)
 {
 	struct buf all = BUF_INIT;

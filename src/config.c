@@ -48,7 +48,7 @@ struct key_def {
 
 enum {
 	SUITE_BINARIES, SUITE_PROTOCOL, SUITE_CWD, SUITE_ENV, SUITE_LIST_COMMAND,
-	SUITE_RUN_COMMAND, SUITE_ALLOW_EMPTY, SUITE_ARCHIVE_INCLUDE, SUITE_NKEYS
+	SUITE_RUN_COMMAND, SUITE_ALLOW_EMPTY, SUITE_ARCHIVE_INCLUDE, SUITE_ARGS, SUITE_NKEYS
 };
 
 static const struct key_def suite_keys[SUITE_NKEYS] = {
@@ -63,6 +63,8 @@ static const struct key_def suite_keys[SUITE_NKEYS] = {
 	[SUITE_ALLOW_EMPTY] = { "allow-empty", SHAPE_SINGLE, "true, false" },
 	[SUITE_ARCHIVE_INCLUDE] = { "archive-include", SHAPE_WORDS,
 		"one or more globs, space separated, relative to the project root" },
+	[SUITE_ARGS] = { "args", SHAPE_COMMAND,
+		"words appended to every command that runs a test, split like a command" },
 };
 
 enum { GROUP_MAX_THREADS, GROUP_NKEYS };
@@ -547,6 +549,9 @@ static void apply_suite_key(struct loader *ld, struct suite *s, int key, const c
 	case SUITE_RUN_COMMAND:
 		parse_command(ld, name, value, line, false,
 			      key == SUITE_LIST_COMMAND ? &s->list_command : &s->run_command);
+		break;
+	case SUITE_ARGS:
+		parse_command(ld, name, value, line, true, &s->args);
 		break;
 	case SUITE_ALLOW_EMPTY:
 		if (parse_bool(value, &b))
@@ -1582,6 +1587,8 @@ static void show_suite(const struct suite *s, struct buf *out)
 		buf_adds(out, "allow-empty = true\n");
 	if (s->archive_include.n)
 		show_words(out, "archive-include", &s->archive_include);
+	if (s->args.text)
+		buf_printf(out, "args = %s\n", s->args.text);
 }
 
 static void show_script(const struct script *sc, struct buf *out)

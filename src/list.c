@@ -105,6 +105,7 @@ void test_list_free(struct test_list *l)
 		strvec_free(&s->env);
 		command_free(&s->list_command);
 		command_free(&s->run_command);
+		command_free(&s->args);
 		free(s);
 	}
 	free(l->suites);

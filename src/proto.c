@@ -128,6 +128,14 @@ static size_t gtest_strip_comment(const char *s, size_t n)
 	return i;
 }
 
+/* Does the line of n bytes (not NUL-terminated) begin with prefix? */
+static bool starts_with_n(const char *line, size_t n, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+
+	return n >= pl && memcmp(line, prefix, pl) == 0;
+}
+
 static int parse_gtest(struct test_list *l, struct binary *b, const char *out, size_t len,
 		       struct buf *err)
 {
@@ -150,7 +158,7 @@ static int parse_gtest(struct test_list *l, struct binary *b, const char *out, s
 				 * after them, this was no listing at all.
 				 */
 				if (!suite.len) {
-					if (!stray && strncmp(line, "Running main() from ", 20)) {
+					if (!stray && !starts_with_n(line, n, "Running main() from ")) {
 						stray = line;
 						stray_len = n;
 					}
@@ -276,7 +284,8 @@ int proto_parse_list(struct test_list *l, struct binary *b, unsigned pass,
 	return -1;
 }
 
-void proto_run_argv(const struct test *t, struct strvec *argv)
+/* The words the protocol puts on a test's command line. */
+static void protocol_run_argv(const struct test *t, struct strvec *argv)
 {
 	const struct binary *b = t->bin;
 
@@ -305,6 +314,17 @@ void proto_run_argv(const struct test *t, struct strvec *argv)
 	}
 }
 
+void proto_run_argv(const struct test *t, struct strvec *argv)
+{
+	const struct command *args = &t->bin->suite->args;
+	size_t i;
+
+	protocol_run_argv(t, argv);
+	/* The suite's args = ..., after the protocol's own words. */
+	for (i = 0; i < args->argv.n; i++)
+		strvec_push(argv, args->argv.v[i]);
+}
+
 /* ---- verdicts ----------------------------------------------------------- */
 
 /* Does the captured stdout hold a line starting with `prefix` followed by `rest`? */
@@ -324,14 +344,39 @@ static bool has_line(const struct capture *c, const char *prefix, const char *re
 	return false;
 }
 
+/*
+ * GTEST_SKIP() << "reason" prints "FILE:LINE: Skipped", then the reason's
+ * lines, then a blank line: the first line of the reason, or NULL.
+ */
+static char *gtest_skip_reason(const struct capture *c)
+{
+	const char *p = c->head.data, *end = p + c->head.len;
+	bool after = false;
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (after)
+			return n && !starts_with_n(p, n, "[  SKIPPED ] ") ? xstrndup(p, n > 200 ? 200 : n) : NULL;
+		after = n >= 9 && memcmp(p + n - 9, ": Skipped", 9) == 0;
+		p = nl ? nl + 1 : end;
+	}
+	return NULL;
+}
+
 /* gtest: the exit status; "[  SKIPPED ] Suite.Name" on a passing run is a skip. */
 static void judge_gtest(struct attempt *a, const void *arg)
 {
 	const struct test *t = arg;
 
 	attempt_judge_status(a, NULL);
-	if (a->verdict == V_PASS && has_line(&a->out, "[  SKIPPED ] ", t->name))
+	if (a->verdict == V_PASS && has_line(&a->out, "[  SKIPPED ] ", t->name)) {
 		a->verdict = V_SKIP;
+		a->message = gtest_skip_reason(&a->out);
+	}
 	/* A filter that matched nothing "passes" with no test run: not for us. */
 	if (a->verdict == V_PASS && has_line(&a->out, "[==========] 0 tests", "")) {
 		a->verdict = V_FAIL;
@@ -378,6 +423,8 @@ static void tap_end(void *st, struct attempt *a)
 		a->verdict = V_PASS;
 	else
 		a->verdict = V_FAIL;
+	if (a->verdict == V_SKIP && sum->skip_reason && *sum->skip_reason)
+		a->message = xstrdup(sum->skip_reason);
 	if (a->verdict == V_FAIL && sum->detail)
 		a->message = xasprintf("TAP: %s", sum->detail);
 	else if (a->verdict == V_FAIL && a->exit_code != 0)

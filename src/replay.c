@@ -14,6 +14,7 @@
 #include "testrig/list.h"
 #include "testrig/record.h"
 #include "testrig/replay.h"
+#include "testrig/tap.h"
 #include "testrig/tests.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
@@ -130,6 +131,53 @@ static enum verdict verdict_of(const char *name)
 	return name && strncmp(name, "sig", 3) == 0 ? V_SIGNAL : V_FAIL;
 }
 
+/*
+ * A TAP script's points as the record lists them (the stream's counts are
+ * not kept: reports need only the points).  Entries that are not points
+ * are left out.
+ */
+static struct tap_summary *points_from(const struct jvalue *list)
+{
+	struct tap_summary *sum = xcalloc(1, sizeof *sum);
+	struct buf text = BUF_INIT;
+	size_t i, *desc, *why;
+
+	sum->points = xcalloc(list->n + 1, sizeof *sum->points);
+	desc = xcalloc(list->n + 1, sizeof *desc);
+	why = xcalloc(list->n + 1, sizeof *why);
+	for (i = 0; i < list->n; i++) {
+		const struct jvalue *p = &list->items[i];
+		struct tap_point *tp = &sum->points[sum->npoints];
+		const char *d = jvalue_str(p, "description"), *dir = jvalue_str(p, "directive");
+		const char *r = jvalue_str(p, "reason");
+		int64_t number;
+		bool ok;
+
+		if (p->type != JV_OBJECT || !jvalue_int(p, "number", &number) || number < 0 ||
+		    number > UINT32_MAX || !jvalue_bool(p, "ok", &ok))
+			continue;
+		tp->number = (unsigned)number;
+		tp->ok = ok;
+		tp->directive = !dir ? TAP_NO_DIRECTIVE : strcmp(dir, "skip") == 0 ? TAP_SKIP :
+			TAP_TODO;
+		desc[sum->npoints] = text.len;
+		buf_adds(&text, d ? d : "");
+		buf_addc(&text, 0);
+		why[sum->npoints] = text.len;
+		buf_adds(&text, r ? r : "");
+		buf_addc(&text, 0);
+		sum->npoints++;
+	}
+	sum->point_text = buf_detach(&text, NULL);
+	for (i = 0; i < sum->npoints; i++) {
+		sum->points[i].description = sum->point_text + desc[i];
+		sum->points[i].reason = sum->point_text + why[i];
+	}
+	free(desc);
+	free(why);
+	return sum;
+}
+
 /* An attempt as the record describes it. */
 static struct attempt *attempt_from(const struct jvalue *ev, unsigned number, const char *verdict)
 {
@@ -159,6 +207,8 @@ static struct attempt *attempt_from(const struct jvalue *ev, unsigned number, co
 		a->on_timeout = buf_detach(&hook.head, &a->on_timeout_len);
 		capture_free(&hook);
 	}
+	if (jvalue_get(ev, "points") && jvalue_get(ev, "points")->type == JV_ARRAY)
+		a->tap = points_from(jvalue_get(ev, "points"));
 	return a;
 }
 

@@ -15,6 +15,7 @@
 #include "testrig/buf.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
+#include "testrig/tap.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
 
@@ -361,6 +362,33 @@ static void note_duration(struct human *h, const struct test_outcome *o, const c
 	snprintf(k->label, sizeof k->label, "%s", label);
 }
 
+/*
+ * What the status line adds after the name: why a test skipped, and for a
+ * TAP script how its points went ("12 points: 10 passed, 1 skipped, 1 TODO;
+ * TODO passed: 1").
+ */
+static void status_note(const struct test_outcome *o, struct buf *note)
+{
+	const struct attempt *a = o->final;
+	unsigned pass, fail, skip, todo, todo_passed;
+
+	if (o->outcome == OUT_SKIPPED && a->message && *a->message)
+		buf_adds(note, a->message);
+	if (!a->tap || !a->tap->npoints)
+		return;
+	tap_point_counts(a->tap, &pass, &fail, &skip, &todo, &todo_passed);
+	buf_printf(note, "%s%zu point%s: %u passed", note->len ? "; " : "", a->tap->npoints,
+		   a->tap->npoints == 1 ? "" : "s", pass);
+	if (fail)
+		buf_printf(note, ", %u failed", fail);
+	if (skip)
+		buf_printf(note, ", %u skipped", skip);
+	if (todo)
+		buf_printf(note, ", %u TODO", todo);
+	if (todo_passed)
+		buf_printf(note, "; TODO passed: %u", todo_passed);
+}
+
 static void h_test_finished(struct reporter *r, const struct test_outcome *o)
 {
 	struct human *h = (struct human *)r;
@@ -384,7 +412,11 @@ static void h_test_finished(struct reporter *r, const struct test_outcome *o)
 	else
 		need = STATUS_PASS;
 	if (h->opt.settings->status_level >= need) {
-		status_line(h, label, col, o->duration, false, o->test);
+		struct buf note = BUF_INIT;
+
+		status_note(o, &note);
+		status_line_note(h, label, col, o->duration, false, o->test, note.data);
+		buf_free(&note);
 		if (show_immediately(mode) && o->outcome != OUT_SKIPPED) {
 			struct buf b = BUF_INIT;
 			format_output(&b, h, o->test, o->final, "");

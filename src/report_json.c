@@ -15,6 +15,7 @@
 #include "testrig/gz.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
+#include "testrig/tap.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
 
@@ -121,6 +122,33 @@ static void field_on_timeout(struct json *j, const struct attempt *a)
 		json_key(&j->line, "on_timeout");
 		json_quote(&j->line, a->on_timeout, a->on_timeout_len);
 	}
+}
+
+/* A TAP script's points: number, description, ok, directive, reason. */
+static void field_points(struct buf *b, const struct attempt *a)
+{
+	static const char *const directives[] = { NULL, "skip", "todo" };
+	struct buf name = BUF_INIT;
+	size_t i;
+
+	if (!a->tap)
+		return;
+	json_key(b, "points");
+	buf_addc(b, '[');
+	for (i = 0; i < a->tap->npoints; i++) {
+		const struct tap_point *p = &a->tap->points[i];
+
+		buf_reset(&name);
+		tap_point_name(p, &name);
+		buf_printf(b, "%s{\"number\":%u", i ? "," : "", p->number);
+		json_string(b, "description", name.data ? name.data : "");
+		json_bool(b, "ok", p->ok);
+		json_string(b, "directive", directives[p->directive]);
+		json_string(b, "reason", p->directive != TAP_NO_DIRECTIVE ? p->reason : NULL);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+	buf_free(&name);
 }
 
 /* "fail", "sigsegv", "leak-fail": the status label in lower case. */
@@ -309,6 +337,7 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	json_seconds(b, "cpu_system", a->sys_ns);
 	json_int(b, "max_rss_kib", a->maxrss_kb);
 	json_string(b, "message", a->message);
+	field_points(b, a);
 	field_on_timeout(j, a);
 	if (o->history_known)
 		buf_printf(b, ",\"history\":{\"runs\":%u,\"failures\":%u,\"flaky\":%u}",

@@ -15,6 +15,7 @@
 #include "testrig/buf.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
+#include "testrig/tap.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
 
@@ -232,6 +233,58 @@ static void add_retried(struct buf *b, const char *tag, const struct attempt *a)
 	buf_free(&msg);
 }
 
+/*
+ * A TAP script's points, each a testcase after the script's own, named
+ * "N - description": not ok fails, ok # SKIP skips with its reason, # TODO
+ * passes with the directive in system-out.
+ */
+static void add_points(struct junit_suite *s, const struct test *t, const struct attempt *a)
+{
+	struct buf *b = &s->body, name = BUF_INIT, msg = BUF_INIT;
+	size_t i;
+
+	for (i = 0; a->tap && i < a->tap->npoints; i++) {
+		const struct tap_point *p = &a->tap->points[i];
+
+		buf_reset(&name);
+		buf_printf(&name, "%u", p->number);
+		if (*p->description) {
+			buf_adds(&name, " - ");
+			tap_point_name(p, &name);
+		}
+		s->tests++;
+		buf_adds(b, "    <testcase");
+		xml_attr(b, "name", name.data);
+		xml_attr(b, "classname", t->bin->id);
+		buf_adds(b, " time=\"0.000\"");
+		if (p->directive == TAP_TODO) {
+			buf_adds(b, ">\n      <system-out>");
+			buf_reset(&msg);
+			buf_printf(&msg, "%s # TODO%s%s", p->ok ? "ok" : "not ok",
+				   *p->reason ? " " : "", p->reason);
+			xml_escape(b, msg.data, msg.len, false);
+			buf_adds(b, "</system-out>\n    </testcase>\n");
+		} else if (p->directive == TAP_SKIP && p->ok) {
+			s->skipped++;
+			buf_adds(b, ">\n      <skipped");
+			if (*p->reason)
+				xml_attr(b, "message", p->reason);
+			buf_adds(b, "/>\n    </testcase>\n");
+		} else if (!p->ok) {
+			s->failures++;
+			buf_reset(&msg);
+			buf_printf(&msg, "not ok %s", name.data);
+			buf_adds(b, ">\n      <failure type=\"tap\"");
+			xml_attr(b, "message", msg.data);
+			buf_adds(b, "/>\n    </testcase>\n");
+		} else {
+			buf_adds(b, "/>\n");
+		}
+	}
+	buf_free(&name);
+	buf_free(&msg);
+}
+
 static void j_test_finished(struct reporter *r, const struct test_outcome *o)
 {
 	struct junit *j = (struct junit *)r;
@@ -314,6 +367,7 @@ static void j_test_finished(struct reporter *r, const struct test_outcome *o)
 		add_outputs(b, "      ", a);
 	buf_adds(b, "    </testcase>\n");
 	buf_free(&v);
+	add_points(s, o->test, a);
 }
 
 static void j_run_finished(struct reporter *r, const struct run_summary *sum)

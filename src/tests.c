@@ -233,6 +233,9 @@ static struct job *test_job(struct tests *tp, const struct sched_grant *g)
 	env_set_number(&u->env, "TESTRIG_TOTAL_ATTEMPTS", (long)s->retries + 1);
 	env_set(&u->env, "TESTRIG_BINARY_ID", t->bin->id);
 	env_set(&u->env, "TESTRIG_TEST_NAME", t->name);
+	/* As Test::Harness (prove) tells TAP scripts they run under a harness. */
+	if (t->bin->suite->protocol == PROTO_TAP)
+		env_set(&u->env, "HARNESS_ACTIVE", "1");
 	env_set_number(&u->env, "TESTRIG_SLOT", g->first_slot);
 	if (g->group_slot >= 0)
 		env_set_number(&u->env, "TESTRIG_GROUP_SLOT", g->group_slot);

@@ -661,6 +661,7 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	w.ctl = ctl;
 	w.q = q;
 	w.a = attempt_new(number, job->limits.output_limit);
+	w.a->combined = job->capture == CAPTURE_COMBINED;
 	if (job->attempt_var)
 		env_set_number(&job->env, "TESTRIG_ATTEMPT", number);
 	child_init(&w.c, strvec_get(&job->argv), strvec_get(&job->env));

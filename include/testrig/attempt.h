@@ -51,7 +51,8 @@ struct attempt {
 	long maxrss_kb;
 	struct capture out;     /* stdout, or both streams when combined */
 	struct capture err;
-	char *message;          /* why it failed to start, or a protocol's note */
+	bool combined;          /* out holds both streams (capture = combined) */
+	char *message;          /* why it failed to start, a protocol's note, why it skipped */
 	struct tap_summary *tap;   /* TAP: the stream as read (tap.h), or NULL */
 	char *on_timeout;       /* the on-timeout hook's output and how it ended, or NULL */
 	size_t on_timeout_len;

@@ -30,6 +30,7 @@ struct suite {
 	struct command run_command;
 	bool allow_empty;           /* a glob may match nothing */
 	struct strvec archive_include;  /* archive-include = ...: more files for archives */
+	struct command args;        /* args = ...: appended to every run command */
 	const char *origin;         /* "FILE:LINE" of its section, or "command line" */
 };
 

@@ -109,15 +109,16 @@ expect_summary() {
 	if [ "$got" = "$1" ]; then ok; else fail "summary '$got', expected '$1'"; fi
 }
 
-# status_of ID: the status label of the first status line for test ID.
+# status_of ID: the status label of the first status line for test ID (a
+# "  (note)" after the name: a skip reason, TAP points, history).
 status_of() {
 	sed 's/\x1b\[[0-9;]*m//g' "$T/out" |
-		sed -n "s|^ *\\([A-Z][A-Z0-9 /-]*[A-Z0-9]\\) \\[[ >0-9.]*s\\] $1\$|\\1|p" | head -n 1
+		sed -n "s|^ *\\([A-Z][A-Z0-9 /-]*[A-Z0-9]\\) \\[[ >0-9.]*s\\] $1\\(  (.*)\\)\\{0,1\\}\$|\\1|p" | head -n 1
 }
 # final_of ID: the label of the last status line for ID before the summary.
 final_of() {
 	sed -n '/^------------$/q;p' "$T/out" | sed 's/\x1b\[[0-9;]*m//g' |
-		sed -n "s|^ *\\([A-Z][A-Z0-9 /-]*[A-Z0-9]\\) \\[[ >0-9.]*s\\] $1\$|\\1|p" | tail -n 1
+		sed -n "s|^ *\\([A-Z][A-Z0-9 /-]*[A-Z0-9]\\) \\[[ >0-9.]*s\\] $1\\(  (.*)\\)\\{0,1\\}\$|\\1|p" | tail -n 1
 }
 expect_final() {
 	got=$(final_of "$1")

@@ -181,7 +181,7 @@ expect_no_leftovers
 # A fatal error while tests hold tokens (out of memory: a test floods more
 # than the memory limit lets testrig keep): tokens back all the same.
 # (Sanitizers reserve terabytes of address space: no memory limit for them.)
-if grep -qa -e AddressSanitizer -e ThreadSanitizer "$RIG"; then
+if grep -qa -e __asan_init -e __tsan_init "$RIG"; then
 	echo "  (skipped under a sanitizer: the out-of-memory case)"
 else
 	ini '[profile.default]

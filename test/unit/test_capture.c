@@ -121,6 +121,45 @@ static void test_tail_lines(void)
 	capture_free(&c);
 }
 
+/* The line a skip's reason comes from: last non-blank, trimmed, bounded. */
+static char *last_line_of(const char *text, size_t n)
+{
+	struct capture c;
+	char *line;
+
+	capture_init(&c, 1 << 20);
+	capture_add(&c, text, n);
+	capture_finish(&c);
+	line = capture_last_line(&c);
+	capture_free(&c);
+	return line;
+}
+
+static void test_last_line(void)
+{
+	char big[400], *l;
+
+	CHECK(last_line_of("", 0) == NULL);
+	CHECK(last_line_of(" \n\t\n\r\n", 6) == NULL);
+	l = last_line_of("one\n  no disk \r\n\n  \n", 20);
+	CHECK_STR(l, "no disk");
+	free(l);
+	l = last_line_of("first\nno newline", 16);
+	CHECK_STR(l, "no newline");
+	free(l);
+	l = last_line_of("bell\a and nul\0x\n", 16);
+	CHECK_STR(l, "bell? and nul?x");
+	free(l);
+	/* 199 ASCII bytes, then U+00E9 (2 bytes) across the 200-byte cut: left out. */
+	memset(big, 'a', 199);
+	big[199] = (char)0xc3;
+	big[200] = (char)0xa9;
+	memset(big + 201, 'b', 50);
+	l = last_line_of(big, 251);
+	CHECK_INT(strlen(l), 199);
+	free(l);
+}
+
 int main(void)
 {
 	RUN(test_small);
@@ -129,5 +168,6 @@ int main(void)
 	RUN(test_marker_after_partial_line);
 	RUN(test_zero_limit);
 	RUN(test_tail_lines);
+	RUN(test_last_line);
 	return check_done();
 }
