@@ -32,6 +32,16 @@
 
 set -eu
 
+# The median of v[k, 1..n[k]] (an awk function the parts share).
+AWK_MEDIAN='function median(k,   i, j, t, m) {
+		m = n[k]
+		for (i = 2; i <= m; i++)
+			for (j = i; j > 1 && v[k, j - 1] > v[k, j]; j--) {
+				t = v[k, j]; v[k, j] = v[k, j - 1]; v[k, j - 1] = t
+			}
+		return m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
+	}'
+
 N=${N:-5000}
 JOBS=${JOBS:-2}
 ROUNDS=${ROUNDS:-5}
@@ -276,14 +286,7 @@ bench_longtail() {
 	done
 	awk -v total="$total_ms" -v longest="$longest_ms" -v target="$TARGET_LONGTAIL" '
 	{ k = $1 " " $2; n[k]++; v[k, n[k]] = $3 / 1e6; if ($4 >= 0) { o += $4; ow += $3 / 1e6 } }
-	function median(k,   i, j, t, m) {
-		m = n[k]
-		for (i = 2; i <= m; i++)
-			for (j = i; j > 1 && v[k, j - 1] > v[k, j]; j--) {
-				t = v[k, j]; v[k, j] = v[k, j - 1]; v[k, j - 1] = t
-			}
-		return m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
-	}
+	'"$AWK_MEDIAN"'
 	END {
 		printf "%-3s %-8s %12s %12s %8s\n", "-j", "schedule", "makespan (s)", "bound (s)", "x bound"
 		ok = 1
@@ -356,14 +359,7 @@ bench_make() {
 	done
 	awk -v target="$TARGET_MAKE" '
 	{ n[$1]++; v[$1, n[$1]] = $2 / 1e9; if ($3 >= 0) { o += $3; ow += $2 / 1e6 } }
-	function median(k,   i, j, t, m) {
-		m = n[k]
-		for (i = 2; i <= m; i++)
-			for (j = i; j > 1 && v[k, j - 1] > v[k, j]; j--) {
-				t = v[k, j]; v[k, j] = v[k, j - 1]; v[k, j - 1] = t
-			}
-		return m % 2 ? v[k, (m + 1) / 2] : (v[k, m / 2] + v[k, m / 2 + 1]) / 2
-	}
+	'"$AWK_MEDIAN"'
 	END {
 		d = median("direct"); m = median("make")
 		printf "testrig -j 2: %.3f s   make -j2 (jobserver): %.3f s   make/direct %.3f\n", d, m, m / d
@@ -410,20 +406,13 @@ PY
 		round=$((round + 1))
 	done
 	awk -v target="$TARGET_HUGE" -v rssmax="$TARGET_HUGE_RSS_MIB" '
-	{ n[$1] = $2; k = ++c[$1]; v[$1, k] = $3 / 1e6 / $2; if ($4 > rss[$1]) rss[$1] = $4
+	{ tests[$1] = $2; k = ++n[$1]; v[$1, k] = $3 / 1e6 / $2; if ($4 > rss[$1]) rss[$1] = $4
 	  if ($5 >= 0) { o += $5; ow += $3 / 1e6 } }
-	function median(w,   i, j, t, m) {
-		m = c[w]
-		for (i = 2; i <= m; i++)
-			for (j = i; j > 1 && v[w, j - 1] > v[w, j]; j--) {
-				t = v[w, j]; v[w, j] = v[w, j - 1]; v[w, j - 1] = t
-			}
-		return m % 2 ? v[w, (m + 1) / 2] : (v[w, m / 2] + v[w, m / 2 + 1]) / 2
-	}
+	'"$AWK_MEDIAN"'
 	END {
 		s = median("small"); a = median("all"); m = rss["all"] / 1024
 		printf "%d tests: %.4f ms/test, peak RSS %.1f MiB   %d tests: %.4f ms/test, peak RSS %.1f MiB\n",
-			n["small"], s, rss["small"] / 1024, n["all"], a, m
+			tests["small"], s, rss["small"] / 1024, tests["all"], a, m
 		printf "verdict: per-test wall %.3fx the small run (target <= %.2fx): %s; peak RSS %.1f MiB (target < %d MiB): %s; %s\n",
 			a / s, target, a / s <= target ? "MET" : "MISSED", m, rssmax, m < rssmax ? "MET" : "MISSED",
 			ow ? sprintf("others used %.2f cores", o / ow) : "machine noise unknown"

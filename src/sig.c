@@ -180,3 +180,17 @@ bool sig_has_handlers(void)
 {
 	return !USE_SIGNALFD;
 }
+
+void sig_child_defaults(void)
+{
+#if !USE_SIGNALFD
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (i = 0; i < ARRAY_SIZE(handled); i++)
+		if (sigismember(&handled_set, handled[i]))
+			(void)sigaction(handled[i], &sa, NULL);
+#endif
+}

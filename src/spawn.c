@@ -1,7 +1,9 @@
 /*
- * spawn.c - child_spawn: posix_spawn (a vfork-style clone in glibc, the
- * cheapest way to start a process) with a fork+exec fallback where the C
- * library cannot change directory in posix_spawn.  Also the pidfd probe.
+ * spawn.c - child_spawn: on Linux vfork+execve (the cheapest way to start a
+ * process), or fork+execve where signal handlers are installed (the
+ * self-pipe build) or under ThreadSanitizer; either way the child gets
+ * PR_SET_PDEATHSIG.  Elsewhere posix_spawn, with a fork+exec fallback where
+ * the C library cannot change directory in posix_spawn.  Also the pidfd probe.
  * Global state: the /dev/null fd and the pidfd probe result, both set once
  * and then only read (atomics).  Also what a runner needs to know about its
  * children: process groups that are still alive, children found in /proc.
@@ -33,13 +35,13 @@
 
 /*
  * ThreadSanitizer turns vfork into fork, so the child's writes (its exec
- * error) would not reach us: use posix_spawn in TSan builds.
+ * error) would not reach us: fork+exec in TSan builds.
  */
 #if defined(__SANITIZE_THREAD__)
-#define TESTRIG_POSIX_SPAWN 1
+#define TESTRIG_NO_VFORK 1
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
-#define TESTRIG_POSIX_SPAWN 1
+#define TESTRIG_NO_VFORK 1
 #endif
 #endif
 
@@ -187,11 +189,13 @@ static bool die_with_parent(pid_t parent)
 }
 
 /*
- * fork+exec, reporting an exec failure through a CLOEXEC pipe: for a child
- * that must do more than posix_spawn can (change directory without
- * addchdir_np, name its ptracer).
+ * fork+exec, reporting an exec failure through a CLOEXEC pipe: on Linux
+ * when vfork is no choice (signal handlers installed, ThreadSanitizer),
+ * since posix_spawn cannot set PR_SET_PDEATHSIG; elsewhere for a child that
+ * must do more than posix_spawn can (change directory without addchdir_np,
+ * name its ptracer).  path: the program found in $PATH already, or NULL.
  */
-static int fork_exec(struct child *c, const struct pipes *p)
+static int fork_exec(struct child *c, const struct pipes *p, const char *path)
 {
 	int ep[2], err = 0;
 	sigset_t empty;
@@ -214,6 +218,8 @@ static int fork_exec(struct child *c, const struct pipes *p)
 			_exit(127);
 		setpgid(0, 0);
 		allow_ptracer(c->ptracer);
+		/* Signals are blocked here: no handler of testrig's may run in the child. */
+		sig_child_defaults();
 		sigemptyset(&empty);
 		pthread_sigmask(SIG_SETMASK, &empty, NULL);
 		if (dup2(devnull_fd, 0) < 0 ||
@@ -221,7 +227,9 @@ static int fork_exec(struct child *c, const struct pipes *p)
 		    (c->cwd && chdir(c->cwd) < 0)) {
 			err = errno;
 		} else {
-			if (c->search_path)
+			if (path)
+				execve(path, c->argv, c->envp);
+			else if (c->search_path)
 				execvpe(c->argv[0], c->argv, c->envp);
 			else
 				execve(c->argv[0], c->argv, c->envp);
@@ -244,7 +252,7 @@ static int fork_exec(struct child *c, const struct pipes *p)
 	return 0;
 }
 
-#if defined(__linux__) && !defined(TESTRIG_POSIX_SPAWN)
+#if defined(__linux__) && !defined(TESTRIG_NO_VFORK)
 /* In the vfork child: make `from` descriptor `to`, without close-on-exec. */
 static int child_move_fd(int from, int to)
 {
@@ -299,6 +307,7 @@ static int vfork_child(struct child *c, const struct pipes *p, const char *path)
 }
 #endif
 
+#if !defined(__linux__)
 static int posix_spawn_child(struct child *c, const struct pipes *p)
 {
 	posix_spawn_file_actions_t fa;
@@ -336,8 +345,9 @@ static int posix_spawn_child(struct child *c, const struct pipes *p)
 	posix_spawn_file_actions_destroy(&fa);
 	return err;
 }
+#endif
 
-#if defined(__linux__) && !defined(TESTRIG_POSIX_SPAWN)
+#if defined(__linux__)
 /*
  * execvp's lookup, done before vfork: a name with a '/' is used as it is;
  * else the first executable regular file of that name in $PATH (default
@@ -387,20 +397,27 @@ int child_spawn(struct child *c)
 	c->out_fd = c->err_fd = c->pidfd = -1;
 	if ((err = make_pipes(c, &p)))
 		return err;
-#if defined(__linux__) && !defined(TESTRIG_POSIX_SPAWN)
-	if (!sig_has_handlers()) {
+#if defined(__linux__)
+	{
 		/* A command's program is looked up here, so the child only execs. */
 		char *path = c->search_path ? search_path(c->argv[0], &err) : NULL;
 
-		if (!err)
-			err = vfork_child(c, &p, path ? path : c->argv[0]);
-		free(path);
-	} else
+		if (!err) {
+#if !defined(TESTRIG_NO_VFORK)
+			if (!sig_has_handlers())
+				err = vfork_child(c, &p, path ? path : c->argv[0]);
+			else
 #endif
+				err = fork_exec(c, &p, path);
+		}
+		free(path);
+	}
+#else
 	if (c->ptracer || (!HAVE_SPAWN_CHDIR && c->cwd))
-		err = fork_exec(c, &p);
+		err = fork_exec(c, &p, NULL);
 	else
 		err = posix_spawn_child(c, &p);
+#endif
 	if (p.out[1] >= 0)
 		close(p.out[1]);
 	if (p.err[1] >= 0)

@@ -36,5 +36,10 @@ int sig_next(void);
 int sig_wait_end(int64_t timeout_ns);
 /* True when signals are caught by handlers (the self-pipe), not a signalfd. */
 bool sig_has_handlers(void);
+/*
+ * In a forked child, before it unblocks signals: testrig's handlers back to
+ * the default (async-signal-safe; nothing to do with a signalfd).
+ */
+void sig_child_defaults(void);
 
 #endif

@@ -10,8 +10,9 @@ log=$T/argv.log
 # and answers a listing as the protocol expects.
 cat >"$T/prog" <<'EOS'
 #!/bin/sh
-printf '%s|' "$(basename "$0")" "$@" >>"$ARGV_LOG"
-echo >>"$ARGV_LOG"
+# (one write per line: the tests run at the same time)
+line=$(printf '%s|' "$(basename "$0")" "$@")
+echo "$line" >>"$ARGV_LOG"
 case " $* " in
 *" --gtest_list_tests "*) printf 'S.\n  a\n'; exit 0 ;;
 *" --list "*) case " $* " in *" --ignored "*) ;; *) echo 'a: test' ;; esac; exit 0 ;;
