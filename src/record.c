@@ -299,7 +299,7 @@ struct record {
 	struct jvalue *header;
 	struct jvalue *event;       /* the one record_next handed out */
 	unsigned lineno;
-	bool finished;              /* run-finished was read */
+	bool finished;              /* the last event read was run-finished */
 };
 
 static int next_object(struct record *r, struct jvalue **v, struct buf *err)
@@ -380,12 +380,12 @@ int record_next(struct record *r, const struct jvalue **event, struct buf *err)
 	r->event = NULL;
 	*event = NULL;
 	got = next_object(r, &r->event, err);
+	/* Finished: run-finished was the last event, with nothing after it. */
 	if (got > 0) {
-		const char *type = jvalue_str(r->event, "type");
-
-		if (strcmp(type, "run-finished") == 0)
-			r->finished = true;
+		r->finished = strcmp(jvalue_str(r->event, "type"), "run-finished") == 0;
 		*event = r->event;
+	} else if (got < 0) {
+		r->finished = false;
 	}
 	return got;
 }

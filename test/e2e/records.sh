@@ -154,6 +154,15 @@ expect_out "$T/k/pass"
 expect_out "Cancelled"
 rig_in "$T/k" runs
 expect_out "incomplete"
+# An event after run-finished: not a whole record either (fuzz_record found
+# one taken for complete).
+mkdir -p "$T/after"
+rig_in "$T/after" run "$kpass"
+set -- "$T"/after/.testrig/runs/*.jsonl.gz
+{ gzip -dc "$1"; gzip -dc "$1" | grep '"type":"test-started"'; } | gzip >"$T/after.jsonl.gz"
+rig replay "$T/after.jsonl.gz"
+expect_rc 100
+expect_err "is cut short"
 
 # --- --no-record, [store] record = false, --state-dir, TESTRIG_STATE_DIR ---
 mkdir -p "$T/n"
