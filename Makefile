@@ -95,7 +95,7 @@ $(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/test/unit/%: test/unit/%.c test/unit/check.h $(LIBOBJS)
+$(BUILD)/test/unit/%: test/unit/%.c test/unit/check.h test/tap_same.h $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS_ALL)

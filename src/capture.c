@@ -184,8 +184,8 @@ char *capture_last_line(const struct capture *c)
 			i++;
 		if (i < n) {
 			n -= i;
-			if (n > 200) {
-				n = 200;
+			if (n > CAPTURE_LINE_MAX) {
+				n = CAPTURE_LINE_MAX;
 				/* Not in the middle of a UTF-8 sequence. */
 				while (n > 1 && ((unsigned char)p[start + i + n] & 0xc0) == 0x80)
 					n--;

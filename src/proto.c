@@ -330,17 +330,12 @@ void proto_run_argv(const struct test *t, struct strvec *argv)
 /* Does the captured stdout hold a line starting with `prefix` followed by `rest`? */
 static bool has_line(const struct capture *c, const char *prefix, const char *rest)
 {
-	const char *p = c->head.data, *end = p + c->head.len;
-	size_t pl = strlen(prefix), rl = strlen(rest);
+	const char *line;
+	size_t pos = 0, n, pl = strlen(prefix), rl = strlen(rest);
 
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (n >= pl + rl && memcmp(p, prefix, pl) == 0 && memcmp(p + pl, rest, rl) == 0)
+	while (next_line(c->head.data, c->head.len, &pos, &line, &n))
+		if (n >= pl + rl && memcmp(line, prefix, pl) == 0 && memcmp(line + pl, rest, rl) == 0)
 			return true;
-		p = nl ? nl + 1 : end;
-	}
 	return false;
 }
 
@@ -350,19 +345,15 @@ static bool has_line(const struct capture *c, const char *prefix, const char *re
  */
 static char *gtest_skip_reason(const struct capture *c)
 {
-	const char *p = c->head.data, *end = p + c->head.len;
+	const char *line;
+	size_t pos = 0, n;
 	bool after = false;
 
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (n && p[n - 1] == '\r')
-			n--;
+	while (next_line(c->head.data, c->head.len, &pos, &line, &n)) {
 		if (after)
-			return n && !starts_with_n(p, n, "[  SKIPPED ] ") ? xstrndup(p, n > 200 ? 200 : n) : NULL;
-		after = n >= 9 && memcmp(p + n - 9, ": Skipped", 9) == 0;
-		p = nl ? nl + 1 : end;
+			return n && !starts_with_n(line, n, "[  SKIPPED ] ") ?
+				xstrndup(line, n > CAPTURE_LINE_MAX ? CAPTURE_LINE_MAX : n) : NULL;
+		after = n >= 9 && memcmp(line + n - 9, ": Skipped", 9) == 0;
 	}
 	return NULL;
 }

@@ -32,9 +32,13 @@ uint64_t capture_dropped(const struct capture *c);
  */
 void capture_finish(struct capture *c);
 /* The last `lines` lines kept so far (for info queries), appended to out. */
+/* The most a one-line note taken from output (a skip's reason) keeps, in bytes. */
+#define CAPTURE_LINE_MAX 200
+
 /*
  * The last line of the finished capture that holds more than blanks, made
- * printable and cut to 200 bytes (malloc'd), or NULL when there is none.
+ * printable and cut to CAPTURE_LINE_MAX bytes (malloc'd), or NULL when there
+ * is none.
  */
 char *capture_last_line(const struct capture *c);
 void capture_tail_lines(const struct capture *c, unsigned lines, struct buf *out);

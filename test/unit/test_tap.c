@@ -12,6 +12,8 @@
 #include "check.h"
 #include "testrig/buf.h"
 #include "testrig/tap.h"
+
+#include "../tap_same.h"
 #include "testrig/util.h"
 
 struct want {
@@ -43,39 +45,6 @@ static void parse_split(const char *s, size_t n, size_t at, struct tap_summary *
 	tap_feed(t, s + at, n - at);
 	tap_finish(t, out);
 	tap_free(t);
-}
-
-static bool same_text(const char *a, const char *b)
-{
-	return a ? b && !strcmp(a, b) : !b;
-}
-
-static bool same_points(const struct tap_summary *a, const struct tap_summary *b)
-{
-	size_t i;
-
-	if (a->npoints != b->npoints)
-		return false;
-	for (i = 0; i < a->npoints; i++) {
-		const struct tap_point *p = &a->points[i], *q = &b->points[i];
-
-		if (p->number != q->number || p->ok != q->ok || p->directive != q->directive ||
-		    p->out_of_order != q->out_of_order || p->after_late_plan != q->after_late_plan ||
-		    strcmp(p->description, q->description) || strcmp(p->reason, q->reason))
-			return false;
-	}
-	return same_text(a->skip_reason, b->skip_reason) &&
-	       same_text(a->bail_reason, b->bail_reason);
-}
-
-static bool same(const struct tap_summary *a, const struct tap_summary *b)
-{
-	return same_points(a, b) && a->has_plan == b->has_plan && a->planned == b->planned &&
-	       a->skip_all == b->skip_all && a->ran == b->ran &&
-	       a->failed == b->failed && a->todo == b->todo &&
-	       a->skipped == b->skipped && a->bailed_out == b->bailed_out &&
-	       a->stream_ok == b->stream_ok &&
-	       (a->detail ? b->detail && !strcmp(a->detail, b->detail) : !b->detail);
 }
 
 static void check_summary(const struct tap_summary *s, const struct want *w)
