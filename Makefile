@@ -65,13 +65,14 @@ PROTO_DIR  = $(BUILD)/test/protocols
 TAP_MODES  = tap-pass tap-fail tap-todo tap-skipall tap-bail tap-short tap-late tap-exit tap-subtest
 CXX       ?= c++
 GTEST_LIBS := $(shell $(PKG_CONFIG) --libs gtest_main 2>/dev/null)
+GTEST_NOMAIN_LIBS := $(shell $(PKG_CONFIG) --libs gtest 2>/dev/null)
 RUSTC      := $(shell command -v rustc 2>/dev/null)
 PROTO_BINS = $(PROTO_DIR)/tap_sample
 ifneq ($(GTEST_LIBS),)
-PROTO_BINS += $(PROTO_DIR)/gtest_sample
+PROTO_BINS += $(PROTO_DIR)/gtest_sample $(PROTO_DIR)/gtest_shared
 endif
 ifneq ($(RUSTC),)
-PROTO_BINS += $(PROTO_DIR)/libtest_sample
+PROTO_BINS += $(PROTO_DIR)/libtest_sample $(PROTO_DIR)/libtest_shared
 endif
 
 ifeq ($(BUILD),build)
@@ -117,7 +118,17 @@ $(PROTO_DIR)/gtest_sample: test/protocols/gtest_sample.cc Makefile
 	@echo "  CXX     $<"
 	$(Q)$(CXX) -std=c++17 -O1 -o $@ $< $(GTEST_LIBS) -pthread
 
+$(PROTO_DIR)/gtest_shared: test/protocols/gtest_shared.cc Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)$(CXX) -std=c++17 -O1 -o $@ $< $(GTEST_NOMAIN_LIBS) -pthread
+
 $(PROTO_DIR)/libtest_sample: test/protocols/libtest_sample.rs Makefile
+	@mkdir -p $(dir $@)
+	@echo "  RUSTC   $<"
+	$(Q)$(RUSTC) --test -O -o $@ $<
+
+$(PROTO_DIR)/libtest_shared: test/protocols/libtest_shared.rs Makefile
 	@mkdir -p $(dir $@)
 	@echo "  RUSTC   $<"
 	$(Q)$(RUSTC) --test -O -o $@ $<
@@ -185,7 +196,7 @@ soak: $(RIG) $(FIXTURE)
 check-mutants:
 	sh test/mutants.sh
 
-# make bench BENCH="trivial": one part only (trivial, longtail, flood, make, huge).
+# make bench BENCH="trivial": one part only (trivial, longtail, flood, make, huge, gtest).
 bench: $(RIG)
 	RIG=$(RIG) sh bench/bench.sh $(BENCH)
 

@@ -4,7 +4,7 @@
 #
 #   N=5000 JOBS=2 ROUNDS=5 LT_ROUNDS=3 RIG=./testrig sh bench/bench.sh [PART...]
 #
-# PART is one of trivial, longtail, flood, make, huge (default: all five).
+# PART is one of trivial, longtail, flood, make, huge, gtest (default: all).
 #
 # trivial: N trivial tests (hard links of bench/trivial.c's static binary),
 #   JOBS at a time, run by a bare spawn loop (bench/spawnloop.c: threads with
@@ -25,6 +25,12 @@
 # huge: HUGE_N (100000) trivial tests at -j JOBS against the first 5000 of
 #   them, alternating, HUGE_ROUNDS (3) rounds: per-test wall of the big run
 #   within 10% of the small one's, its peak RSS under 32 MiB.
+# gtest: GT_BINS (20) GoogleTest binaries of GT_CASES (100) trivial cases at
+#   -j JOBS: testrig with isolation = test (a process per case), with
+#   isolation = binary and shards = auto, and with shards = 1, against the
+#   binaries run whole by xargs -P JOBS (what ctest does with them), ROUNDS
+#   rounds rotating.  Target: binary isolation within 1.2x of xargs.
+#   Skipped without g++ and GoogleTest.
 #
 # Compare only numbers from one run: the ratios are the result.  The "other"
 # column is the CPU other processes used meanwhile, in cores: at 0.1 or more
@@ -60,7 +66,10 @@ HUGE_N=${HUGE_N:-100000}
 HUGE_ROUNDS=${HUGE_ROUNDS:-3}
 TARGET_HUGE=1.10
 TARGET_HUGE_RSS_MIB=32
-PARTS=${*:-trivial longtail flood make huge}
+GT_BINS=${GT_BINS:-20}
+GT_CASES=${GT_CASES:-100}
+TARGET_GTEST=1.20
+PARTS=${*:-trivial longtail flood make huge gtest}
 
 die() {
 	echo "bench: $*" >&2
@@ -419,6 +428,78 @@ PY
 	}' "$work/huge.results"
 }
 
+# --- gtest --------------------------------------------------------------------
+
+bench_gtest() {
+	gt=$work/gtest
+	libs=$(pkg-config --libs gtest_main 2>/dev/null) || libs=
+	if [ -z "$libs" ] || ! command -v "${CXX:-c++}" >/dev/null 2>&1; then
+		echo
+		echo "bench gtest: skipped (no GoogleTest: install g++ and libgtest-dev)"
+		return 0
+	fi
+	mkdir -p "$gt/bin"
+	awk -v n="$GT_CASES" 'BEGIN {
+		print "#include <gtest/gtest.h>"
+		for (i = 0; i < n; i++) printf "TEST(Bench, Case%03d) { EXPECT_EQ(%d + 1, %d); }\n", i, i, i + 1
+	}' >"$gt/cases.cc"
+	# shellcheck disable=SC2086
+	"${CXX:-c++}" -std=c++17 -O1 -o "$gt/cases" "$gt/cases.cc" $libs -pthread ||
+		die "cannot build the GoogleTest binary"
+	i=1
+	while [ "$i" -le "$GT_BINS" ]; do
+		ln "$gt/cases" "$gt/bin/$(printf 't%03d' "$i")"
+		i=$((i + 1))
+	done
+	ls "$gt"/bin/t* >"$gt/list"
+	total=$((GT_BINS * GT_CASES))
+	printf '[suite.g]\nbinaries = bin/*\nprotocol = gtest\n' >"$gt/test.ini"
+	printf '[suite.g]\nbinaries = bin/*\nprotocol = gtest\nisolation = binary\nshards = auto\n' \
+		>"$gt/auto.ini"
+	printf '[suite.g]\nbinaries = bin/*\nprotocol = gtest\nisolation = binary\n' >"$gt/one.ini"
+	echo
+	echo "bench gtest: $GT_BINS GoogleTest binaries of $GT_CASES cases, -j $JOBS; ROUNDS=$ROUNDS" \
+		"(+1 warm-up)"
+	: >"$work/gt.results"
+	round=0
+	set -- xargs auto one test
+	while [ "$round" -le "$ROUNDS" ]; do
+		for who in "$@"; do
+			case $who in
+			xargs) res=$("$bin/measure" -o "$gt/out" -- xargs -P "$JOBS" -n 1 -a "$gt/list" \
+				env) ;;
+			*) res=$(cd "$gt" && "$bin/measure" -o "$gt/out" -- "$RIG" run -j "$JOBS" \
+				--no-record --no-fail-fast --color never --config "$who.ini") ;;
+			esac || die "measure failed for $who"
+			[ "$(field "$res" status)" = 0 ] || die "$who failed: $(tail -3 "$gt/out")"
+			case $who in
+			xargs) [ "$(grep -c '^\[  PASSED  \] '"$GT_CASES"' tests' "$gt/out")" = "$GT_BINS" ] ||
+				die "xargs: not every binary passed all its cases" ;;
+			*) grep -q "$total tests run: $total passed" "$gt/out" ||
+				die "$who: no '$total tests run: $total passed': $(tail -3 "$gt/out")" ;;
+			esac
+			[ "$round" -gt 0 ] && echo "$who $(field "$res" wall_ns) $(field "$res" other_ms)" \
+				>>"$work/gt.results"
+		done
+		# Rotate who goes first.
+		first=$1
+		shift
+		set -- "$@" "$first"
+		round=$((round + 1))
+	done
+	awk -v target="$TARGET_GTEST" '
+	{ n[$1]++; v[$1, n[$1]] = $2 / 1e9; if ($3 >= 0) { o += $3; ow += $2 / 1e6 } }
+	'"$AWK_MEDIAN"'
+	END {
+		x = median("xargs"); a = median("auto"); b = median("one"); t = median("test")
+		printf "binaries whole (xargs -P): %.3f s   isolation = binary, shards = auto: %.3f s (%.2fx)   shards = 1: %.3f s (%.2fx)   isolation = test: %.3f s (%.2fx)\n",
+			x, a, a / x, b, b / x, t, t / x
+		printf "verdict: binary isolation within %.1fx of the binaries run whole: %s; %s\n", target,
+			a / x <= target ? "MET" : "MISSED",
+			ow ? sprintf("others used %.2f cores", o / ow) : "machine noise unknown"
+	}' "$work/gt.results"
+}
+
 for part in $PARTS; do
 	case $part in
 	trivial) bench_trivial ;;
@@ -426,6 +507,7 @@ for part in $PARTS; do
 	flood) bench_flood ;;
 	make) bench_make ;;
 	huge) bench_huge ;;
-	*) die "unknown part '$part' (trivial, longtail, flood, make, huge)" ;;
+	gtest) bench_gtest ;;
+	*) die "unknown part '$part' (trivial, longtail, flood, make, huge, gtest)" ;;
 	esac
 done

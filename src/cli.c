@@ -218,6 +218,7 @@ static int apply_yes_no(struct cli *c, const struct option_def *o, const char *v
 static const char *const color_names[] = { "auto", "always", "never", NULL };
 /* custom is a suite's protocol only: it needs list and run commands. */
 static const char *const protocol_names[] = { "exec", "tap", "gtest", "libtest", NULL };
+static const char *const isolation_names[] = { "test", "binary", NULL };
 static const char *const run_ignored_names[] = { "default", "only", "all", NULL };
 static const char *const list_format_names[] = { "human", "oneline", "json", NULL };
 static const char *const message_format_names[] = { "human", "json", "lava", "ptest", NULL };
@@ -261,6 +262,8 @@ static const struct option_def options[] = {
 	REPORT_SETTING("failure-output", SET_FAILURE_OUTPUT),
 	{ .name = "protocol", .has_value = true, .commands = SELECTING | DRIVER | CMD(CMD_ARCHIVE),
 	  .apply = apply_enum, FIELD(protocol), .names = protocol_names },
+	{ .name = "isolation", .has_value = true, .commands = SELECTING | CMD(CMD_ARCHIVE),
+	  .apply = apply_enum, FIELD(isolation), .names = isolation_names },
 	{ .name = "profile", .short_name = 'P', .has_value = true,
 	  .commands = SELECTING | STORE_CMDS | DRIVER | CMD(CMD_ARCHIVE), .apply = apply_string,
 	  FIELD(profile) },
@@ -366,6 +369,8 @@ void cli_usage(struct buf *out)
 "                              testrig.ini in this directory or a parent)\n"
 "      --protocol P            how to talk to command-line binaries: exec (default),\n"
 "                              tap, gtest, libtest\n"
+"      --isolation I           test (a process per test, default) or binary (a\n"
+"                              process per gtest/libtest binary, cases read from it)\n"
 "      --run-ignored WHICH     default (skip ignored tests), only, all\n"
 "      --capture MODE          split (default) or combined stdout/stderr\n"
 "      --no-capture            tests inherit stdout/stderr; runs one test at a time\n"

@@ -48,7 +48,8 @@ struct key_def {
 
 enum {
 	SUITE_BINARIES, SUITE_PROTOCOL, SUITE_CWD, SUITE_ENV, SUITE_LIST_COMMAND,
-	SUITE_RUN_COMMAND, SUITE_ALLOW_EMPTY, SUITE_ARCHIVE_INCLUDE, SUITE_ARGS, SUITE_NKEYS
+	SUITE_RUN_COMMAND, SUITE_ALLOW_EMPTY, SUITE_ARCHIVE_INCLUDE, SUITE_ARGS, SUITE_ISOLATION, SUITE_SHARDS,
+	SUITE_NKEYS
 };
 
 static const struct key_def suite_keys[SUITE_NKEYS] = {
@@ -65,6 +66,8 @@ static const struct key_def suite_keys[SUITE_NKEYS] = {
 		"one or more globs, space separated, relative to the project root" },
 	[SUITE_ARGS] = { "args", SHAPE_COMMAND,
 		"words appended to every command that runs a test, split like a command" },
+	[SUITE_ISOLATION] = { "isolation", SHAPE_SINGLE, "test, binary" },
+	[SUITE_SHARDS] = { "shards", SHAPE_SINGLE, "a positive number or auto" },
 };
 
 enum { GROUP_MAX_THREADS, GROUP_NKEYS };
@@ -553,6 +556,21 @@ static void apply_suite_key(struct loader *ld, struct suite *s, int key, const c
 	case SUITE_ARGS:
 		parse_command(ld, name, value, line, true, &s->args);
 		break;
+	case SUITE_ISOLATION:
+		if (isolation_lookup(value, &s->isolation))
+			bad_value(ld, line, name, value, suite_keys[key].accepted);
+		break;
+	case SUITE_SHARDS: {
+		unsigned n;
+
+		if (strcmp(value, "auto") == 0)
+			s->shards = 0;
+		else if (parse_uint(value, 10000, &n) || n == 0)
+			bad_value(ld, line, name, value, suite_keys[key].accepted);
+		else
+			s->shards = n;
+		break;
+	}
 	case SUITE_ALLOW_EMPTY:
 		if (parse_bool(value, &b))
 			bad_value(ld, line, name, value, suite_keys[key].accepted);
@@ -746,6 +764,16 @@ static void finish_section(struct loader *ld)
 			     "([%s] has protocol %s)", suite_keys[k].key, ld->sec.header,
 			     protocol_name(s->protocol));
 		}
+		if (s->isolation == ISOLATION_BINARY && !isolation_binary_ok(s->protocol))
+			fail(ld, EXIT_SETUP, kl[SUITE_ISOLATION], "[%s]: isolation = binary needs "
+			     "protocol gtest or libtest (it has %s)", ld->sec.header,
+			     protocol_name(s->protocol));
+		else if (kl[SUITE_SHARDS] && s->isolation != ISOLATION_BINARY)
+			fail(ld, EXIT_SETUP, kl[SUITE_SHARDS], "[%s]: shards needs isolation = binary",
+			     ld->sec.header);
+		else if (kl[SUITE_SHARDS] && s->shards != 1 && s->protocol != PROTO_GTEST)
+			fail(ld, EXIT_SETUP, kl[SUITE_SHARDS], "[%s]: shards: libtest has no sharding "
+			     "of its own (only gtest binaries are sharded)", ld->sec.header);
 		break;
 	case SEC_OVERRIDE:
 		if (!kl[OVERRIDE_FILTER])
@@ -1589,6 +1617,13 @@ static void show_suite(const struct suite *s, struct buf *out)
 		show_words(out, "archive-include", &s->archive_include);
 	if (s->args.text)
 		buf_printf(out, "args = %s\n", s->args.text);
+	if (s->isolation == ISOLATION_BINARY) {
+		buf_adds(out, "isolation = binary\n");
+		if (s->shards)
+			buf_printf(out, "shards = %u\n", s->shards);
+		else
+			buf_adds(out, "shards = auto\n");
+	}
 }
 
 static void show_script(const struct script *sc, struct buf *out)

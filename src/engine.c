@@ -367,6 +367,13 @@ static void on_event(struct engine *eng, struct event *e)
 	case EV_INFO:
 		on_info(eng, e);
 		break;
+	case EV_CASES:
+	case EV_CASE_STARTED:
+	case EV_CASE_FINISHED:
+		note_leftover(eng, e->result);
+		if (k->case_event)
+			k->case_event(eng, job, e);
+		break;
 	}
 }
 

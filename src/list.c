@@ -85,6 +85,9 @@ void test_list_free(struct test_list *l)
 	size_t i;
 
 	free(l->tests);
+	for (i = 0; i < l->ncases; i++)
+		free(l->cases[i]);
+	free(l->cases);
 	for (i = 0; i < l->nbins; i++) {
 		if (l->bins[i]->args) {
 			strvec_free(l->bins[i]->args);
@@ -112,12 +115,29 @@ void test_list_free(struct test_list *l)
 	test_list_init(l);
 }
 
+int isolation_lookup(const char *name, enum isolation *out)
+{
+	if (strcmp(name, "test") == 0)
+		*out = ISOLATION_TEST;
+	else if (strcmp(name, "binary") == 0)
+		*out = ISOLATION_BINARY;
+	else
+		return -1;
+	return 0;
+}
+
+bool isolation_binary_ok(enum protocol p)
+{
+	return p == PROTO_GTEST || p == PROTO_LIBTEST;
+}
+
 struct suite *test_list_add_suite(struct test_list *l, const char *name, enum protocol p)
 {
 	struct suite *s = xcalloc(1, sizeof *s);
 
 	s->name = xstrdup(name);
 	s->protocol = p;
+	s->shards = 1;
 	s->origin = "command line";
 	l->suites = xreallocarray(l->suites, l->nsuites + 1, sizeof *l->suites);
 	l->suites[l->nsuites++] = s;
@@ -179,6 +199,21 @@ struct test *test_list_add_test(struct test_list *l, struct binary *b,
 	if (!b->count)
 		b->first = l->ntests - 1;
 	b->count++;
+	return t;
+}
+
+struct test *test_list_add_case(struct test_list *l, struct binary *b, const char *name)
+{
+	struct test *t = xcalloc(1, sizeof *t);
+
+	if (l->ncases == l->cases_cap) {
+		l->cases_cap = l->cases_cap ? l->cases_cap * 2 : 64;
+		l->cases = xreallocarray(l->cases, l->cases_cap, sizeof *l->cases);
+	}
+	l->cases[l->ncases++] = t;
+	t->bin = b;
+	t->name = list_strdup(l, name);
+	t->selected = true;
 	return t;
 }
 

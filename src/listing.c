@@ -137,15 +137,28 @@ static void listing_failure(const struct listing *ls, const char *why, struct bu
 	}
 }
 
+/* How many listings the binary needs in this run. */
+static unsigned listings_of(const struct listing_config *lc, const struct binary *b)
+{
+	if (b->suite->isolation == ISOLATION_BINARY && !lc->list_whole)
+		return 0;
+	return proto_listings(b->suite->protocol);
+}
+
 /* Reads one binary's listings (all->v[*next...]) into tests; 0 or EXIT_LISTING. */
 static int read_binary(struct listings *all, struct binary *b, size_t *next, struct buf *err)
 {
 	struct test_list *l = all->lc->list;
-	unsigned p, np = proto_listings(b->suite->protocol);
+	unsigned p, np = listings_of(all->lc, b);
 	int code = 0;
 
 	b->first = l->ntests;
 	b->count = 0;
+	if (np == 0 && b->suite->isolation == ISOLATION_BINARY) {
+		/* Not listed: its cases become tests as it runs them. */
+		test_list_add_test(l, b, "", false)->whole = true;
+		return 0;
+	}
 	if (np == 0) {
 		const char *slash = strrchr(b->path, '/');
 
@@ -213,13 +226,13 @@ int listing_run(const struct listing_config *lc, struct buf *err)
 	memset(&all, 0, sizeof all);
 	all.lc = lc;
 	for (bi = 0; bi < l->nbins; bi++)
-		all.n += proto_listings(l->bins[bi]->suite->protocol);
+		all.n += listings_of(lc, l->bins[bi]);
 	if (all.n) {
 		all.v = xcalloc(all.n, sizeof *all.v);
 		for (bi = 0, i = 0; bi < l->nbins; bi++) {
 			unsigned p;
 
-			for (p = 0; p < proto_listings(l->bins[bi]->suite->protocol); p++, i++) {
+			for (p = 0; p < listings_of(lc, l->bins[bi]); p++, i++) {
 				all.v[i].bin = l->bins[bi];
 				all.v[i].pass = p;
 			}

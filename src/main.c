@@ -320,6 +320,7 @@ static void tests_from_command_line(struct session *ss)
 	test_list_free(&ss->list);
 	test_list_init(&ss->list);
 	s = test_list_add_suite(&ss->list, "", ss->cli.protocol);
+	s->isolation = ss->cli.isolation;
 	for (i = 0; i < ss->cli.binaries.n; i++)
 		test_list_add_binary(&ss->list, s, ss->cli.binaries.v[i], ss->cli.binaries.v[i]);
 }
@@ -398,6 +399,13 @@ static int list_binaries(struct session *ss, struct buf *err, int *interrupted_b
 	lc.run_id = ss->run_id;
 	lc.base_env = env;
 	lc.interrupted_by = interrupted_by;
+	/*
+	 * A binary in isolation = binary is listed only when the selection
+	 * needs its cases' names (or the command shows them).
+	 */
+	lc.list_whole = ss->cli.cmd != CMD_RUN || ss->cli.filters.n || ss->default_filter ||
+		ss->cli.partition.kind != PARTITION_NONE || ss->cli.failed ||
+		ss->cli.run_ignored != RUN_IGNORED_DEFAULT;
 	rc = listing_run(&lc, err);
 	free(env);
 	return rc;
@@ -471,6 +479,16 @@ static int select_and_resolve(struct session *ss)
 	return 0;
 }
 
+/* Is (binary, test) among the sorted keys? */
+static bool owes(const struct strvec *owed, const char *bin, const char *test)
+{
+	char *key = record_key(bin, test);
+	bool found = bsearch(&key, owed->v, owed->n, sizeof *owed->v, compare_strings) != NULL;
+
+	free(key);
+	return found;
+}
+
 /* The record --failed starts from: the latest of this profile. */
 static char *latest_record(const struct session *ss)
 {
@@ -524,10 +542,14 @@ static int mark_outstanding(struct session *ss)
 	}
 	for (i = 0; !rc && i < ss->list.ntests; i++) {
 		struct test *t = &ss->list.tests[i];
-		char *key = record_key(t->bin->id, t->name);
 
-		t->owed = bsearch(&key, owed.v, owed.n, sizeof *owed.v, compare_strings) != NULL;
-		free(key);
+		/*
+		 * isolation = binary: a binary that did not run whole (its key
+		 * has an empty test name) or failed outside its cases owes all
+		 * of its tests.
+		 */
+		t->owed = owes(&owed, t->bin->id, t->name) || owes(&owed, t->bin->id, "") ||
+			owes(&owed, t->bin->id, "(process)");
 	}
 	strvec_free(&owed);
 	buf_free(&err);
@@ -828,6 +850,24 @@ static void free_reports(struct report_set *rs)
 	rs->n = 0;
 }
 
+/*
+ * The units a run may start at once: its selected tests, where a binary
+ * in isolation = binary that was not listed counts once per shard.
+ */
+static size_t run_units(const struct session *ss)
+{
+	size_t n = ss->selected, i;
+
+	for (i = 0; i < ss->list.ntests; i++) {
+		const struct test *t = &ss->list.tests[i];
+		unsigned shards = t->bin->suite->shards ? t->bin->suite->shards : pool_threads(ss);
+
+		if (t->selected && t->whole && shards > 1)
+			n += shards - 1;
+	}
+	return n;
+}
+
 /* What every run of the session is given (the caller frees groups and scripts). */
 static void plan_run(struct session *ss, struct run_config *rc, char **env)
 {
@@ -836,7 +876,7 @@ static void plan_run(struct session *ss, struct run_config *rc, char **env)
 	size_t i;
 
 	memset(rc, 0, sizeof *rc);
-	rc->threads = fit_pool(pool_threads(ss), ss->selected + ss->cfg.nscripts);
+	rc->threads = fit_pool(pool_threads(ss), run_units(ss) + ss->cfg.nscripts);
 	rc->jobserver = ss->jobserver;
 	if (c->no_capture) {
 		if (rc->threads > 1)
@@ -1229,6 +1269,14 @@ static int command(struct session *ss)
 		return history_command(ss);
 	if (ss->cli.cmd == CMD_AUTOMAKE)
 		return automake_command(ss);
+	if (ss->cli.isolation == ISOLATION_BINARY && !ss->cli.binaries.n)
+		return usage_error("--isolation is for binaries named on the command line (a suite "
+				   "has its own isolation key)");
+	if (ss->cli.isolation == ISOLATION_BINARY && !isolation_binary_ok(ss->cli.protocol)) {
+		fprintf(stderr, "%s: error: --isolation binary needs --protocol gtest or libtest "
+			"(the binaries' protocol is %s)\n", progname, protocol_name(ss->cli.protocol));
+		return EXIT_SETUP;
+	}
 	open_jobserver(ss, false);
 	if (ss->manifest.binaries.n)
 		tests_from_archive(ss);

@@ -343,7 +343,7 @@ static bool has_line(const struct capture *c, const char *prefix, const char *re
  * GTEST_SKIP() << "reason" prints "FILE:LINE: Skipped", then the reason's
  * lines, then a blank line: the first line of the reason, or NULL.
  */
-static char *gtest_skip_reason(const struct capture *c)
+char *proto_gtest_skip_reason(const struct capture *c)
 {
 	const char *line;
 	size_t pos = 0, n;
@@ -366,7 +366,7 @@ static void judge_gtest(struct attempt *a, const void *arg)
 	attempt_judge_status(a, NULL);
 	if (a->verdict == V_PASS && has_line(&a->out, "[  SKIPPED ] ", t->name)) {
 		a->verdict = V_SKIP;
-		a->message = gtest_skip_reason(&a->out);
+		a->message = proto_gtest_skip_reason(&a->out);
 	}
 	/* A filter that matched nothing "passes" with no test run: not for us. */
 	if (a->verdict == V_PASS && has_line(&a->out, "[==========] 0 tests", "")) {

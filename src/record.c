@@ -100,6 +100,8 @@ static void planned(struct recorder *rec)
 		json_string(&b, "suite", t->bin->suite->name);
 		json_string(&b, "protocol", protocol_name(t->bin->suite->protocol));
 		json_bool(&b, "selected", t->selected);
+		if (t->whole)
+			json_bool(&b, "whole", true);
 		buf_adds(&b, "}\n");
 		write_line(rec, &b);
 	}
@@ -441,10 +443,11 @@ static void sort_unique(struct strvec *v)
 
 int record_outstanding(const char *path, struct strvec *keys, struct buf *err)
 {
-	struct strvec planned = STRVEC_INIT, passed = STRVEC_INIT;
+	struct strvec owed = STRVEC_INIT, passed = STRVEC_INIT, wholes = STRVEC_INIT;
 	const struct jvalue *ev;
 	struct record *r;
 	size_t i, j = 0;
+	bool finished = false, cancelled = false;
 	int got;
 
 	if (record_open(path, &r, err))
@@ -453,27 +456,44 @@ int record_outstanding(const char *path, struct strvec *keys, struct buf *err)
 	while ((got = record_next(r, &ev, err)) > 0) {
 		const char *type = jvalue_str(ev, "type"), *bin = jvalue_str(ev, "binary_id");
 		const char *test = jvalue_str(ev, "test"), *as = jvalue_str(ev, "counted_as");
+		bool whole = false;
 
+		if (strcmp(type, "run-finished") == 0) {
+			finished = true;
+			(void)jvalue_bool(ev, "cancelled", &cancelled);
+		}
 		if (!bin || !test)
 			continue;
-		if (strcmp(type, "test-planned") == 0)
-			strvec_push_owned(&planned, record_key(bin, test));
-		else if (strcmp(type, "test-finished") == 0 && as &&
-			 (strcmp(as, "passed") == 0 || strcmp(as, "skipped") == 0))
+		if (strcmp(type, "test-planned") == 0) {
+			(void)jvalue_bool(ev, "whole", &whole);
+			strvec_push_owned(whole ? &wholes : &owed, record_key(bin, test));
+		} else if (strcmp(type, "test-finished") == 0 && as &&
+			   (strcmp(as, "passed") == 0 || strcmp(as, "skipped") == 0)) {
 			strvec_push_owned(&passed, record_key(bin, test));
+		} else if (strcmp(type, "test-finished") == 0) {
+			/* (a case of a binary in isolation = binary is planned by no line) */
+			strvec_push_owned(&owed, record_key(bin, test));
+		}
 	}
 	buf_reset(err);
 	record_close(r);
-	sort_unique(&planned);
+	/*
+	 * A binary not listed (isolation = binary) owes its cases that did not
+	 * run only when the run did not end whole: then all of it is owed.
+	 */
+	for (i = 0; i < wholes.n && (!finished || cancelled); i++)
+		strvec_push(&owed, wholes.v[i]);
+	sort_unique(&owed);
 	sort_unique(&passed);
-	for (i = 0; i < planned.n; i++) {
-		while (j < passed.n && strcmp(passed.v[j], planned.v[i]) < 0)
+	for (i = 0; i < owed.n; i++) {
+		while (j < passed.n && strcmp(passed.v[j], owed.v[i]) < 0)
 			j++;
-		if (j < passed.n && strcmp(passed.v[j], planned.v[i]) == 0)
+		if (j < passed.n && strcmp(passed.v[j], owed.v[i]) == 0)
 			continue;
-		strvec_push(keys, planned.v[i]);
+		strvec_push(keys, owed.v[i]);
 	}
-	strvec_free(&planned);
+	strvec_free(&owed);
 	strvec_free(&passed);
+	strvec_free(&wholes);
 	return 0;
 }

@@ -24,8 +24,11 @@ struct replay {
 	struct test_list list;
 	struct test **sorted;       /* the planned tests by (binary id, name), once planned */
 	size_t nsorted;
-	struct attempt ***retried;  /* per test (list index): its failed attempts so far */
+	struct attempt ***retried;  /* per test slot: its failed attempts so far */
 	unsigned *nretried;
+	/* Cases found as a binary ran (isolation = binary): slots nsorted + i. */
+	struct test **cases;
+	size_t ncases;
 	struct report_set reports;
 	struct reporter *reps[2];
 	struct run_counts counts;   /* for a record cut short */
@@ -271,10 +274,29 @@ static void index_tests(struct replay *rp)
 	rp->nretried = xcalloc(rp->nsorted + 1, sizeof *rp->nretried);
 }
 
-static struct test *test_of(struct replay *rp, const struct jvalue *ev)
+/* A binary of the record, by id (cases of binaries not listed name it). */
+static struct binary *binary_named(struct replay *rp, const char *id, const struct jvalue *ev)
+{
+	struct test_list *l = &rp->list;
+	size_t i;
+
+	for (i = l->nbins; i-- > 0;)
+		if (strcmp(l->bins[i]->id, id) == 0)
+			return l->bins[i];
+	return test_list_add_binary(l, suite_named(l, jvalue_str(ev, "suite") ?
+						  jvalue_str(ev, "suite") : "", NULL), id, id);
+}
+
+/*
+ * The event's test and its slot (for its retries): a planned test, or a
+ * case a binary in isolation = binary ran (not planned: added when first
+ * seen, looked for from the latest).
+ */
+static struct test *test_of(struct replay *rp, const struct jvalue *ev, size_t *slot)
 {
 	struct binary b;
-	struct test key, *kp = &key, **found;
+	struct test key, *kp = &key, **found, *t;
+	size_t i;
 
 	index_tests(rp);
 	memset(&b, 0, sizeof b);
@@ -285,7 +307,27 @@ static struct test *test_of(struct replay *rp, const struct jvalue *ev)
 	if (!b.id || !key.name)
 		return NULL;
 	found = bsearch(&kp, rp->sorted, rp->nsorted, sizeof *rp->sorted, by_key);
-	return found ? *found : NULL;
+	if (found) {
+		*slot = (size_t)(*found - rp->list.tests);
+		return *found;
+	}
+	for (i = rp->ncases; i-- > 0;) {
+		if (strcmp(rp->cases[i]->name, key.name) == 0 &&
+		    strcmp(rp->cases[i]->bin->id, b.id) == 0) {
+			*slot = rp->nsorted + i;
+			return rp->cases[i];
+		}
+	}
+	t = test_list_add_case(&rp->list, binary_named(rp, b.id, ev), key.name);
+	rp->cases = xreallocarray(rp->cases, rp->ncases + 1, sizeof *rp->cases);
+	rp->cases[rp->ncases++] = t;
+	rp->retried = xreallocarray(rp->retried, rp->nsorted + rp->ncases + 1, sizeof *rp->retried);
+	rp->nretried = xreallocarray(rp->nretried, rp->nsorted + rp->ncases + 1,
+				     sizeof *rp->nretried);
+	*slot = rp->nsorted + rp->ncases - 1;
+	rp->retried[*slot] = NULL;
+	rp->nretried[*slot] = 0;
+	return t;
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -301,6 +343,7 @@ static void run_started(struct replay *rp, const struct jvalue *ev, const struct
 	info.threads = count_field(ev, "threads");
 	info.scheduled = count_field(ev, "scheduled");
 	info.filtered_out = count_field(ev, "filtered_out");
+	info.binaries = count_field(ev, "binaries_unlisted");
 	info.start_wall = timestamp_ns(header, "start");
 	rp->counts.scheduled = info.scheduled;
 	rp->counts.skipped = info.filtered_out;
@@ -352,9 +395,8 @@ static enum outcome outcome_of(const char *counted_as)
 	return OUT_FAILED;
 }
 
-static void test_finished(struct replay *rp, struct test *t, const struct jvalue *ev)
+static void test_finished(struct replay *rp, struct test *t, size_t k, const struct jvalue *ev)
 {
-	size_t k = (size_t)(t - rp->list.tests);
 	unsigned attempts = count_field(ev, "attempts"), i;
 	const struct jvalue *h = jvalue_get(ev, "history");
 	const char *result = jvalue_str(ev, "result");
@@ -390,7 +432,8 @@ static void test_finished(struct replay *rp, struct test *t, const struct jvalue
 
 static void test_event(struct replay *rp, const char *type, const struct jvalue *ev)
 {
-	struct test *t = test_of(rp, ev);
+	size_t k;
+	struct test *t = test_of(rp, ev, &k);
 	unsigned attempt = count_field(ev, "attempt");
 	bool terminating = false;
 
@@ -404,7 +447,6 @@ static void test_event(struct replay *rp, const char *type, const struct jvalue 
 		(void)jvalue_bool(ev, "terminating", &terminating);
 		REPORT(&rp->reports, test_slow, t, attempt, seconds_ns(ev, "elapsed"), terminating);
 	} else if (strcmp(type, "test-retry") == 0) {
-		size_t k = (size_t)(t - rp->list.tests);
 		struct attempt *a = attempt_from(ev, attempt, jvalue_str(ev, "result"));
 
 		rp->retried[k] = xreallocarray(rp->retried[k], rp->nretried[k] + 1,
@@ -412,7 +454,7 @@ static void test_event(struct replay *rp, const char *type, const struct jvalue 
 		rp->retried[k][rp->nretried[k]++] = a;
 		REPORT(&rp->reports, test_retry, t, a, seconds_ns(ev, "delay"));
 	} else if (strcmp(type, "test-finished") == 0) {
-		test_finished(rp, t, ev);
+		test_finished(rp, t, k, ev);
 	}
 }
 
@@ -509,13 +551,14 @@ static void free_replay(struct replay *rp)
 
 	for (i = 0; i < rp->reports.n; i++)
 		rp->reps[i]->ops->free(rp->reps[i]);
-	for (i = 0; rp->retried && i < rp->nsorted; i++) {
+	for (i = 0; rp->retried && i < rp->nsorted + rp->ncases; i++) {
 		for (k = 0; k < rp->nretried[i]; k++)
 			attempt_free(rp->retried[i][k]);
 		free(rp->retried[i]);
 	}
 	free(rp->retried);
 	free(rp->nretried);
+	free(rp->cases);
 	free(rp->sorted);
 	test_list_free(&rp->list);
 }

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "testrig/attempt.h"
@@ -86,8 +87,16 @@ static void lava_finished(struct reporter *r, const struct test_outcome *o)
 static size_t bin_index(const struct farm *f, const struct test *t)
 {
 	const struct test_list *l = f->opt.list;
-	size_t at = (size_t)(t - l->tests), lo = 0, hi = l->nbins;
+	size_t at, lo = 0, hi = l->nbins;
 
+	/* A case a binary in isolation = binary ran is not in the list's array. */
+	if ((uintptr_t)t < (uintptr_t)l->tests ||
+	    (uintptr_t)t >= (uintptr_t)(l->tests + l->ntests)) {
+		for (lo = 0; lo + 1 < l->nbins && l->bins[lo] != t->bin; lo++)
+			;
+		return lo;
+	}
+	at = (size_t)(t - l->tests);
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -221,7 +230,8 @@ struct reporter *report_farm_new(const struct farm_options *opt)
 		f->last_end = xcalloc(l->nbins + 1, sizeof *f->last_end);
 		for (i = 0; i < l->nbins; i++)
 			for (size_t j = l->bins[i]->first; j < l->bins[i]->first + l->bins[i]->count; j++)
-				f->left[i] += l->tests[j].selected;
+				/* (a binary not listed: its block ends with the run) */
+				f->left[i] += l->tests[j].selected && !l->tests[j].whole;
 	}
 	return &f->base;
 }

@@ -231,8 +231,16 @@ static void h_run_started(struct reporter *r, const struct run_info *info)
 	struct buf *b = &h->line;
 
 	buf_reset(b);
-	buf_printf(b, "%s%12s%s %zu test%s", color(h, C_GREEN), "Starting", color(h, C_RESET),
-		   info->scheduled, info->scheduled == 1 ? "" : "s");
+	size_t tests = info->scheduled - info->binaries;
+
+	buf_printf(b, "%s%12s%s ", color(h, C_GREEN), "Starting", color(h, C_RESET));
+	if (tests || !info->binaries)
+		buf_printf(b, "%zu test%s", tests, tests == 1 ? "" : "s");
+	if (tests && info->binaries)
+		buf_adds(b, " and ");
+	if (info->binaries)
+		buf_printf(b, "the cases of %zu binar%s", info->binaries,
+			   info->binaries == 1 ? "y" : "ies");
 	buf_printf(b, " on %u thread%s", info->threads, info->threads == 1 ? "" : "s");
 	if (info->filtered_out)
 		buf_printf(b, " (%zu skipped)", info->filtered_out);

@@ -185,6 +185,8 @@ static void js_run_started(struct reporter *r, const struct run_info *info)
 	json_uint(b, "threads", info->threads);
 	json_uint(b, "scheduled", info->scheduled);
 	json_uint(b, "filtered_out", info->filtered_out);
+	if (info->binaries)
+		json_uint(b, "binaries_unlisted", info->binaries);
 	end(j);
 }
 

@@ -26,6 +26,7 @@ struct junit_suite {
 	int64_t time;               /* sum of its testcases' times, ns */
 	int64_t timestamp;          /* earliest first-attempt start of its tests */
 	struct buf body;            /* its <testcase> elements, ready to write */
+	struct buf out;             /* isolation = binary: output outside its cases */
 };
 
 struct junit {
@@ -426,6 +427,11 @@ static int write_document(struct junit *j, int fd)
 		if (write_all(fd, b.data, b.len) || write_all(fd, s->body.data, s->body.len))
 			goto out;
 		buf_reset(&b);
+		if (s->out.len) {
+			buf_adds(&b, "    <system-out>");
+			xml_escape(&b, s->out.data, s->out.len, false);
+			buf_adds(&b, "</system-out>\n");
+		}
 		buf_adds(&b, "  </testsuite>\n");
 	}
 	buf_adds(&b, "</testsuites>\n");
@@ -498,8 +504,10 @@ static void j_free(struct reporter *r)
 	struct junit *j = (struct junit *)r;
 	size_t i;
 
-	for (i = 0; i < j->nsuites; i++)
+	for (i = 0; i < j->nsuites; i++) {
 		buf_free(&j->suites[i].body);
+		buf_free(&j->suites[i].out);
+	}
 	free(j->suites);
 	free(j->slots);
 	free(j->run_id);
@@ -508,9 +516,19 @@ static void j_free(struct reporter *r)
 	free(j);
 }
 
+/* What a binary's passing process printed outside its cases: its testsuite's system-out. */
+static void j_binary_output(struct reporter *r, const struct binary *bin, const struct attempt *a)
+{
+	struct junit *j = (struct junit *)r;
+
+	if (a->out.head.len)
+		buf_add(&suite_of(j, bin)->out, a->out.head.data, a->out.head.len);
+}
+
 static const struct reporter_ops junit_ops = {
 	.run_started = j_run_started,
 	.test_finished = j_test_finished,
+	.binary_output = j_binary_output,
 	.run_finished = j_run_finished,
 	.flush = j_flush,
 	.close = j_close,

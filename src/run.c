@@ -80,6 +80,8 @@ int run_execute(const struct run_config *cfg)
 	info.threads = cfg->threads;
 	info.scheduled = norder;
 	info.filtered_out = cfg->list->ntests - norder;
+	for (i = 0; i < norder; i++)
+		info.binaries += cfg->list->tests[order[i]].whole;
 	info.start_wall = wall_ns();
 	REPORT(engine_reports(eng), run_started, &info);
 

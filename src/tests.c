@@ -9,12 +9,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testrig/cases.h"
 #include "testrig/env.h"
+#include "testrig/events.h"
 #include "testrig/history.h"
 #include "testrig/proto.h"
 #include "testrig/sched.h"
 #include "testrig/tests.h"
 #include "testrig/util.h"
+
+struct bundle;
+struct retry;
+
+/* What the scheduler starts: a test, a binary's process, or a case's retry. */
+struct item {
+	size_t pos;                 /* the order position of its test (a bundle's first) */
+	struct bundle *bundle;      /* isolation = binary */
+	struct retry *retry;
+};
+
+/* A failed case of a binary's process, to be retried alone (its first attempt failed). */
+struct retry {
+	struct test *test;
+	struct attempt *failed;
+	int64_t delay;
+};
+
+/*
+ * isolation = binary: one process of a binary (one of its shards), with
+ * the continuations after a timeout or a crash; its cases become tests as
+ * they start (SPEC section 3).
+ */
+struct bundle {
+	struct tests *tests;
+	struct binary *bin;
+	const struct settings *settings;
+	struct case_plan plan;
+	struct test **entries;      /* the listed cases it runs, or none: not listed */
+	bool *entry_seen;
+	size_t nentries;
+	struct test **started;      /* the cases it started, for their later ends */
+	size_t nstarted;
+	size_t expected;            /* places in counts.scheduled no case has taken yet */
+	struct test *cur;           /* the case running now */
+	int64_t cur_start;          /* on the process's stopwatch */
+	struct sched_grant grant;
+};
 
 struct tests {
 	const struct run_config *cfg;
@@ -27,12 +67,18 @@ struct tests {
 	const uint64_t *script_mask;
 	struct run_counts counts;
 	bool terminated_running;
+	struct item *items;         /* sched items: indexes into this */
+	size_t nitems, items_cap;
+	struct bundle **bundles;
+	size_t nbundles;
+	uint64_t rng;               /* retry jitter for cases */
 };
 
 /* One running test. */
 struct test_task {
 	struct tests *tests;
 	const struct test *test;
+	struct retry *retry;        /* a case retried alone, or NULL */
 	struct sched_grant grant;   /* grant.item is the test's order position */
 	struct attempt **retried;   /* its failed attempts so far, oldest first */
 	unsigned nretried;
@@ -141,36 +187,44 @@ static void note_failure(struct tests *tp, struct engine *eng)
 	}
 }
 
+/* A test's final result: counted, reported, its history noted, fail-fast applied. */
+static void finish_test(struct tests *tp, struct engine *eng, const struct test *t,
+			struct attempt *final, struct attempt **retried, unsigned nretried)
+{
+	const struct settings *s = settings_of(tp, t);
+	struct test_outcome o;
+	unsigned i;
+
+	memset(&o, 0, sizeof o);
+	o.test = t;
+	o.retried = retried;
+	o.nretried = nretried;
+	test_outcome_decide(&o, final, nretried, s->flaky_fail);
+	o.max_attempts = s->retries + 1;
+	if (tp->cfg->history) {
+		o.history_known = true;
+		history_after(t->history, &o, &o.history);
+	}
+	run_counts_add(&tp->counts, &o);
+	REPORT(engine_reports(eng), test_finished, &o);
+	for (i = 0; i < nretried; i++)
+		attempt_free(retried[i]);
+	attempt_free(final);
+	if (o.outcome != OUT_PASSED && o.outcome != OUT_SKIPPED)
+		note_failure(tp, eng);
+}
+
 static void test_finished(struct engine *eng, struct job *job, struct attempt *final)
 {
 	struct test_task *tt = job->task;
 	struct tests *tp = tt->tests;
-	const struct settings *s = settings_of(tp, tt->test);
-	struct test_outcome o;
-	unsigned i;
 
 	/* Cancelled while waiting to retry: the last failure stands. */
 	if (!final)
 		final = tt->retried[--tt->nretried];
-	memset(&o, 0, sizeof o);
-	o.test = tt->test;
-	o.retried = tt->retried;
-	o.nretried = tt->nretried;
-	test_outcome_decide(&o, final, tt->nretried, s->flaky_fail);
-	o.max_attempts = s->retries + 1;
-	if (tp->cfg->history) {
-		o.history_known = true;
-		history_after(tt->test->history, &o, &o.history);
-	}
-	run_counts_add(&tp->counts, &o);
-	REPORT(engine_reports(eng), test_finished, &o);
-	for (i = 0; i < tt->nretried; i++)
-		attempt_free(tt->retried[i]);
-	free(tt->retried);
 	sched_release(tp->sched, &tt->grant);
-	attempt_free(final);
-	if (o.outcome != OUT_PASSED && o.outcome != OUT_SKIPPED)
-		note_failure(tp, eng);
+	finish_test(tp, eng, tt->test, final, tt->retried, tt->nretried);
+	free(tt->retried);
 	free(tt);
 }
 
@@ -209,12 +263,12 @@ static void limits_from(struct unit_limits *l, const struct settings *s)
 	l->on_timeout_limit = s->on_timeout_limit;
 }
 
-/* The job that runs the test granted g. */
-static struct job *test_job(struct tests *tp, const struct sched_grant *g)
+/* The job that runs test t (granted g; a case's retry when `retry`). */
+static struct job *test_job(struct tests *tp, const struct sched_grant *g, const struct test *t,
+			    size_t pos, struct retry *retry)
 {
 	const struct run_config *cfg = tp->cfg;
 	struct test_task *tt = xcalloc(1, sizeof *tt);
-	const struct test *t = &tp->list->tests[tp->order[g->item]];
 	const struct settings *s = settings_of(tp, t);
 	const struct strvec *runner = &cfg->settings->target_runner.argv;
 	struct job *job = job_new(&test_kind, tt);
@@ -223,12 +277,13 @@ static struct job *test_job(struct tests *tp, const struct sched_grant *g)
 	tt->tests = tp;
 	tt->test = t;
 	tt->grant = *g;
+	tt->retry = retry;
 	strvec_pushv(&u->argv, runner->v);
 	proto_run_argv(t, &u->argv);
 	u->search_path = runner->n > 0 || t->bin->suite->protocol == PROTO_CUSTOM;
 	env_for_job(&u->env, env_build(&tp->envs, &t->bin->suite->env, tp->exports,
 				       tp->exports ? cfg->nscripts : 0,
-				       tp->script_mask ? tp->script_mask[g->item] : 0),
+				       tp->script_mask ? tp->script_mask[pos] : 0),
 		    cfg->run_id, cfg->profile);
 	env_set_number(&u->env, "TESTRIG_TOTAL_ATTEMPTS", (long)s->retries + 1);
 	env_set(&u->env, "TESTRIG_BINARY_ID", t->bin->id);
@@ -247,7 +302,311 @@ static struct job *test_job(struct tests *tp, const struct sched_grant *g)
 	u->binary_id = t->bin->id;
 	u->test_name = t->name;
 	proto_judge(t, &u->judge, &u->judge_arg, &u->parser);
+	if (retry) {
+		/* Its first attempt ran in the binary's process: this job starts at the next. */
+		tt->retried = xcalloc(1, sizeof *tt->retried);
+		tt->retried[tt->nretried++] = retry->failed;
+		u->first_attempt = retry->failed->number + 1;
+		u->first_delay = retry->delay;
+		retry->failed = NULL;
+	}
 	return job;
+}
+
+/* Adds a sched item: a test (at order position pos), a bundle or a retry. */
+static void add_item(struct tests *tp, size_t pos, struct bundle *bd, struct retry *r,
+		     size_t group, unsigned need)
+{
+	if (tp->nitems == tp->items_cap) {
+		tp->items_cap = tp->items_cap ? tp->items_cap * 2 : 16;
+		tp->items = xreallocarray(tp->items, tp->items_cap, sizeof *tp->items);
+	}
+	tp->items[tp->nitems] = (struct item){ pos, bd, r };
+	sched_add(tp->sched, tp->nitems++, group, need);
+}
+
+/* ---- isolation = binary ---------------------------------------------------- */
+
+/* A case takes one of its bundle's places in the run's count, or adds one. */
+static void take_place(struct tests *tp, struct bundle *bd)
+{
+	if (bd->expected)
+		bd->expected--;
+	else
+		tp->counts.scheduled++;
+	tp->counts.started++;
+}
+
+/* The bundle's case named `name`: a listed one, one it started, or a new one. */
+static struct test *case_named(struct tests *tp, struct bundle *bd, const char *name, bool *fresh)
+{
+	struct test *t;
+	size_t i;
+
+	*fresh = false;
+	for (i = bd->nstarted; i-- > 0;)
+		if (strcmp(bd->started[i]->name, name) == 0)
+			return bd->started[i];
+	*fresh = true;
+	t = NULL;
+	for (i = 0; i < bd->nentries && !t; i++) {
+		if (!bd->entry_seen[i] && strcmp(bd->entries[i]->name, name) == 0) {
+			bd->entry_seen[i] = true;
+			t = bd->entries[i];
+		}
+	}
+	if (!t) {
+		t = test_list_add_case(tp->list, bd->bin, name);
+		t->settings = bd->settings;
+	}
+	bd->started = xreallocarray(bd->started, bd->nstarted + 1, sizeof *bd->started);
+	bd->started[bd->nstarted++] = t;
+	return t;
+}
+
+/* A case ended: its result stands, or (failed, with retries left) it is retried alone. */
+static void case_ended(struct tests *tp, struct engine *eng, struct bundle *bd, struct test *t,
+		       struct attempt *a)
+{
+	const struct settings *s = settings_of(tp, t);
+	struct unit_limits l;
+	struct retry *r;
+
+	if (verdict_ok(a->verdict) || a->cancelled || s->retries == 0 || engine_cancelled(eng)) {
+		finish_test(tp, eng, t, a, NULL, 0);
+		return;
+	}
+	limits_from(&l, s);
+	r = xcalloc(1, sizeof *r);
+	r->test = t;
+	r->failed = a;
+	r->delay = unit_retry_delay(&l, a->number + 1, &tp->rng);
+	REPORT(engine_reports(eng), test_retry, t, a, r->delay);
+	add_item(tp, tp->items[bd->grant.item].pos, NULL, r, bd->grant.group, 1);
+}
+
+static void bundle_event(struct engine *eng, struct job *job, struct event *e)
+{
+	struct bundle *bd = job->task;
+	struct tests *tp = bd->tests;
+	struct test *t;
+	bool fresh;
+
+	switch (e->type) {
+	case EV_CASES: {
+		size_t now = e->count > bd->nstarted ? e->count - bd->nstarted : 0;
+
+		tp->counts.scheduled = tp->counts.scheduled - bd->expected + now;
+		bd->expected = now;
+		break;
+	}
+	case EV_CASE_STARTED:
+		t = case_named(tp, bd, e->text, &fresh);
+		if (fresh)
+			take_place(tp, bd);
+		bd->cur = t;
+		bd->cur_start = e->elapsed;
+		REPORT(engine_reports(eng), test_started, t, 1);
+		break;
+	case EV_CASE_FINISHED:
+		t = case_named(tp, bd, e->text, &fresh);
+		if (fresh) {
+			/* an end without a start (it cannot happen with the readers we have) */
+			take_place(tp, bd);
+			REPORT(engine_reports(eng), test_started, t, 1);
+		}
+		if (bd->cur == t)
+			bd->cur = NULL;
+		case_ended(tp, eng, bd, t, e->result);
+		e->result = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+static void bundle_slow(struct engine *eng, struct job *job, unsigned attempt, int64_t elapsed,
+			bool terminating)
+{
+	struct bundle *bd = job->task;
+
+	(void)attempt;
+	/* Between cases the process's own clock runs: its end shows in `(process)`. */
+	if (bd->cur)
+		REPORT(engine_reports(eng), test_slow, bd->cur, 1, elapsed - bd->cur_start,
+		       terminating);
+}
+
+/* A test result made here: a listed case its binary never ran, or `(process)`. */
+static void report_made(struct tests *tp, struct engine *eng, struct bundle *bd, struct test *t,
+			struct attempt *a)
+{
+	take_place(tp, bd);
+	REPORT(engine_reports(eng), test_started, t, 1);
+	finish_test(tp, eng, t, a, NULL, 0);
+}
+
+static void bundle_finished(struct engine *eng, struct job *job, struct attempt *final)
+{
+	struct bundle *bd = job->task;
+	struct tests *tp = bd->tests;
+	size_t i;
+
+	sched_release(tp->sched, &bd->grant);
+	bd->cur = NULL;
+	if (final && !verdict_ok(final->verdict)) {
+		/* It failed outside its cases (a check in main, a crash before any case). */
+		struct test *t = test_list_add_case(tp->list, bd->bin, "(process)");
+
+		t->settings = bd->settings;
+		final->number = 1;
+		report_made(tp, eng, bd, t, final);
+	} else {
+		if (final)
+			REPORT(engine_reports(eng), binary_output, bd->bin, final);
+		attempt_free(final);
+	}
+	for (i = 0; i < bd->nentries && !engine_cancelled(eng); i++) {
+		if (!bd->entry_seen[i]) {
+			struct attempt *a = attempt_new(1, 0);
+
+			a->verdict = V_FAIL;
+			a->message = xasprintf("its binary did not run it (no case of this name in "
+					       "its output)");
+			bd->entry_seen[i] = true;
+			report_made(tp, eng, bd, bd->entries[i], a);
+		}
+	}
+	/* Cases it announced but never started are not run only when the run was cancelled. */
+	if (!engine_cancelled(eng)) {
+		tp->counts.scheduled -= bd->expected;
+		bd->expected = 0;
+	}
+}
+
+static char *bundle_describe(const struct job *job)
+{
+	const struct bundle *bd = job->task;
+
+	if (bd->cur) {
+		struct buf name = BUF_INIT;
+
+		test_display_name(bd->cur, &name);
+		return buf_detach(&name, NULL);
+	}
+	return xasprintf("%s (between cases)", bd->bin->id);
+}
+
+static const struct job_kind bundle_kind = {
+	.slow = bundle_slow,
+	.finished = bundle_finished,
+	.describe = bundle_describe,
+	.case_event = bundle_event,
+};
+
+/* The job of a binary's process: cases read from its output, never retried as a whole. */
+static struct job *bundle_job(struct tests *tp, struct bundle *bd, const struct sched_grant *g)
+{
+	const struct run_config *cfg = tp->cfg;
+	const struct settings *s = bd->settings;
+	struct job *job = job_new(&bundle_kind, bd);
+	struct unit_job *u = &job->unit;
+	const struct item *it = &tp->items[g->item];
+
+	bd->grant = *g;
+	env_for_job(&u->env, env_build(&tp->envs, &bd->bin->suite->env, tp->exports,
+				       tp->exports ? cfg->nscripts : 0,
+				       tp->script_mask ? tp->script_mask[it->pos] : 0),
+		    cfg->run_id, cfg->profile);
+	env_set_number(&u->env, "TESTRIG_TOTAL_ATTEMPTS", (long)s->retries + 1);
+	env_set(&u->env, "TESTRIG_BINARY_ID", bd->bin->id);
+	env_set_number(&u->env, "TESTRIG_ATTEMPT", 1);
+	env_set_number(&u->env, "TESTRIG_SLOT", g->first_slot);
+	if (g->group_slot >= 0)
+		env_set_number(&u->env, "TESTRIG_GROUP_SLOT", g->group_slot);
+	u->search_path = cfg->settings->target_runner.argv.n > 0;
+	u->cwd = bd->bin->suite->cwd;
+	/*
+	 * One stream: what a case printed is what came between its start and
+	 * end lines.  Read even with --no-capture: the cases are in it.
+	 */
+	u->capture = CAPTURE_COMBINED;
+	u->capture_stdout = u->capture_stderr = true;
+	limits_from(&u->limits, s);
+	u->limits.retries = 0;
+	u->binary_id = bd->bin->id;
+	u->cases = &bd->plan;
+	return job;
+}
+
+/* The bundles of a binary in isolation = binary: its shards, its listed cases dealt out. */
+static void add_bundles(struct tests *tp, const struct test *first, size_t pos,
+			const size_t *group_need)
+{
+	const struct run_config *cfg = tp->cfg;
+	struct binary *b = first->bin;
+	const struct strvec *runner = &cfg->settings->target_runner.argv;
+	unsigned shards = b->suite->shards ? b->suite->shards : cfg->threads, k;
+	size_t i, n = 0;
+
+	/* The binary's selected cases (none: it was not listed). */
+	for (i = pos; i < tp->norder; i++)
+		n += tp->list->tests[tp->order[i]].bin == b && !tp->list->tests[tp->order[i]].whole;
+	if (n && shards > n)
+		shards = (unsigned)n;
+	if (!shards)
+		shards = 1;
+	for (k = 0; k < shards; k++) {
+		struct bundle *bd = xcalloc(1, sizeof *bd);
+		size_t j;
+
+		bd->tests = tp;
+		bd->bin = b;
+		bd->settings = settings_of(tp, first);
+		bd->plan.protocol = b->suite->protocol;
+		/* A failure that may be retried does not count before its retries ran. */
+		if (!bd->settings->retries)
+			bd->plan.stop_after = bd->settings->max_fail;
+		strvec_pushv(&bd->plan.prefix, runner->v);
+		strvec_push(&bd->plan.prefix, b->path);
+		for (j = 0; b->args && j < b->args->n; j++)
+			strvec_push(&bd->plan.prefix, b->args->v[j]);
+		strvec_pushv(&bd->plan.suffix, b->suite->args.argv.v);
+		if (n) {
+			/* Listed: testrig deals the cases out itself, the k-th of every `shards`. */
+			size_t seen = 0;
+
+			bd->entries = xcalloc(n / shards + 1, sizeof *bd->entries);
+			for (i = pos; i < tp->norder; i++) {
+				struct test *t = &tp->list->tests[tp->order[i]];
+
+				if (t->bin != b || seen++ % shards != k)
+					continue;
+				bd->entries[bd->nentries++] = t;
+				strvec_push(&bd->plan.include, t->name);
+				bd->plan.also_ignored |= t->ignored;
+			}
+			bd->entry_seen = xcalloc(bd->nentries + 1, sizeof *bd->entry_seen);
+			bd->expected = bd->nentries;
+		} else {
+			bd->plan.shards = shards;
+			bd->plan.shard = k;
+			/* The binary's one place in the count, until it says how many cases it has. */
+			bd->expected = k == 0;
+		}
+		tp->bundles = xreallocarray(tp->bundles, tp->nbundles + 1, sizeof *tp->bundles);
+		tp->bundles[tp->nbundles++] = bd;
+		add_item(tp, pos, bd, NULL, group_need[0], (unsigned)group_need[1]);
+	}
+}
+
+static void bundle_free(struct bundle *bd)
+{
+	case_plan_free(&bd->plan);
+	free(bd->entries);
+	free(bd->entry_seen);
+	free(bd->started);
+	free(bd);
 }
 
 /* ---- the phase ----------------------------------------------------------- */
@@ -259,10 +618,19 @@ static struct job *tests_next(void *ctx, struct engine *eng, unsigned capacity,
 	struct sched_grant g;
 	struct job *job;
 
+	const struct item *it;
+
 	if (engine_cancelled(eng) || !sched_next(tp->sched, &g, capacity, wanted))
 		return NULL;
-	tp->counts.started++;
-	job = test_job(tp, &g);
+	it = &tp->items[g.item];
+	if (it->bundle) {
+		job = bundle_job(tp, it->bundle, &g);
+	} else if (it->retry) {
+		job = test_job(tp, &g, it->retry->test, it->pos, it->retry);
+	} else {
+		tp->counts.started++;
+		job = test_job(tp, &g, &tp->list->tests[tp->order[it->pos]], it->pos, NULL);
+	}
 	job->slots = g.held;
 	return job;
 }
@@ -271,7 +639,7 @@ static bool tests_over(void *ctx, struct engine *eng)
 {
 	struct tests *tp = ctx;
 
-	return tp->counts.started >= tp->norder || engine_cancelled(eng);
+	return sched_waiting(tp->sched) == 0 || engine_cancelled(eng);
 }
 
 static void tests_progress(void *ctx, struct run_progress *p)
@@ -279,7 +647,7 @@ static void tests_progress(void *ctx, struct run_progress *p)
 	struct tests *tp = ctx;
 
 	p->finished = tp->counts.finished;
-	p->scheduled = tp->norder;
+	p->scheduled = tp->counts.scheduled;
 	p->failed = tp->counts.failed + tp->counts.exec_failed + tp->counts.timed_out;
 }
 
@@ -312,10 +680,25 @@ struct tests *tests_new(const struct run_config *cfg, const size_t *order, size_
 		group_max[i + 1] = cfg->groups[i].max_threads;
 	tp->sched = sched_new(cfg->threads, group_max, cfg->ngroups + 1, cfg->settings->max_fail);
 	free(group_max);
+	tp->rng = (uint64_t)mono_ns() | 1;
 	for (i = 0; i < norder; i++) {
-		const struct settings *s = settings_of(tp, &tp->list->tests[order[i]]);
+		const struct test *t = &tp->list->tests[order[i]];
+		const struct settings *s = settings_of(tp, t);
+		size_t gn[2] = { group_of(cfg, s), s->threads_required };
 
-		sched_add(tp->sched, i, group_of(cfg, s), s->threads_required);
+		if (t->bin->suite->isolation == ISOLATION_BINARY) {
+			/* A binary's processes start where its first selected test stands. */
+			size_t j = tp->nbundles;
+
+			if (j && tp->bundles[j - 1]->bin == t->bin)
+				continue;
+			for (j = 0; j < tp->nbundles && tp->bundles[j]->bin != t->bin; j++)
+				;
+			if (j == tp->nbundles)
+				add_bundles(tp, t, i, gn);
+			continue;
+		}
+		add_item(tp, i, NULL, NULL, gn[0], (unsigned)gn[1]);
 	}
 	env_cache_init(&tp->envs, cfg->base_env);
 	tp->counts.scheduled = norder;
@@ -328,15 +711,38 @@ void tests_run(struct tests *tp, struct engine *eng, const struct strvec *export
 {
 	tp->exports = exports;
 	tp->script_mask = script_mask;
+	size_t i;
+
 	engine_run_phase(eng, &tests_phase, tp);
+	/* Cases the run was cancelled before retrying: their failure stands. */
+	for (i = 0; i < tp->nitems; i++) {
+		struct retry *r = tp->items[i].retry;
+
+		if (r && r->failed) {
+			finish_test(tp, eng, r->test, r->failed, NULL, 0);
+			r->failed = NULL;
+		}
+	}
 }
 
 void tests_free(struct tests *tp)
 {
 	if (!tp)
 		return;
+	size_t i;
+
 	sched_free(tp->sched);
 	env_cache_free(&tp->envs);
+	for (i = 0; i < tp->nbundles; i++)
+		bundle_free(tp->bundles[i]);
+	free(tp->bundles);
+	for (i = 0; i < tp->nitems; i++) {
+		if (tp->items[i].retry) {
+			attempt_free(tp->items[i].retry->failed);
+			free(tp->items[i].retry);
+		}
+	}
+	free(tp->items);
 	free(tp);
 }
 

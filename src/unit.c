@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testrig/cases.h"
 #include "testrig/env.h"
 #include "testrig/events.h"
 #include "testrig/forensics.h"
@@ -150,6 +151,7 @@ struct watch {
 	int64_t grace_deadline;
 	int64_t leak_deadline;
 	void *parse_state;      /* the protocol parser's, or NULL */
+	struct case_reader *cases;  /* isolation = binary, or NULL */
 };
 
 static void signal_group(struct watch *w, int sig)
@@ -297,6 +299,24 @@ static void drain(struct watch *w, int *fd, struct capture *cap, char *scratch)
 		capture_add(cap, scratch, (size_t)n);
 		if (w && w->parse_state)
 			w->job->parser->feed(w->parse_state, scratch, (size_t)n);
+		if (w && w->cases) {
+			int64_t el = stopwatch_elapsed(&w->sw, mono_ns());
+
+			if (w->ctl->run_cancelled)
+				case_reader_stop(w->cases);
+			/* Each case has a slow clock of its own, as has the time between cases. */
+			if (case_reader_feed(w->cases, scratch, (size_t)n, el) && !w->terminating) {
+				w->periods = 0;
+				w->next_slow = w->job->limits.slow_timeout > 0 ?
+					el + w->job->limits.slow_timeout : INT64_MAX;
+			}
+			/* A cancelled run starts no more cases: the process goes now. */
+			if (case_reader_stopped(w->cases) && !w->killed) {
+				w->a->cancelled = true;
+				w->terminating = w->killed = true;
+				signal_group(w, SIGKILL);
+			}
+		}
 		return;
 	}
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -594,6 +614,10 @@ static void watch_attempt(struct watch *w, char *scratch)
 
 			w->periods++;
 			w->a->slow = true;
+			if (w->cases) {
+				case_reader_slow(w->cases);
+				w->job->test_name = case_reader_current(w->cases);
+			}
 			terminate = l->terminate_after && w->periods >= l->terminate_after &&
 				!w->terminating;
 			e->attempt = w->a->number;
@@ -651,7 +675,8 @@ static void post_started(struct watch *w)
 }
 
 static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
-				   struct evq *q, unsigned number, char *scratch)
+				   struct evq *q, unsigned number, char *scratch,
+				   struct case_reader *cases)
 {
 	struct watch w;
 	int err;
@@ -660,6 +685,7 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	w.job = job;
 	w.ctl = ctl;
 	w.q = q;
+	w.cases = cases;
 	w.a = attempt_new(number, job->limits.output_limit);
 	w.a->combined = job->capture == CAPTURE_COMBINED;
 	if (job->attempt_var)
@@ -686,6 +712,8 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 		return w.a;
 	}
 	w.a->pid = w.c.pid;
+	if (cases)
+		case_reader_process_start(cases, w.c.pid);
 	if (job->parser)
 		w.parse_state = job->parser->begin();
 	post_started(&w);
@@ -763,19 +791,84 @@ static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q
 	}
 }
 
+/*
+ * isolation = binary: a process, then (after a timeout or a crash inside a
+ * case) one for the cases not yet seen, until none is left; the last
+ * process's attempt (holding the output outside any case) finishes the job.
+ */
+static void run_cases(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
+{
+	struct case_reader *cr = case_reader_new(job->cases, job, &job->argv, &job->env, q,
+						 job->limits.output_limit);
+	struct attempt *a;
+	struct event *e;
+	unsigned n = 1;
+
+	for (;;) {
+		enum case_next next;
+
+		case_reader_command(cr);
+		a = run_attempt(job, ctl, q, n++, ctl->scratch, cr);
+		if (a->verdict == V_EXEC_FAIL)
+			break;
+		next = case_reader_process_end(cr, a, a->verdict == V_TIMEOUT, a->duration);
+		if (next == CASES_DONE || a->cancelled || ctl->run_cancelled)
+			break;
+		if (next == CASES_LIST_FIRST) {
+			struct buf err = BUF_INIT;
+			struct attempt *l;
+			int rc;
+
+			case_reader_list_argv(cr);
+			l = run_attempt(job, ctl, q, n++, ctl->scratch, NULL);
+			rc = case_reader_listed(cr, l, &err);
+			if (rc < 0) {
+				/* The rest cannot be told apart: the process's result says so. */
+				attempt_free(a);
+				a = l;
+				a->verdict = V_FAIL;
+				free(a->message);
+				a->message = buf_detach(&err, NULL);
+				break;
+			}
+			attempt_free(l);
+			buf_free(&err);
+			if (rc > 0 || ctl->run_cancelled)
+				break;
+		}
+		attempt_free(a);
+	}
+	case_reader_free(cr);
+	e = event_new(EV_FINISHED, job);
+	e->attempt = a->number;
+	e->result = a;
+	evq_push(q, e);
+}
+
 void unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
 {
 	unsigned max = job->limits.retries + 1;
 	char *scratch = ctl->scratch;
 	struct attempt *a = NULL;
-	unsigned n;
+	unsigned n = job->first_attempt > 1 ? job->first_attempt : 1;
 
 	ctl->run_cancelled = false;
-	for (n = 1;; n++) {
+	if (job->cases) {
+		run_cases(job, ctl, q);
+		return;
+	}
+	/* A case retried alone waits its delay first; cancelled then, its failure stands. */
+	if (n > 1 && !wait_retry(job, ctl, q, job->first_delay, n)) {
+		struct event *f = event_new(EV_FINISHED, job);
+		f->attempt = n - 1;
+		evq_push(q, f);
+		return;
+	}
+	for (;; n++) {
 		struct event *e;
 		int64_t delay;
 
-		a = run_attempt(job, ctl, q, n, scratch);
+		a = run_attempt(job, ctl, q, n, scratch, NULL);
 		if (verdict_ok(a->verdict) || n >= max || a->cancelled ||
 		    a->verdict == V_EXEC_FAIL)
 			break;

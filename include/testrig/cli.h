@@ -38,6 +38,7 @@ struct cli {
 	enum cli_command cmd;
 	struct strvec binaries;     /* automake-driver: the test command after -- */
 	enum protocol protocol;
+	enum isolation isolation;   /* --isolation, for command-line binaries */
 	bool no_capture;
 	enum color_mode color;
 	char *profile;              /* -P, or NULL */

@@ -23,6 +23,7 @@
 #include "testrig/unit.h"
 
 struct engine;
+struct event;
 struct job;
 
 /*
@@ -46,6 +47,12 @@ struct job_kind {
 	void (*finished)(struct engine *eng, struct job *job, struct attempt *final);
 	/* The job's name in an info-query answer (malloc'd). */
 	char *(*describe)(const struct job *job);
+	/*
+	 * isolation = binary (cases.h): EV_CASES, EV_CASE_STARTED and
+	 * EV_CASE_FINISHED; the callee may take e->text and e->result (and
+	 * sets them to NULL then).
+	 */
+	void (*case_event)(struct engine *eng, struct job *job, struct event *e);
 };
 
 /* A unit of work: what a worker runs, the kind it is, the kind's record. */

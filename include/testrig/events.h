@@ -27,6 +27,10 @@ enum event_type {
 	EV_FINISHED,    /* the unit is done, the worker is free again: result */
 	EV_INFO,        /* answer to an info query: text */
 	EV_PAUSED,      /* the unit's process group is stopped and its clocks paused */
+	/* isolation = binary (cases.h): */
+	EV_CASES,       /* the binary announced its cases: count (all its processes so far) */
+	EV_CASE_STARTED,/* a case started: text (its name), elapsed */
+	EV_CASE_FINISHED,/* a case ended: text (its name), result */
 };
 
 struct event {
@@ -39,7 +43,8 @@ struct event {
 	int64_t elapsed;        /* ns on the unit's stopwatch */
 	int64_t delay;          /* EV_RETRY: ns until the next attempt */
 	struct attempt *result; /* EV_RETRY, EV_FINISHED: owned by the event */
-	char *text;             /* EV_INFO: output tail, owned by the event */
+	char *text;             /* EV_INFO: output tail; EV_CASE_*: the case; owned by the event */
+	size_t count;           /* EV_CASES */
 	const char *state;      /* EV_INFO: "running", "terminating", ... (static) */
 	struct event *next;
 };

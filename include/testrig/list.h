@@ -19,6 +19,8 @@ struct test_history;
 enum protocol { PROTO_EXEC, PROTO_TAP, PROTO_GTEST, PROTO_LIBTEST, PROTO_CUSTOM };
 /* testrig list --format */
 enum list_format { LIST_HUMAN, LIST_ONELINE, LIST_JSON };
+/* isolation = test (a process per test) or binary (a process per binary or shard) */
+enum isolation { ISOLATION_TEST, ISOLATION_BINARY };
 
 struct suite {
 	char *name;                 /* "" for binaries named on the command line */
@@ -31,6 +33,8 @@ struct suite {
 	bool allow_empty;           /* a glob may match nothing */
 	struct strvec archive_include;  /* archive-include = ...: more files for archives */
 	struct command args;        /* args = ...: appended to every run command */
+	enum isolation isolation;
+	unsigned shards;            /* isolation = binary: processes per binary; 0 = auto */
 	const char *origin;         /* "FILE:LINE" of its section, or "command line" */
 };
 
@@ -50,6 +54,7 @@ struct test {
 	const struct settings *settings;  /* effective per-test settings */
 	const struct test_history *history;  /* its history (history.h), or NULL */
 	bool owed;                  /* --failed: outstanding from the last run, not selected now */
+	bool whole;                 /* isolation = binary, not listed: stands for its binary */
 };
 
 struct list_chunk;
@@ -62,6 +67,8 @@ struct test_list {
 	struct test *tests;
 	size_t ntests, cap;
 	struct list_chunk *chunks;  /* binaries and the strings of binaries and tests */
+	struct test **cases;        /* found while running (isolation = binary), not in tests */
+	size_t ncases, cases_cap;
 };
 
 void test_list_init(struct test_list *l);
@@ -72,6 +79,12 @@ struct binary *test_list_add_binary(struct test_list *l, struct suite *s,
 /* Adds a test of the binary most recently added (tests of a binary are contiguous). */
 struct test *test_list_add_test(struct test_list *l, struct binary *b,
 				const char *name, bool ignored);
+/*
+ * A case a binary ran that its listing did not give (isolation = binary):
+ * kept apart from `tests`, at an address that stays put, until the list is
+ * freed.  Dispatcher thread only.
+ */
+struct test *test_list_add_case(struct test_list *l, struct binary *b, const char *name);
 /* "examples/pass" for exec binaries, "bin/unit Suite.Case" otherwise. */
 void test_display_name(const struct test *t, struct buf *out);
 
@@ -89,5 +102,9 @@ void test_list_print(const struct test_list *l, enum list_format f, struct buf *
 
 const char *protocol_name(enum protocol p);
 int protocol_lookup(const char *name, enum protocol *out);
+/* "test" or "binary"; -1 for anything else. */
+int isolation_lookup(const char *name, enum isolation *out);
+/* isolation = binary needs a protocol whose output names its cases: gtest, libtest. */
+bool isolation_binary_ok(enum protocol p);
 
 #endif

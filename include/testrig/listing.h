@@ -23,6 +23,11 @@ struct listing_config {
 	char **base_env;
 	struct jobserver *jobserver;     /* make's, or NULL (engine.h) */
 	int *interrupted_by;             /* if not NULL: set to the signal that stopped it */
+	/*
+	 * List binaries in isolation = binary too (the selection names cases);
+	 * else each of them gets one test standing for it (test->whole).
+	 */
+	bool list_whole;
 };
 
 /*

@@ -35,4 +35,10 @@ void proto_run_argv(const struct test *t, struct strvec *argv);
 void proto_judge(const struct test *t, attempt_judge_fn *judge, const void **arg,
 		 const struct attempt_parser **parser);
 
+/*
+ * GTEST_SKIP() << "reason": the first line of the reason in a gtest run's
+ * output (malloc'd), or NULL.
+ */
+char *proto_gtest_skip_reason(const struct capture *c);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "testrig/settings.h"
 
+struct binary;
 struct test;
 struct attempt;
 
@@ -24,6 +25,8 @@ struct run_info {
 	unsigned threads;
 	size_t scheduled;           /* tests that will be run */
 	size_t filtered_out;        /* tests not selected (counted as skipped) */
+	size_t binaries;            /* of the scheduled, binaries in isolation = binary not
+				     * listed: their cases are counted as they run */
 	int64_t start_wall;
 };
 
@@ -121,6 +124,12 @@ struct reporter_ops {
 	void (*test_retry)(struct reporter *r, const struct test *t,
 			   const struct attempt *failed, int64_t delay);
 	void (*test_finished)(struct reporter *r, const struct test_outcome *o);
+	/*
+	 * isolation = binary: a process of `bin` that passed, with what it
+	 * printed outside its cases (`a->out`); a failing one is `(process)`.
+	 */
+	void (*binary_output)(struct reporter *r, const struct binary *bin,
+			      const struct attempt *a);
 	void (*info)(struct reporter *r, const struct unit_info *units, size_t n);
 	void (*progress)(struct reporter *r, const struct run_progress *p);
 	void (*message)(struct reporter *r, const char *text);  /* a run-level note */

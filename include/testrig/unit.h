@@ -21,6 +21,7 @@
 #include "testrig/util.h"
 
 struct command;
+struct case_plan;
 
 struct evq;
 
@@ -61,6 +62,14 @@ struct unit_job {
 	unsigned worker;            /* set by the pool */
 	const char *binary_id;      /* for the on-timeout hook's {binary} and {test} */
 	const char *test_name;
+	/*
+	 * isolation = binary (cases.h): argv is made for each process from
+	 * this plan and the output is read case by case; no retries here.
+	 */
+	const struct case_plan *cases;
+	/* A case retried alone: its first attempt here is this one, after first_delay. */
+	unsigned first_attempt;     /* 0 or 1: from the first */
+	int64_t first_delay;
 };
 
 /* Frees what the job owns (not the job itself). */

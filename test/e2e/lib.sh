@@ -21,6 +21,8 @@ rc=0
 unset FX_EXIT FX_SLEEP_MS FX_FLOOD_MIB FX_PASS_ON FX_ALLOW_FDS FX_PIDFILE FX_THEN NO_COLOR
 
 cleanup() {
+	# KEEP=1 keeps $T for a look after a failure.
+	[ -n "${KEEP:-}" ] && return
 	# Kill anything a failed test left behind, so one failure is not many.
 	pkill -KILL -f "$T/" 2>/dev/null
 	rm -rf "$T"

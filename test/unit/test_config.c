@@ -739,7 +739,7 @@ static const struct error_case error_cases[] = {
 	  "testrig.ini:2: key 'retries' before any [section] (sections: [suite.NAME]," },
 	{ "[suite.a]\nbinaries = x\nbinary = y\n", 96,
 	  "testrig.ini:3: unknown key 'binary' in [suite.a] (accepted: binaries, protocol, cwd, "
-	  "env, list-command, run-command, allow-empty, archive-include, args)\n" },
+	  "env, list-command, run-command, allow-empty, archive-include, args, isolation, shards)\n" },
 	{ "[profile.default]\nretires = 1\n", 96,
 	  "testrig.ini:2: unknown key 'retires' in [profile.default] (accepted: test-threads, "
 	  "retries, backoff, delay," },
