@@ -47,7 +47,7 @@ struct bundle {
 	struct case_plan plan;
 	struct test **entries;      /* the listed cases it runs, or none: not listed */
 	bool *entry_seen;
-	size_t nentries;
+	size_t nentries, next_entry;
 	struct test **started;      /* the cases it started, for their later ends */
 	size_t nstarted;
 	size_t expected;            /* places in counts.scheduled no case has taken yet */
@@ -337,21 +337,27 @@ static void take_place(struct tests *tp, struct bundle *bd)
 	tp->counts.started++;
 }
 
-/* The bundle's case named `name`: a listed one, one it started, or a new one. */
-static struct test *case_named(struct tests *tp, struct bundle *bd, const char *name, bool *fresh)
+/*
+ * The bundle's case named `name`: one it started (an end: looked for from
+ * the latest), else a listed one (looked for from where the last was found:
+ * binaries run their cases in the order they list them), else a new one.
+ */
+static struct test *case_named(struct tests *tp, struct bundle *bd, const char *name,
+			       bool started, bool *fresh)
 {
-	struct test *t;
-	size_t i;
+	struct test *t = NULL;
+	size_t i, k;
 
 	*fresh = false;
-	for (i = bd->nstarted; i-- > 0;)
+	for (i = bd->nstarted; !started && i-- > 0;)
 		if (strcmp(bd->started[i]->name, name) == 0)
 			return bd->started[i];
 	*fresh = true;
-	t = NULL;
-	for (i = 0; i < bd->nentries && !t; i++) {
+	for (k = 0; k < bd->nentries && !t; k++) {
+		i = (bd->next_entry + k) % bd->nentries;
 		if (!bd->entry_seen[i] && strcmp(bd->entries[i]->name, name) == 0) {
 			bd->entry_seen[i] = true;
+			bd->next_entry = i + 1;
 			t = bd->entries[i];
 		}
 	}
@@ -401,7 +407,7 @@ static void bundle_event(struct engine *eng, struct job *job, struct event *e)
 		break;
 	}
 	case EV_CASE_STARTED:
-		t = case_named(tp, bd, e->text, &fresh);
+		t = case_named(tp, bd, e->text, true, &fresh);
 		if (fresh)
 			take_place(tp, bd);
 		bd->cur = t;
@@ -409,7 +415,7 @@ static void bundle_event(struct engine *eng, struct job *job, struct event *e)
 		REPORT(engine_reports(eng), test_started, t, 1);
 		break;
 	case EV_CASE_FINISHED:
-		t = case_named(tp, bd, e->text, &fresh);
+		t = case_named(tp, bd, e->text, false, &fresh);
 		if (fresh) {
 			/* an end without a start (it cannot happen with the readers we have) */
 			take_place(tp, bd);
