@@ -28,8 +28,9 @@
 # gtest: GT_BINS (20) GoogleTest binaries of GT_CASES (100) trivial cases at
 #   -j JOBS: testrig with isolation = test (a process per case), with
 #   isolation = binary and shards = auto, and with shards = 1, against the
-#   binaries run whole by xargs -P JOBS (what ctest does with them), ROUNDS
-#   rounds rotating.  Target: binary isolation within 1.2x of xargs.
+#   binaries run whole by xargs -P JOBS (what ctest does with them),
+#   GT_ROUNDS (15: each run is short) rounds rotating.  Target: binary
+#   isolation (shards = auto) within 1.2x of xargs.
 #   Skipped without g++ and GoogleTest.
 #
 # Compare only numbers from one run: the ratios are the result.  The "other"
@@ -68,6 +69,7 @@ TARGET_HUGE=1.10
 TARGET_HUGE_RSS_MIB=32
 GT_BINS=${GT_BINS:-20}
 GT_CASES=${GT_CASES:-100}
+GT_ROUNDS=${GT_ROUNDS:-15}
 TARGET_GTEST=1.20
 PARTS=${*:-trivial longtail flood make huge gtest}
 
@@ -89,6 +91,9 @@ positive LT_ROUNDS "$LT_ROUNDS" 1000
 positive MAKE_N "$MAKE_N" 999999
 positive HUGE_N "$HUGE_N" 9999999
 positive HUGE_ROUNDS "$HUGE_ROUNDS" 1000
+positive GT_BINS "$GT_BINS" 1000
+positive GT_CASES "$GT_CASES" 100000
+positive GT_ROUNDS "$GT_ROUNDS" 1000
 [ -x "$RIG" ] || die "RIG=$RIG is not an executable (run make first)"
 command -v xargs >/dev/null 2>&1 || die "xargs not found"
 case $RIG in /*) ;; *) RIG=$(pwd)/$RIG ;; esac
@@ -458,12 +463,12 @@ bench_gtest() {
 		>"$gt/auto.ini"
 	printf '[suite.g]\nbinaries = bin/*\nprotocol = gtest\nisolation = binary\n' >"$gt/one.ini"
 	echo
-	echo "bench gtest: $GT_BINS GoogleTest binaries of $GT_CASES cases, -j $JOBS; ROUNDS=$ROUNDS" \
-		"(+1 warm-up)"
+	echo "bench gtest: $GT_BINS GoogleTest binaries of $GT_CASES cases, -j $JOBS;" \
+		"GT_ROUNDS=$GT_ROUNDS (+1 warm-up)"
 	: >"$work/gt.results"
 	round=0
 	set -- xargs auto one test
-	while [ "$round" -le "$ROUNDS" ]; do
+	while [ "$round" -le "$GT_ROUNDS" ]; do
 		for who in "$@"; do
 			case $who in
 			xargs) res=$("$bin/measure" -o "$gt/out" -- xargs -P "$JOBS" -n 1 -a "$gt/list" \

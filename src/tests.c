@@ -21,7 +21,10 @@
 struct bundle;
 struct retry;
 
-/* What the scheduler starts: a test, a binary's process, or a case's retry. */
+/*
+ * What the scheduler starts: sched items below norder are tests at that
+ * order position; the rest are these, a binary's process or a case's retry.
+ */
 struct item {
 	size_t pos;                 /* the order position of its test (a bundle's first) */
 	struct bundle *bundle;      /* isolation = binary */
@@ -53,6 +56,7 @@ struct bundle {
 	size_t expected;            /* places in counts.scheduled no case has taken yet */
 	struct test *cur;           /* the case running now */
 	int64_t cur_start;          /* on the process's stopwatch */
+	size_t pos;                 /* the order position of its binary's first test */
 	struct sched_grant grant;
 };
 
@@ -67,7 +71,7 @@ struct tests {
 	const uint64_t *script_mask;
 	struct run_counts counts;
 	bool terminated_running;
-	struct item *items;         /* sched items: indexes into this */
+	struct item *items;         /* sched items norder + i */
 	size_t nitems, items_cap;
 	struct bundle **bundles;
 	size_t nbundles;
@@ -313,7 +317,7 @@ static struct job *test_job(struct tests *tp, const struct sched_grant *g, const
 	return job;
 }
 
-/* Adds a sched item: a test (at order position pos), a bundle or a retry. */
+/* Adds a sched item beyond the tests: a bundle or a retry (for order position pos). */
 static void add_item(struct tests *tp, size_t pos, struct bundle *bd, struct retry *r,
 		     size_t group, unsigned need)
 {
@@ -322,7 +326,7 @@ static void add_item(struct tests *tp, size_t pos, struct bundle *bd, struct ret
 		tp->items = xreallocarray(tp->items, tp->items_cap, sizeof *tp->items);
 	}
 	tp->items[tp->nitems] = (struct item){ pos, bd, r };
-	sched_add(tp->sched, tp->nitems++, group, need);
+	sched_add(tp->sched, tp->norder + tp->nitems++, group, need);
 }
 
 /* ---- isolation = binary ---------------------------------------------------- */
@@ -388,7 +392,7 @@ static void case_ended(struct tests *tp, struct engine *eng, struct bundle *bd, 
 	r->failed = a;
 	r->delay = unit_retry_delay(&l, a->number + 1, &tp->rng);
 	REPORT(engine_reports(eng), test_retry, t, a, r->delay);
-	add_item(tp, tp->items[bd->grant.item].pos, NULL, r, bd->grant.group, 1);
+	add_item(tp, bd->pos, NULL, r, bd->grant.group, 1);
 }
 
 static void bundle_event(struct engine *eng, struct job *job, struct event *e)
@@ -517,12 +521,11 @@ static struct job *bundle_job(struct tests *tp, struct bundle *bd, const struct 
 	const struct settings *s = bd->settings;
 	struct job *job = job_new(&bundle_kind, bd);
 	struct unit_job *u = &job->unit;
-	const struct item *it = &tp->items[g->item];
 
 	bd->grant = *g;
 	env_for_job(&u->env, env_build(&tp->envs, &bd->bin->suite->env, tp->exports,
 				       tp->exports ? cfg->nscripts : 0,
-				       tp->script_mask ? tp->script_mask[it->pos] : 0),
+				       tp->script_mask ? tp->script_mask[bd->pos] : 0),
 		    cfg->run_id, cfg->profile);
 	env_set_number(&u->env, "TESTRIG_TOTAL_ATTEMPTS", (long)s->retries + 1);
 	env_set(&u->env, "TESTRIG_BINARY_ID", bd->bin->id);
@@ -568,6 +571,7 @@ static void add_bundles(struct tests *tp, const struct test *first, size_t pos,
 
 		bd->tests = tp;
 		bd->bin = b;
+		bd->pos = pos;
 		bd->settings = settings_of(tp, first);
 		bd->plan.protocol = b->suite->protocol;
 		/* A failure that may be retried does not count before its retries ran. */
@@ -623,19 +627,17 @@ static struct job *tests_next(void *ctx, struct engine *eng, unsigned capacity,
 	struct tests *tp = ctx;
 	struct sched_grant g;
 	struct job *job;
-
 	const struct item *it;
 
 	if (engine_cancelled(eng) || !sched_next(tp->sched, &g, capacity, wanted))
 		return NULL;
-	it = &tp->items[g.item];
-	if (it->bundle) {
-		job = bundle_job(tp, it->bundle, &g);
-	} else if (it->retry) {
-		job = test_job(tp, &g, it->retry->test, it->pos, it->retry);
-	} else {
+	if (g.item < tp->norder) {
 		tp->counts.started++;
-		job = test_job(tp, &g, &tp->list->tests[tp->order[it->pos]], it->pos, NULL);
+		job = test_job(tp, &g, &tp->list->tests[tp->order[g.item]], g.item, NULL);
+	} else if ((it = &tp->items[g.item - tp->norder])->bundle) {
+		job = bundle_job(tp, it->bundle, &g);
+	} else {
+		job = test_job(tp, &g, it->retry->test, it->pos, it->retry);
 	}
 	job->slots = g.held;
 	return job;
@@ -704,7 +706,7 @@ struct tests *tests_new(const struct run_config *cfg, const size_t *order, size_
 				add_bundles(tp, t, i, gn);
 			continue;
 		}
-		add_item(tp, i, NULL, NULL, gn[0], (unsigned)gn[1]);
+		sched_add(tp->sched, i, gn[0], (unsigned)gn[1]);
 	}
 	env_cache_init(&tp->envs, cfg->base_env);
 	tp->counts.scheduled = norder;
