@@ -4,7 +4,8 @@
 # binary isolation passes them; a case that crashes or hangs ends its
 # process and the cases after it go on in a new one; a failed case is
 # retried alone; a failure outside the cases is `(process)`; filters,
-# partitions, fail-fast, sharding and the reports see cases as tests.
+# partitions, fail-fast, SIGINT, sharding, run records and the reports see
+# cases as tests.
 . "$(dirname "$0")/lib.sh"
 
 src=$BUILD/test/protocols/gtest_shared
@@ -135,6 +136,19 @@ block STDOUT "$id Trouble.Hang"
 	[ "$(grep -c '^\[' "$T/block")" = 1 ] && ok ||
 	fail "the hung case's output: $(cat "$T/block")"
 expect_no_leftovers
+
+# Interrupted inside a case: that case gets the signal, no other starts, nothing is left.
+suite binary "[profile.patient]" "slow-timeout = 0.3s" "terminate-after = 100"
+GTEST_SHARED_HANG=1 GTEST_SHARED_PARTIAL_OK=1 start_rig run -P patient --no-fail-fast
+wait_file "$T/out" "SLOW"
+kill -INT "$rigpid"
+wait_rig
+expect_rc 100 "SIGINT"
+expect_final "$id Trouble.Hang" SIGINT
+expect_out "the run was interrupted by SIGINT"
+expect_no_out "Trouble.After"
+expect_no_leftovers
+suite binary
 
 # A failed case is retried alone (in its own process): flaky stays per case.
 rm -f "$GTEST_SHARED_FLAKY_FILE"
