@@ -136,6 +136,14 @@ block STDOUT "$id Trouble.Hang"
 	[ "$(grep -c '^\[' "$T/block")" = 1 ] && ok ||
 	fail "the hung case's output: $(cat "$T/block")"
 expect_no_leftovers
+# The on-timeout hook is about the hung case.
+suite binary "[profile.hook]" "on-timeout = echo hook for {test}"
+GTEST_SHARED_HANG=1 GTEST_SHARED_PARTIAL_OK=1 rig_in "$T" run -P hook --no-fail-fast
+expect_rc 100 "on-timeout"
+block ON-TIMEOUT "$id Trouble.Hang"
+[ "$(sed -n 1p "$T/block")" = "hook for Trouble.Hang" ] && ok ||
+	fail "on-timeout: $(cat "$T/block")"
+suite binary
 
 # Interrupted inside a case: that case gets the signal, no other starts, nothing is left.
 suite binary "[profile.patient]" "slow-timeout = 0.3s" "terminate-after = 100"
