@@ -230,11 +230,6 @@ static int parse_manifest(const char *text, struct archive_manifest *m, struct b
 
 /* ---- writing ----------------------------------------------------------------- */
 
-static int compare_strings(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int write_entries(struct tar_writer *t, const char *root, const struct archive_manifest *m,
 			 struct buf *err)
 {
@@ -282,7 +277,7 @@ int archive_write(const char *out, const char *root, const struct archive_manife
 		strvec_push(&files, m->files.v[i]);
 	}
 	if (files.n)
-		qsort(files.v, files.n, sizeof *files.v, compare_strings);
+		qsort(files.v, files.n, sizeof *files.v, string_compare);
 	sorted.files = files;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {

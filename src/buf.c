@@ -265,3 +265,8 @@ char **strvec_get(struct strvec *sv)
 	}
 	return sv->v;
 }
+
+int string_compare(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}

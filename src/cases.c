@@ -195,11 +195,6 @@ void case_reader_list_argv(const struct case_reader *r)
 	set_shard(r->env, 1, 0);
 }
 
-static int compare_strings(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int case_reader_listed(struct case_reader *r, const struct attempt *listing, struct buf *err)
 {
 	const struct case_plan *p = r->plan;
@@ -218,7 +213,7 @@ int case_reader_listed(struct case_reader *r, const struct attempt *listing, str
 		return -1;
 	}
 	memcpy(seen, r->seen.v, r->seen.n * sizeof *seen);
-	qsort(seen, r->seen.n, sizeof *seen, compare_strings);
+	qsort(seen, r->seen.n, sizeof *seen, string_compare);
 	test_list_init(&l);
 	s = test_list_add_suite(&l, "", PROTO_GTEST);
 	b = test_list_add_binary(&l, s, "", "");
@@ -233,7 +228,7 @@ int case_reader_listed(struct case_reader *r, const struct attempt *listing, str
 			if (t->ignored && !p->also_ignored)
 				continue;
 			if (runnable++ % p->shards == p->shard &&
-			    !bsearch(&t->name, seen, r->seen.n, sizeof *seen, compare_strings))
+			    !bsearch(&t->name, seen, r->seen.n, sizeof *seen, string_compare))
 				strvec_push(&r->cont, t->name);
 		}
 		r->cont_set = true;

@@ -439,11 +439,6 @@ static int parse_filters(struct session *ss)
 	return 0;
 }
 
-static int compare_strings(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Per-test settings, filters, partition: which tests run, with what. */
 static int select_and_resolve(struct session *ss)
 {
@@ -483,7 +478,7 @@ static int select_and_resolve(struct session *ss)
 static bool owes(const struct strvec *owed, const char *bin, const char *test)
 {
 	char *key = record_key(bin, test);
-	bool found = bsearch(&key, owed->v, owed->n, sizeof *owed->v, compare_strings) != NULL;
+	bool found = bsearch(&key, owed->v, owed->n, sizeof *owed->v, string_compare) != NULL;
 
 	free(key);
 	return found;

@@ -180,11 +180,6 @@ static bool may_run(const struct binary *b, const struct pack_selection *sel)
 	return sel->nfilters == 0;
 }
 
-static int compare_strings(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorts m->files and drops the same path named twice (a binary also included). */
 static void sort_unique(struct strvec *v)
 {
@@ -192,7 +187,7 @@ static void sort_unique(struct strvec *v)
 
 	if (!v->n)
 		return;
-	qsort(v->v, v->n, sizeof *v->v, compare_strings);
+	qsort(v->v, v->n, sizeof *v->v, string_compare);
 	for (i = 0; i < v->n; i++) {
 		if (n && !strcmp(v->v[n - 1], v->v[i])) {
 			free(v->v[i]);

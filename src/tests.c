@@ -267,6 +267,27 @@ static void limits_from(struct unit_limits *l, const struct settings *s)
 	l->on_timeout_limit = s->on_timeout_limit;
 }
 
+/*
+ * The environment every job of the tests phase starts from: the suite's,
+ * the setup scripts' exports for order position pos, and testrig's
+ * variables for the binary and the slots granted.
+ */
+static void job_env(struct tests *tp, struct strvec *env, const struct binary *b,
+		    const struct settings *s, size_t pos, const struct sched_grant *g)
+{
+	const struct run_config *cfg = tp->cfg;
+
+	env_for_job(env, env_build(&tp->envs, &b->suite->env, tp->exports,
+				   tp->exports ? cfg->nscripts : 0,
+				   tp->script_mask ? tp->script_mask[pos] : 0),
+		    cfg->run_id, cfg->profile);
+	env_set_number(env, "TESTRIG_TOTAL_ATTEMPTS", (long)s->retries + 1);
+	env_set(env, "TESTRIG_BINARY_ID", b->id);
+	env_set_number(env, "TESTRIG_SLOT", g->first_slot);
+	if (g->group_slot >= 0)
+		env_set_number(env, "TESTRIG_GROUP_SLOT", g->group_slot);
+}
+
 /* The job that runs test t (granted g; a case's retry when `retry`). */
 static struct job *test_job(struct tests *tp, const struct sched_grant *g, const struct test *t,
 			    size_t pos, struct retry *retry)
@@ -285,19 +306,11 @@ static struct job *test_job(struct tests *tp, const struct sched_grant *g, const
 	strvec_pushv(&u->argv, runner->v);
 	proto_run_argv(t, &u->argv);
 	u->search_path = runner->n > 0 || t->bin->suite->protocol == PROTO_CUSTOM;
-	env_for_job(&u->env, env_build(&tp->envs, &t->bin->suite->env, tp->exports,
-				       tp->exports ? cfg->nscripts : 0,
-				       tp->script_mask ? tp->script_mask[pos] : 0),
-		    cfg->run_id, cfg->profile);
-	env_set_number(&u->env, "TESTRIG_TOTAL_ATTEMPTS", (long)s->retries + 1);
-	env_set(&u->env, "TESTRIG_BINARY_ID", t->bin->id);
+	job_env(tp, &u->env, t->bin, s, pos, g);
 	env_set(&u->env, "TESTRIG_TEST_NAME", t->name);
 	/* As Test::Harness (prove) tells TAP scripts they run under a harness. */
 	if (t->bin->suite->protocol == PROTO_TAP)
 		env_set(&u->env, "HARNESS_ACTIVE", "1");
-	env_set_number(&u->env, "TESTRIG_SLOT", g->first_slot);
-	if (g->group_slot >= 0)
-		env_set_number(&u->env, "TESTRIG_GROUP_SLOT", g->group_slot);
 	u->attempt_var = true;
 	u->cwd = t->bin->suite->cwd;
 	u->capture = cfg->no_capture ? CAPTURE_NONE : s->capture;
@@ -523,16 +536,8 @@ static struct job *bundle_job(struct tests *tp, struct bundle *bd, const struct 
 	struct unit_job *u = &job->unit;
 
 	bd->grant = *g;
-	env_for_job(&u->env, env_build(&tp->envs, &bd->bin->suite->env, tp->exports,
-				       tp->exports ? cfg->nscripts : 0,
-				       tp->script_mask ? tp->script_mask[bd->pos] : 0),
-		    cfg->run_id, cfg->profile);
-	env_set_number(&u->env, "TESTRIG_TOTAL_ATTEMPTS", (long)s->retries + 1);
-	env_set(&u->env, "TESTRIG_BINARY_ID", bd->bin->id);
+	job_env(tp, &u->env, bd->bin, s, bd->pos, g);
 	env_set_number(&u->env, "TESTRIG_ATTEMPT", 1);
-	env_set_number(&u->env, "TESTRIG_SLOT", g->first_slot);
-	if (g->group_slot >= 0)
-		env_set_number(&u->env, "TESTRIG_GROUP_SLOT", g->group_slot);
 	u->search_path = cfg->settings->target_runner.argv.n > 0;
 	u->cwd = bd->bin->suite->cwd;
 	/*

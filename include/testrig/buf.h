@@ -79,5 +79,7 @@ void strvec_pushv_block(struct strvec *sv, char *const *v);
 void strvec_replace(struct strvec *sv, size_t i, char *s);
 /* The vector, NULL-terminated even when empty. */
 char **strvec_get(struct strvec *sv);
+/* strcmp of two char * elements, for qsort and bsearch over string arrays. */
+int string_compare(const void *a, const void *b);
 
 #endif
