@@ -406,7 +406,7 @@ static void pause_run(struct engine *eng)
 		for (i = 0; i < eng->cfg.workers; i++)
 			if (eng->w[i].job && !eng->w[i].pause_acked)
 				waiting++;
-		if (!waiting || mono_ns() >= deadline)
+		if (!waiting || mono_ns() >= deadline || sig_cont_pending())
 			break;
 		if (!evq_prepare_sleep(&eng->q))
 			continue;
@@ -417,7 +417,16 @@ static void pause_run(struct engine *eng)
 	}
 	engine_flush(eng);
 	tty_keys_suspend();
-	raise(SIGSTOP);
+	/*
+	 * A SIGCONT that came while the tests were being stopped (a script's
+	 * `kill -TSTP; kill -CONT`, or a worker slow to answer) has already
+	 * ended the stop: stopping now would wait for a second one that never
+	 * comes.  The loop reads it next and resumes everything.  (Between this
+	 * look and the stop is a window of a few instructions no program that
+	 * stops itself can close.)
+	 */
+	if (!sig_cont_pending())
+		raise(SIGSTOP);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,12 +33,16 @@ static sigset_t handled_set;
 static int read_fd = -1;
 #if !USE_SIGNALFD
 static int write_fd = -1;
+/* Whether the latest of SIGTSTP and SIGCONT was SIGCONT (sig_cont_pending). */
+static atomic_int cont_last;
 
 static void on_signal(int signo)
 {
 	int saved = errno;
 	unsigned char c = (unsigned char)signo;
 
+	if (signo == SIGCONT || signo == SIGTSTP)
+		atomic_store(&cont_last, signo == SIGCONT);
 	(void)!write(write_fd, &c, 1);
 	errno = saved;
 }
@@ -143,6 +148,22 @@ int sig_next(void)
 		r = read(read_fd, &c, 1);
 	while (r < 0 && errno == EINTR);
 	return r == 1 ? c : 0;
+#endif
+}
+
+bool sig_cont_pending(void)
+{
+#if USE_SIGNALFD
+	/*
+	 * SIGCONT is blocked and waits in the signalfd's queue; a stop signal
+	 * sent after it takes it out of the queue (and one before it is taken
+	 * out by it), so it is there exactly when it came last.
+	 */
+	sigset_t set;
+
+	return sigpending(&set) == 0 && sigismember(&set, SIGCONT) == 1;
+#else
+	return atomic_load(&cont_last) != 0;
 #endif
 }
 

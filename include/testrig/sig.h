@@ -29,6 +29,12 @@ void sig_listen(void);
 /* The next pending signal, or 0 when none is pending. */
 int sig_next(void);
 /*
+ * True when a SIGCONT came after the latest SIGTSTP and has not been taken
+ * by sig_next yet: the stop that SIGTSTP asked for is already over, and
+ * testrig, which stops itself only once its tests are stopped, must not.
+ */
+bool sig_cont_pending(void);
+/*
  * Waits up to timeout_ns for a SIGCHLD (a child of ours changed state) or a
  * handled signal; returns that signal (taken: act on it), or 0 on timeout.
  * Only when no worker thread is left.

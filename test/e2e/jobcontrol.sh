@@ -49,6 +49,28 @@ ms=$((($(date +%s%N) - start) / 1000000))
 expect_rc 0 "retry after a pause"
 [ "$ms" -ge 1500 ] && ok || fail "the retry delay ran on while stopped (${ms}ms)"
 
+# A SIGCONT that comes while testrig is still stopping its tests ends the
+# stop: testrig must not stop itself after it and wait for a second one.
+# Here the stop takes long for sure: the only worker is running an
+# on-timeout hook (1 s) and answers the pause only after it.
+hang=$(fx hang)
+ini "[profile.default]
+slow-timeout = 200ms
+terminate-after = 1
+grace-period = 100ms
+on-timeout = sh -c 'echo started >$T/hook; sleep 1'"
+rm -f "$T/hook"
+start_rig run "$hang"
+wait_file "$T/hook" started
+kill -TSTP $rigpid
+sleep 0.3
+kill -CONT $rigpid
+sleep 1.5
+[ "$(state $rigpid)" != T ] && ok || { fail "testrig stopped after its SIGCONT"; kill -CONT $rigpid; }
+wait_rig
+expect_rc 100 "SIGCONT before the stop"
+expect_final "$hang" TIMEOUT
+
 # SIGUSR1: state, pid, time, attempt and the tail of the output of each unit.
 ini '[profile.default]
 grace-period = 100ms'
