@@ -76,6 +76,34 @@ void buf_addc(struct buf *b, char c)
 	b->data[b->len] = 0;
 }
 
+/* Hot paths (every event of a record) format numbers without printf. */
+void buf_add_padded(struct buf *b, uint64_t v, unsigned width)
+{
+	char digits[24], *p = digits + sizeof digits;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (width > (unsigned)(digits + sizeof digits - p) && p > digits)
+		*--p = '0';
+	buf_add(b, p, (size_t)(digits + sizeof digits - p));
+}
+
+void buf_add_uint(struct buf *b, uint64_t v)
+{
+	buf_add_padded(b, v, 1);
+}
+
+void buf_add_int(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_addc(b, '-');
+		buf_add_uint(b, 0 - (uint64_t)v);
+	} else {
+		buf_add_uint(b, (uint64_t)v);
+	}
+}
+
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

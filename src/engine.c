@@ -31,6 +31,14 @@
 #define FLUSH_INTERVAL (50 * NS_PER_MS)
 #define PROGRESS_INTERVAL (100 * NS_PER_MS)
 #define PAUSE_ACK_WAIT (2 * NS_PER_SEC)
+/* How late an event posted quietly (a test started, passed) may be read. */
+#define QUIET_PICKUP (25 * NS_PER_MS)
+/*
+ * Jobs queued ahead, per worker: enough that the dispatcher is woken (to
+ * queue more) once every few tests, not once per test.  Workers wake it
+ * when no more than one job per worker is left.
+ */
+#define AHEAD_PER_WORKER 4
 
 /* What the engine knows of one worker. */
 struct worker_state {
@@ -149,6 +157,19 @@ void engine_message(struct engine *eng, const char *fmt, ...)
 
 static void request_busy(struct engine *eng, unsigned bits, int sig);
 
+/* Nothing queued ahead will start: every job no worker has taken comes back. */
+static void take_back_queued(struct engine *eng)
+{
+	struct unit_job *u;
+
+	while (eng->pool && (u = pool_take_back(eng->pool))) {
+		struct job *job = (struct job *)u;
+
+		eng->phase->unqueue(eng->phase_ctx, eng, job);
+		job_free(job);
+	}
+}
+
 static void cancel_v(struct engine *eng, const char *reason, int sig, const char *fmt,
 		     va_list ap)
 {
@@ -160,6 +181,7 @@ static void cancel_v(struct engine *eng, const char *reason, int sig, const char
 	vsnprintf(eng->cancel_detail, sizeof eng->cancel_detail, fmt, ap);
 	/* Running tests finish, but a hang is no longer looked into (on-timeout). */
 	request_busy(eng, REQ_RUN_CANCELLED, 0);
+	take_back_queued(eng);
 }
 
 void engine_cancel(struct engine *eng, const char *reason, int sig, const char *fmt, ...)
@@ -317,7 +339,10 @@ static void give_back_tokens(struct engine *eng)
 		;
 }
 
-/* The job's last event: its worker is free, the kind decides what it meant. */
+/*
+ * The job's last event: its worker is free, or already runs the queued job
+ * it took on the same slot; the kind decides what the end meant.
+ */
 static void on_finished(struct engine *eng, struct event *e)
 {
 	struct job *job = job_of(e);
@@ -327,11 +352,18 @@ static void on_finished(struct engine *eng, struct event *e)
 	e->result = NULL;
 	/* A retried attempt's leftovers were noted when it was retried. */
 	note_leftover(eng, final);
-	eng->w[wi].job = NULL;
-	eng->nbusy--;
-	eng->used -= job->slots;
-	give_back_tokens(eng);
 	info_settled(eng, wi);
+	if (e->next) {
+		struct job *next = (struct job *)e->next;
+
+		eng->w[wi].job = next;
+		eng->phase->handoff(eng->phase_ctx, eng, job, next);
+	} else {
+		eng->w[wi].job = NULL;
+		eng->nbusy--;
+		eng->used -= job->slots;
+		give_back_tokens(eng);
+	}
 	job->kind->finished(eng, job, final);
 	job_free(job);
 }
@@ -541,6 +573,9 @@ static void wait_for_something(struct engine *eng)
 			progress(eng, now);
 		return;
 	}
+	/* Workers post some events quietly: look at least this often while they run. */
+	if (eng->nbusy && now + QUIET_PICKUP < deadline)
+		deadline = now + QUIET_PICKUP;
 	if (!evq_prepare_sleep(&eng->q))
 		return;
 	pf[0].fd = evq_fd(&eng->q);
@@ -599,18 +634,46 @@ static void pump(struct engine *eng)
 }
 
 /*
+ * A job queued ahead, for an idle worker: it comes before anything the
+ * phase has not queued yet.  NULL when none is queued, or when it cannot
+ * start now (no free slot, or no jobserver token yet: *wanted is set).
+ */
+static struct job *claim_queued(struct engine *eng, unsigned cap, unsigned *wanted)
+{
+	struct unit_job *u = eng->phase->ahead ? pool_take_back(eng->pool) : NULL;
+	struct job *job = (struct job *)u;
+
+	if (!job)
+		return NULL;
+	if (job->slots <= cap && eng->phase->claim(eng->phase_ctx, eng, job))
+		return job;
+	if (job->slots > cap)
+		*wanted = job->slots;
+	pool_give_back(eng->pool, u);
+	return NULL;
+}
+
+/*
  * Gives jobs of the phase to idle workers while it has some to start and,
  * under make's jobserver, tokens for them: one is read without blocking
- * when a job waits for it, else poll watches the jobserver for one.
+ * when a job waits for it, else poll watches the jobserver for one.  Then
+ * queues jobs ahead for the workers to take as their jobs end.
  */
 static void start_jobs(struct engine *eng)
 {
 	eng->want_token = false;
 	while (!eng->paused && eng->nbusy < eng->cfg.workers) {
 		unsigned cap = capacity(eng), wanted = 0;
-		struct job *job = eng->phase->next(eng->phase_ctx, eng, cap, &wanted);
+		struct job *job = NULL;
 		unsigned wi;
 
+		if (eng->phase->ahead && pool_ready(eng->pool)) {
+			job = claim_queued(eng, cap, &wanted);
+			if (!job && !wanted)
+				break;  /* no free slot: a worker will take it as its job ends */
+		} else {
+			job = eng->phase->next(eng->phase_ctx, eng, cap, &wanted);
+		}
 		if (!job) {
 			if (!eng->cfg.jobserver || wanted <= cap)
 				break;
@@ -626,6 +689,15 @@ static void start_jobs(struct engine *eng)
 		eng->nbusy++;
 		pool_submit(eng->pool, wi, &job->unit);
 	}
+	if (!eng->phase->ahead || eng->paused || eng->cancelled)
+		return;
+	while (pool_ready(eng->pool) < (size_t)eng->cfg.workers * AHEAD_PER_WORKER) {
+		struct job *job = eng->phase->ahead(eng->phase_ctx, eng);
+
+		if (!job)
+			break;
+		pool_offer(eng->pool, &job->unit);
+	}
 }
 
 void engine_run_phase(struct engine *eng, const struct phase *ph, void *ctx)
@@ -634,7 +706,7 @@ void engine_run_phase(struct engine *eng, const struct phase *ph, void *ctx)
 	eng->phase_ctx = ctx;
 	for (;;) {
 		start_jobs(eng);
-		if (!eng->nbusy && ph->over(ctx, eng))
+		if (!eng->nbusy && !pool_ready(eng->pool) && ph->over(ctx, eng))
 			break;
 		pump(eng);
 	}
@@ -661,6 +733,7 @@ struct engine *engine_new(const struct engine_config *cfg)
 	eng->subreaper = spawn_become_subreaper();
 	eng->key_fd = cfg->listen_keys ? tty_keys_start() : -1;
 	eng->pool = pool_create(eng->cfg.workers, &eng->q);
+	pool_set_low_water(eng->pool, eng->cfg.workers);
 	sig_listen();
 	eng->start_mono = eng->last_flush = eng->last_progress = mono_ns();
 	return eng;

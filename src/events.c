@@ -48,22 +48,34 @@ void event_free(struct event *e)
 	free(e);
 }
 
-void evq_push(struct evq *q, struct event *e)
+static void push(struct evq *q, struct event *e, bool wake_sleeper)
 {
-	bool wake;
+	bool wake = false;
 
-	e->next = NULL;
+	e->link = NULL;
 	pthread_mutex_lock(&q->lock);
 	if (q->tail)
-		q->tail->next = e;
+		q->tail->link = e;
 	else
 		q->head = e;
 	q->tail = e;
-	wake = q->sleeping;
-	q->sleeping = false;
+	if (wake_sleeper && q->sleeping) {
+		wake = true;
+		q->sleeping = false;
+	}
 	pthread_mutex_unlock(&q->lock);
 	if (wake)
 		wakefd_signal(&q->notify);
+}
+
+void evq_push(struct evq *q, struct event *e)
+{
+	push(q, e, true);
+}
+
+void evq_push_quiet(struct evq *q, struct event *e)
+{
+	push(q, e, false);
 }
 
 static struct event *take(struct evq *q)
@@ -71,10 +83,10 @@ static struct event *take(struct evq *q)
 	struct event *e = q->head;
 
 	if (e) {
-		q->head = e->next;
+		q->head = e->link;
 		if (!q->head)
 			q->tail = NULL;
-		e->next = NULL;
+		e->link = NULL;
 	}
 	return e;
 }

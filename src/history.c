@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testrig/filter.h"
@@ -25,6 +26,7 @@
 struct history {
 	struct test_history *entries;
 	size_t n;
+	struct history_stamp stamp;
 };
 
 /* ---- one line ------------------------------------------------------------ */
@@ -61,6 +63,22 @@ static unsigned count(const char *recent, char c)
 	return n;
 }
 
+/* Seconds with six decimals, as "%.6f" prints them (without printf: one per line). */
+static void add_micros(struct buf *b, double secs)
+{
+	double us = secs * 1e6 + 0.5;
+	uint64_t v;
+
+	if (!(us >= 0) || us >= 1e18) {
+		buf_printf(b, "%.6f", secs > 0 ? secs : 0.0);
+		return;
+	}
+	v = (uint64_t)us;
+	buf_add_uint(b, v / 1000000);
+	buf_addc(b, '.');
+	buf_add_padded(b, v % 1000000, 6);
+}
+
 static void write_entry(struct buf *b, const char *bin, const char *test, const char *suite,
 			const struct test_history *h, const char *last_result, const char *last_run)
 {
@@ -76,9 +94,9 @@ static void write_entry(struct buf *b, const char *bin, const char *test, const 
 	json_string(b, "last_result", last_result);
 	json_string(b, "last_run", last_run);
 	json_key(b, "mean_duration");
-	buf_printf(b, "%.6f", h->mean_duration);
+	add_micros(b, h->mean_duration);
 	json_key(b, "last_duration");
-	buf_printf(b, "%.6f", h->last_duration);
+	add_micros(b, h->last_duration);
 	json_string(b, "recent", h->recent);
 	buf_adds(b, "}\n");
 }
@@ -154,10 +172,15 @@ static struct test *find_test(struct test **sorted, size_t n, const char *bin, c
 	return NULL;
 }
 
-/* The file, opened for reading: NULL when it does not exist (*missing). */
-static struct gz_reader *open_history(const char *path, bool *missing, struct buf *err)
+/*
+ * The file, opened for reading: NULL when it does not exist (*missing).
+ * Its stamp, if `stamp`.
+ */
+static struct gz_reader *open_history(const char *path, bool *missing, struct history_stamp *stamp,
+				      struct buf *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 
 	*missing = fd < 0 && errno == ENOENT;
 	if (fd < 0) {
@@ -165,7 +188,23 @@ static struct gz_reader *open_history(const char *path, bool *missing, struct bu
 			buf_printf(err, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
+	if (stamp) {
+		memset(stamp, 0, sizeof *stamp);
+		if (fstat(fd, &st) == 0) {
+			stamp->valid = true;
+			stamp->dev = (uint64_t)st.st_dev;
+			stamp->ino = (uint64_t)st.st_ino;
+			stamp->size = (uint64_t)st.st_size;
+			stamp->mtime_ns = (int64_t)st.st_mtim.tv_sec * NS_PER_SEC + st.st_mtim.tv_nsec;
+		}
+	}
 	return gz_reader_open(fd);
+}
+
+static bool same_stamp(const struct history_stamp *a, const struct history_stamp *b)
+{
+	return a && b && a->valid && b->valid && a->dev == b->dev && a->ino == b->ino &&
+		a->size == b->size && a->mtime_ns == b->mtime_ns;
 }
 
 int history_load(const char *path, struct test_list *list, struct history **out,
@@ -180,7 +219,7 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 	int rc = 0, got;
 
 	*out = h;
-	r = open_history(path, &missing, err);
+	r = open_history(path, &missing, &h->stamp, err);
 	if (!r)
 		return missing ? 0 : -1;
 	sorted = xcalloc(list->ntests + 1, sizeof *sorted);
@@ -209,6 +248,7 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 	if (got < 0) {
 		buf_printf(err, "%s: %s (history ignored)", path, why.data);
 		rc = -1;
+		h->stamp.valid = false;
 	}
 	for (i = 0; i < list->ntests; i++) {
 		struct test *t = &list->tests[i];
@@ -221,6 +261,11 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 	buf_free(&line);
 	buf_free(&why);
 	return rc;
+}
+
+const struct history_stamp *history_stamp(const struct history *h)
+{
+	return h ? &h->stamp : NULL;
 }
 
 void history_free(struct history *h)
@@ -290,20 +335,95 @@ static struct history_result *find_result(struct history_result *v, size_t n, co
 	return n ? bsearch(&key, v, n, sizeof *v, by_result) : NULL;
 }
 
-/* Copies the old file through, each line updated if this run finished its test. */
-static void merge_old(struct gz_reader *r, struct gz_writer *w, const char *run_id,
+/* A plain JSON string (no escape, no control byte) at s, its quote included: its length. */
+static bool plain_string(const char *s, const char *end, const char **body, size_t *len)
+{
+	const char *p = s + 1;
+
+	if (s >= end || *s != '"')
+		return false;
+	while (p < end && *p != '"') {
+		if (*p == '\\' || (unsigned char)*p < 0x20)
+			return false;
+		p++;
+	}
+	if (p >= end)
+		return false;
+	*body = s + 1;
+	*len = (size_t)(p - s - 1);
+	return true;
+}
+
+/*
+ * The binary id and test name of a line as write_entry begins it, without
+ * parsing the rest; false for any other line (escapes included: those go
+ * through the parser).
+ */
+static bool line_keys(const struct buf *line, struct history_result *key, struct buf *space)
+{
+	static const char head[] = "{\"binary_id\":", mid[] = ",\"test\":";
+	const char *p = line->data, *end = line->data + line->len, *bin, *test;
+	size_t binlen, testlen;
+
+	if (line->len < sizeof head || memcmp(p, head, sizeof head - 1) != 0 ||
+	    !plain_string(p + sizeof head - 1, end, &bin, &binlen))
+		return false;
+	p = bin + binlen + 1;
+	if ((size_t)(end - p) < sizeof mid || memcmp(p, mid, sizeof mid - 1) != 0 ||
+	    !plain_string(p + sizeof mid - 1, end, &test, &testlen))
+		return false;
+	buf_reset(space);
+	buf_add(space, bin, binlen);
+	buf_addc(space, 0);
+	buf_add(space, test, testlen);
+	key->binary_id = space->data;
+	key->test = space->data + binlen + 1;
+	return true;
+}
+
+/*
+ * Copies the old file through, each line updated if this run finished its
+ * test.  When the file is the one the run read at its start (`same`), a
+ * line of a test the run looked up is rewritten from that entry, and a line
+ * of a test it did not run is copied unread: only other lines are parsed.
+ */
+static void merge_old(struct gz_reader *r, struct gz_writer *w, bool same, const char *run_id,
 		      struct history_result *results, size_t n, bool *merged, struct buf *err)
 {
-	struct buf line = BUF_INIT, out = BUF_INIT, why = BUF_INIT;
+	struct buf line = BUF_INIT, out = BUF_INIT, why = BUF_INIT, space = BUF_INIT;
 	size_t dropped = 0;
 	int got;
 
 	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
-		struct jvalue *v = jvalue_parse(line.data, line.len, NULL);
+		struct jvalue *v;
 		struct test_history e;
-		struct history_result *res;
+		struct history_result *res, key;
 		const char *bin, *test;
 
+		if (same && line_keys(&line, &key, &space)) {
+			res = n ? bsearch(&key, results, n, sizeof *results, by_result) : NULL;
+			if (!res) {
+				buf_addc(&line, '\n');
+				gz_write(w, line.data, line.len);
+				continue;
+			}
+			if (res->looked_up) {
+				/* A second line for one test: it was not the one read, and goes. */
+				if (merged[res - results])
+					continue;
+				memset(&e, 0, sizeof e);
+				if (res->before)
+					e = *res->before;
+				add_outcome(&e, res->outcome, res->duration);
+				buf_reset(&out);
+				write_entry(&out, res->binary_id, res->test, res->suite, &e, res->result,
+					    run_id);
+				gz_write(w, out.data, out.len);
+				merged[res - results] = true;
+				continue;
+			}
+		}
+		v = jvalue_parse(line.data, line.len, NULL);
 		if (!v || !parse_entry(v, &bin, &test, &e)) {
 			dropped++;
 		} else if ((res = find_result(results, n, bin, test)) && !merged[res - results]) {
@@ -329,13 +449,15 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, const char *run_
 	buf_free(&line);
 	buf_free(&out);
 	buf_free(&why);
+	buf_free(&space);
 }
 
-int history_merge(const char *path, const char *run_id, struct history_result *results,
-		  size_t n, struct buf *err)
+int history_merge(const char *path, const struct history_stamp *loaded, const char *run_id,
+		  struct history_result *results, size_t n, struct buf *err)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	bool *merged = xcalloc(n + 1, sizeof *merged), missing;
+	struct history_stamp now;
 	struct gz_reader *r;
 	struct gz_writer *w;
 	struct buf out = BUF_INIT;
@@ -351,9 +473,10 @@ int history_merge(const char *path, const char *run_id, struct history_result *r
 		free(merged);
 		return -1;
 	}
-	w = gz_writer_open(fd, 6);
-	if ((r = open_history(path, &missing, err))) {
-		merge_old(r, w, run_id, results, n, merged, err);
+	/* Rewritten at the end of every run, while the run waits: the fastest level. */
+	w = gz_writer_open(fd, 1);
+	if ((r = open_history(path, &missing, &now, err))) {
+		merge_old(r, w, same_stamp(loaded, &now), run_id, results, n, merged, err);
 		gz_reader_close(r);
 	}
 	for (i = 0; i < n; i++) {
@@ -408,7 +531,7 @@ int history_print(const char *path, struct filter *const *filters, size_t nfilte
 	size_t i;
 	int got;
 
-	if (!(r = open_history(path, &missing, err))) {
+	if (!(r = open_history(path, &missing, NULL, err))) {
 		if (missing)
 			buf_printf(err, "no history yet in %s (a recorded run makes one)", path);
 		return -1;

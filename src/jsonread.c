@@ -27,6 +27,14 @@ struct parser {
 	/* The string or number being decoded: one buffer for all of them. */
 	struct buf scratch;
 	struct buf *err;
+	/*
+	 * Where decoded strings and names go: a string decodes to fewer bytes
+	 * than its quotes and contents take in the text, so the length of the
+	 * text bounds them all, NULs included.  One allocation per tree.
+	 */
+	char *arena;
+	size_t arena_used;
+	char *out;          /* where the string being decoded goes on */
 };
 
 static bool parse_value(struct parser *p, struct jvalue *v, int depth);
@@ -98,20 +106,15 @@ static size_t skip_digits(const struct parser *p, size_t at)
 	return at;
 }
 
-/* Frees what v owns, not v itself: items are stored by value. */
+/* Frees what v owns, not v itself: items are stored by value, strings in the arena. */
 static void free_contents(struct jvalue *v)
 {
 	size_t i;
 
-	for (i = 0; i < v->n; i++) {
-		if (v->items)
-			free_contents(&v->items[i]);
-		if (v->keys)
-			free(v->keys[i]);
-	}
+	for (i = 0; v->items && i < v->n; i++)
+		free_contents(&v->items[i]);
 	free(v->items);
 	free(v->keys);
-	free(v->string);
 }
 
 void jvalue_free(struct jvalue *v)
@@ -119,6 +122,7 @@ void jvalue_free(struct jvalue *v)
 	if (!v)
 		return;
 	free_contents(v);
+	free(v->arena);
 	free(v);
 }
 
@@ -147,29 +151,27 @@ static bool hex4(const struct parser *p, size_t at, uint32_t *out)
 	return true;
 }
 
-/* A code point (not a surrogate, at most U+10FFFF) as UTF-8. */
-static void add_utf8(struct buf *b, uint32_t cp)
+/* A code point (not a surrogate, at most U+10FFFF) as UTF-8, at p->out. */
+static void add_utf8(struct parser *p, uint32_t cp)
 {
-	char u[4];
+	char *u = p->out;
 
 	if (cp < 0x80) {
-		buf_addc(b, (char)cp);
+		*u++ = (char)cp;
 	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, u, 2);
+		*u++ = (char)(0xc0 | cp >> 6);
+		*u++ = (char)(0x80 | (cp & 0x3f));
 	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, u, 3);
+		*u++ = (char)(0xe0 | cp >> 12);
+		*u++ = (char)(0x80 | (cp >> 6 & 0x3f));
+		*u++ = (char)(0x80 | (cp & 0x3f));
 	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, u, 4);
+		*u++ = (char)(0xf0 | cp >> 18);
+		*u++ = (char)(0x80 | (cp >> 12 & 0x3f));
+		*u++ = (char)(0x80 | (cp >> 6 & 0x3f));
+		*u++ = (char)(0x80 | (cp & 0x3f));
 	}
+	p->out = u;
 }
 
 /*
@@ -200,12 +202,12 @@ static bool decode_unicode(struct parser *p, size_t *at)
 		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 		i += 6;
 	}
-	add_utf8(&p->scratch, cp);
+	add_utf8(p, cp);
 	*at = i;
 	return true;
 }
 
-/* The escape at `at` (the backslash) onto the scratch buffer. */
+/* The escape at `at` (the backslash), decoded at p->out. */
 static bool decode_escape(struct parser *p, size_t *at, size_t open)
 {
 	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
@@ -222,7 +224,7 @@ static bool decode_escape(struct parser *p, size_t *at, size_t open)
 	if (!q)
 		return fail(p, i, "invalid escape in a string: %s after '\\'",
 			    found(p, i + 1, what));
-	buf_addc(&p->scratch, to[q - from]);
+	*p->out++ = to[q - from];
 	*at = i + 2;
 	return true;
 }
@@ -233,18 +235,22 @@ static bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/* The string at p->pos (its opening quote), decoded into a new allocation. */
+/*
+ * The string at p->pos (its opening quote), decoded into the arena: runs of
+ * plain bytes copied whole, escapes and UTF-8 checked one at a time.
+ */
 static bool parse_string(struct parser *p, char **out, size_t *outlen)
 {
-	struct buf *b = &p->scratch;
 	size_t open = p->pos, i = p->pos + 1, run, n;
+	char *start = p->arena + p->arena_used;
 	bool valid;
 
-	buf_reset(b);
+	p->out = start;
 	for (;;) {
 		for (run = i; i < p->len && plain(p->s[i]); i++)
 			;
-		buf_add(b, p->s + run, i - run);
+		memcpy(p->out, p->s + run, i - run);
+		p->out += i - run;
 		if (i >= p->len)
 			return fail(p, i, "unterminated string (it opens at offset %zu)", open);
 		if (p->s[i] == '"')
@@ -260,13 +266,52 @@ static bool parse_string(struct parser *p, char **out, size_t *outlen)
 		n = utf8_sequence(p->s + i, p->len - i, &valid);
 		if (!valid)
 			return fail(p, i, "invalid UTF-8 in a string");
-		buf_add(b, p->s + i, n);
+		memcpy(p->out, p->s + i, n);
+		p->out += n;
 		i += n;
 	}
 	p->pos = i + 1;
-	*out = xmalloc(b->len + 1);
-	memcpy(*out, b->data, b->len + 1);
-	*outlen = b->len;
+	*p->out = 0;
+	*out = start;
+	*outlen = (size_t)(p->out - start);
+	/* Decoding never lengthens a string: its text bounds the arena (see struct parser). */
+	p->arena_used += *outlen + 1;
+	return true;
+}
+
+/*
+ * A number checked against the grammar, without strtod when that is exact:
+ * at most 15 significant digits and no exponent make an integer and a
+ * power of ten that are both exact doubles, so their quotient is the
+ * correctly rounded value strtod gives (Clinger's fast path).  Records
+ * and the history hold thousands of such numbers.
+ */
+static bool fast_number(const unsigned char *s, size_t n, struct jvalue *v)
+{
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+					1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	bool neg = n && s[0] == '-', frac = false;
+	unsigned digits = 0, decimals = 0;
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = neg; i < n; i++) {
+		if (s[i] == '.') {
+			frac = true;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' || ++digits > 15)
+			return false;
+		m = m * 10 + (uint64_t)(s[i] - '0');
+		decimals += frac;
+	}
+	v->number = (double)m / pow10[decimals];
+	if (neg)
+		v->number = -v->number;
+	if (!frac) {
+		v->integral = true;
+		v->integer = neg ? -(int64_t)m : (int64_t)m;
+	}
 	return true;
 }
 
@@ -305,6 +350,11 @@ static bool parse_number(struct parser *p, struct jvalue *v)
 			return fail(p, i, "expected a digit in the exponent of a number, found %s",
 				    found(p, i, what));
 		i = skip_digits(p, i);
+	}
+	if (fast_number(p->s + start, i - start, v)) {
+		v->type = JV_NUMBER;
+		p->pos = i;
+		return true;
 	}
 	buf_reset(&p->scratch);
 	buf_add(&p->scratch, p->s + start, i - start);
@@ -414,7 +464,6 @@ static bool parse_name(struct parser *p, char **name)
 	if (!parse_string(p, name, &len))
 		return false;
 	if (memchr(*name, 0, len)) {
-		free(*name);
 		*name = NULL;
 		return fail(p, at, "a member name cannot contain \\u0000");
 	}
@@ -443,7 +492,7 @@ static bool parse_object(struct parser *p, struct jvalue *v, int depth)
 		if (!parse_name(p, &name))
 			return false;
 		if (v->n == cap) {
-			cap = cap ? 2 * cap : 4;
+			cap = cap ? 2 * cap : 16;
 			v->items = xreallocarray(v->items, cap, sizeof(*v->items));
 			v->keys = xreallocarray(v->keys, cap, sizeof(*v->keys));
 		}
@@ -499,11 +548,12 @@ static bool parse_value(struct parser *p, struct jvalue *v, int depth)
 
 struct jvalue *jvalue_parse(const char *text, size_t len, struct buf *err)
 {
-	struct parser p = { (const unsigned char *)text, text ? len : 0, 0, BUF_INIT, err };
+	struct parser p = { (const unsigned char *)text, text ? len : 0, 0, BUF_INIT, err, NULL, 0, NULL };
 	struct jvalue *v = xcalloc(1, sizeof(*v));
 	char what[16];
 	bool ok;
 
+	p.arena = v->arena = xmalloc(p.len + 1);
 	ok = parse_value(&p, v, 0);
 	if (ok) {
 		skip_space(&p);

@@ -131,6 +131,30 @@ bool isolation_binary_ok(enum protocol p)
 	return p == PROTO_GTEST || p == PROTO_LIBTEST;
 }
 
+unsigned suite_shards(const struct suite *s, unsigned threads, size_t binaries)
+{
+	if (s->shards)
+		return s->shards;
+	if (!binaries || binaries >= threads)
+		return 1;
+	return (unsigned)((threads + binaries - 1) / binaries);
+}
+
+size_t test_list_selected_binaries(const struct test_list *l)
+{
+	const struct binary *last = NULL;
+	size_t n = 0, i;
+
+	/* A binary's tests are contiguous. */
+	for (i = 0; i < l->ntests; i++) {
+		if (l->tests[i].selected && l->tests[i].bin != last) {
+			last = l->tests[i].bin;
+			n++;
+		}
+	}
+	return n;
+}
+
 struct suite *test_list_add_suite(struct test_list *l, const char *name, enum protocol p)
 {
 	struct suite *s = xcalloc(1, sizeof *s);

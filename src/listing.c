@@ -102,7 +102,7 @@ static bool listings_over(void *ctx, struct engine *eng)
 	return all->started >= all->n || engine_cancelled(eng);
 }
 
-static const struct phase listing_phase = { listings_next, listings_over, NULL };
+static const struct phase listing_phase = { .next = listings_next, .over = listings_over };
 
 /* Explains why a listing failed, with its output, into err. */
 static void listing_failure(const struct listing *ls, const char *why, struct buf *err)

@@ -793,6 +793,7 @@ static int plan_reports(const struct session *ss, struct report_plan *rp)
 	rp->record_options.settings = &ss->settings;
 	rp->record_options.failed_run = c->failed;
 	rp->record_options.argv = ss->argv;
+	rp->record_options.history = history_stamp(ss->history);
 	if (!junit)
 		return 0;
 	/* A path from the config is relative to the project root. */
@@ -851,11 +852,11 @@ static void free_reports(struct report_set *rs)
  */
 static size_t run_units(const struct session *ss)
 {
-	size_t n = ss->selected, i;
+	size_t n = ss->selected, i, binaries = test_list_selected_binaries(&ss->list);
 
 	for (i = 0; i < ss->list.ntests; i++) {
 		const struct test *t = &ss->list.tests[i];
-		unsigned shards = t->bin->suite->shards ? t->bin->suite->shards : pool_threads(ss);
+		unsigned shards = suite_shards(t->bin->suite, pool_threads(ss), binaries);
 
 		if (t->selected && t->whole && shards > 1)
 			n += shards - 1;

@@ -194,6 +194,10 @@ static void rec_test_finished(struct reporter *r, const struct test_outcome *o)
 	else
 		verdict_name(o->final, h->result);
 	h->duration = o->duration;
+	/* A case found while running (isolation = binary) was not looked up. */
+	h->looked_up = o->test >= rec->opt.list->tests &&
+		o->test < rec->opt.list->tests + rec->opt.list->ntests;
+	h->before = h->looked_up ? o->test->history : NULL;
 }
 
 static void rec_info(struct reporter *r, const struct unit_info *u, size_t n)
@@ -226,7 +230,8 @@ static void update_store(struct recorder *rec)
 		buf_free(&why);
 		return;
 	}
-	if (history_merge(rec->opt.store->history, rec->run_id, rec->results, rec->nresults, &why))
+	if (history_merge(rec->opt.store->history, rec->opt.history, rec->run_id, rec->results,
+			  rec->nresults, &why))
 		warnx_("the history was not updated: %s", why.data);
 	else if (why.len)
 		warnx_("%s: %s", rec->opt.store->history, why.data);
@@ -244,7 +249,12 @@ static int rec_close(struct reporter *r)
 		return 0;
 	if (rec->active)
 		rec->json->ops->flush(rec->json);
-	if (gz_writer_close(rec->gz, true) && ok)
+	/*
+	 * No fsync: a record cut short by a crash is read as far as it goes,
+	 * and write(2) has said whether the disk took it (the history, which
+	 * replaces a file, is synced before its rename).
+	 */
+	if (gz_writer_close(rec->gz, false) && ok)
 		give_up(rec, "cannot be written", errno);
 	rec->gz = NULL;
 	if (rec->active)

@@ -69,18 +69,31 @@ static void out(struct human *h, const void *p, size_t n)
 		write_failed(h);
 }
 
-/* "   0.004s" (nine columns), or "> 60.000s" for a time still running. */
+/* Right-aligns what b holds from `start` in `width` columns (one line per test: no printf). */
+static void align_right(struct buf *b, size_t start, size_t width)
+{
+	size_t n = b->len - start;
+
+	if (n >= width)
+		return;
+	buf_grow(b, width - n);
+	memmove(b->data + start + (width - n), b->data + start, n);
+	memset(b->data + start, ' ', width - n);
+	b->len += width - n;
+	b->data[b->len] = 0;
+}
+
+/* "[   0.004s]" (nine columns inside), or "[> 60.000s]" for a time still running. */
 static void add_duration(struct buf *b, int64_t ns, bool at_least)
 {
-	struct buf t = BUF_INIT;
+	size_t start;
 
-	format_seconds(&t, ns);
-	buf_addc(&t, 's');
-	if (at_least)
-		buf_printf(b, "[>%8s]", t.data);
-	else
-		buf_printf(b, "[%9s]", t.data);
-	buf_free(&t);
+	buf_adds(b, at_least ? "[>" : "[");
+	start = b->len;
+	format_seconds(b, ns);
+	buf_addc(b, 's');
+	align_right(b, start, at_least ? 8 : 9);
+	buf_addc(b, ']');
 }
 
 /* "    LABEL [ duration] " into h->line; the caller appends the name. */
@@ -88,12 +101,21 @@ static void status_start(struct human *h, const char *label, const char *col,
 			 int64_t ns, bool at_least)
 {
 	struct buf *b = &h->line;
-	size_t len = strlen(label);
 
 	buf_reset(b);
-	if (len < 12)
-		buf_printf(b, "%*s", (int)(12 - len), "");
-	buf_printf(b, "%s%s%s ", color(h, col), label, color(h, C_RESET));
+	buf_adds(b, label);
+	align_right(b, 0, 12);
+	/* The color goes around the label, not its padding. */
+	if (*color(h, col)) {
+		size_t pad = b->len - strlen(label);
+		const char *on = color(h, col);
+
+		buf_setlen(b, pad);
+		buf_adds(b, on);
+		buf_adds(b, label);
+		buf_adds(b, color(h, C_RESET));
+	}
+	buf_addc(b, ' ');
 	add_duration(b, ns, at_least);
 	buf_addc(b, ' ');
 }

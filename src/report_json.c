@@ -14,10 +14,18 @@
 #include "testrig/buf.h"
 #include "testrig/gz.h"
 #include "testrig/list.h"
+#include "testrig/record.h"
 #include "testrig/report.h"
 #include "testrig/tap.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
+
+/* A test-started line a record holds back (see hold_started). */
+struct held {
+	const struct test *test;
+	size_t off, len;
+	bool dropped;
+};
 
 struct json {
 	struct reporter base;
@@ -25,7 +33,13 @@ struct json {
 	char *run_id;
 	struct buf line;            /* the event being built */
 	bool write_failed;          /* then nothing more is written */
+	struct buf held_lines;      /* recording: test-started lines not written yet */
+	struct held *held;
+	size_t nheld, held_cap, held_first;
 };
+
+static void write_out(struct json *j);
+static void release_held(struct json *j);
 
 /* "exit_code" and "signal": each a value or null (an exec failure has neither). */
 static void field_exit(struct buf *b, const struct attempt *a)
@@ -44,8 +58,13 @@ static struct buf *begin(struct json *j, const char *type)
 {
 	struct buf *b = &j->line;
 
+	/* Lines held back go out before any other kind of event (see hold_started). */
+	if (j->nheld && strcmp(type, "test-started") != 0 && strcmp(type, "test-finished") != 0)
+		release_held(j);
 	buf_reset(b);
-	buf_printf(b, "{\"type\":\"%s\"", type);
+	buf_adds(b, "{\"type\":\"");
+	buf_adds(b, type);
+	buf_addc(b, '"');
 	json_string(b, "run_id", j->run_id);
 	json_key(b, "time");
 	buf_addc(b, '"');
@@ -73,6 +92,52 @@ static void end(struct json *j)
 	write_out(j);
 }
 
+/*
+ * A record holds a test's first test-started line back until the next
+ * flush (or any event but a start or an end), and leaves it out if the
+ * test finishes before then: its test-finished line says when it started
+ * ("start"), and replay puts the line back (replay.c).  Most tests of a
+ * fast suite then cost one line of the record, not two.
+ */
+static void hold_started(struct json *j, const struct test *t)
+{
+	buf_adds(&j->line, "}\n");
+	if (j->nheld == j->held_cap) {
+		j->held_cap = j->held_cap ? j->held_cap * 2 : 64;
+		j->held = xreallocarray(j->held, j->held_cap, sizeof *j->held);
+	}
+	j->held[j->nheld++] = (struct held){ t, j->held_lines.len, j->line.len, false };
+	buf_add(&j->held_lines, j->line.data, j->line.len);
+	buf_reset(&j->line);
+}
+
+/* The test finished: its start need not be written if it is still held. */
+static void drop_held(struct json *j, const struct test *t)
+{
+	size_t i;
+
+	for (i = j->held_first; i < j->nheld; i++) {
+		if (j->held[i].test == t && !j->held[i].dropped) {
+			j->held[i].dropped = true;
+			break;
+		}
+	}
+	while (j->held_first < j->nheld && j->held[j->held_first].dropped)
+		j->held_first++;
+}
+
+static void release_held(struct json *j)
+{
+	size_t i;
+
+	for (i = j->held_first; i < j->nheld && !j->write_failed; i++)
+		if (!j->held[i].dropped && gz_write(j->opt.gz, j->held_lines.data + j->held[i].off,
+						    j->held[i].len))
+			j->write_failed = true;
+	j->nheld = j->held_first = 0;
+	buf_reset(&j->held_lines);
+}
+
 /* A record keeps what the stream leaves to the output options, and a bit more. */
 static bool recording(const struct json *j)
 {
@@ -85,22 +150,73 @@ static bool recording(const struct json *j)
  */
 #define STREAM_PIECE 65536
 
-static void stream_bytes(struct json *j, const char *name, const struct capture *c)
+static void stream_bytes(struct json *j, const char *name, const char *s, size_t n)
 {
 	struct json_bytes_state st;
 
-	json_bytes_begin(&j->line, name, c->head.data, c->head.len, &st);
+	json_bytes_begin(&j->line, name, s, n, &st);
 	while (json_bytes_next(&j->line, &st, STREAM_PIECE))
 		write_out(j);
 }
 
-/* A record's fields for one attempt: its output, byte for byte, and its start. */
-static void record_attempt(struct json *j, const struct attempt *a)
+/*
+ * Where to cut a stream's head at about `at` bytes (or its tail from about
+ * `at`, when `tail`): after a newline within the last quarter of the way
+ * there, else between UTF-8 sequences, so that text stays text.
+ */
+static size_t cut_at(const char *s, size_t n, size_t at, bool tail)
+{
+	size_t i, lo = tail ? at : at - at / 4, hi = tail ? at + (n - at) / 4 : at;
+
+	for (i = hi; i > lo; i--)
+		if (s[i - 1] == '\n')
+			return i;
+	while (at > 0 && at < n && ((unsigned char)s[at] & 0xc0) == 0x80)
+		at++;
+	return at;
+}
+
+/*
+ * A stream of an attempt as the record keeps it: whole for a failing
+ * attempt (up to output-limit, as captured); for a passing one its first
+ * RECORD_PASS_HEAD and last RECORD_PASS_TAIL bytes around a line that says
+ * how many were left out, and "NAME_omitted" with that count, so that a
+ * record does not cost a second pass over every byte a passing suite
+ * prints (testrig(1), RECORDS).
+ */
+static void record_stream(struct json *j, const char *name, const struct capture *c, bool whole)
+{
+	const char *s = c->head.data;
+	size_t n = c->head.len, head, tail;
+	struct buf kept = BUF_INIT;
+	char key[32];
+
+	if (whole || n <= RECORD_PASS_HEAD + RECORD_PASS_TAIL + RECORD_PASS_SLACK) {
+		stream_bytes(j, name, s, n);
+		return;
+	}
+	head = cut_at(s, n, RECORD_PASS_HEAD, false);
+	tail = cut_at(s, n, n - RECORD_PASS_TAIL, true);
+	buf_add(&kept, s, head);
+	if (head && s[head - 1] != '\n')
+		buf_addc(&kept, '\n');
+	buf_printf(&kept, "[testrig: %zu bytes left out here: a run record keeps only about "
+		   "the first %d KiB and the last %d KiB of a passing test's output]\n",
+		   tail - head, RECORD_PASS_HEAD / 1024, RECORD_PASS_TAIL / 1024);
+	buf_add(&kept, s + tail, n - tail);
+	stream_bytes(j, name, kept.data, kept.len);
+	snprintf(key, sizeof key, "%s_omitted", name);
+	json_uint(&j->line, key, tail - head);
+	buf_free(&kept);
+}
+
+/* A record's fields for one attempt: its output and its start. */
+static void record_attempt(struct json *j, const struct attempt *a, bool whole)
 {
 	struct buf *b = &j->line;
 
-	stream_bytes(j, "stdout", &a->out);
-	stream_bytes(j, "stderr", &a->err);
+	record_stream(j, "stdout", &a->out, whole);
+	record_stream(j, "stderr", &a->err, whole);
 	json_key(b, "start");
 	buf_addc(b, '"');
 	format_timestamp(b, a->start_wall);
@@ -234,7 +350,7 @@ static void js_script_finished(struct reporter *r, const struct script_outcome *
 		field_verdict(b, "verdict", o->attempt);
 		field_exit_signal(b, o->attempt);
 		json_string(b, "message", o->attempt->message);
-		record_attempt(j, o->attempt);
+		record_attempt(j, o->attempt, !o->ok);
 	}
 	end(j);
 }
@@ -247,7 +363,10 @@ static void js_test_started(struct reporter *r, const struct test *t, unsigned a
 	test_fields(b, t);
 	json_string(b, "suite", t->bin->suite->name);
 	json_uint(b, "attempt", attempt);
-	end(j);
+	if (recording(j) && attempt == 1)
+		hold_started(j, t);
+	else
+		end(j);
 }
 
 static void js_test_slow(struct reporter *r, const struct test *t, unsigned attempt,
@@ -281,7 +400,7 @@ static void js_test_retry(struct reporter *r, const struct test *t, const struct
 	field_on_timeout(j, a);
 	if (recording(j)) {
 		json_string(b, "message", a->message);
-		record_attempt(j, a);
+		record_attempt(j, a, true);
 	}
 	end(j);
 }
@@ -326,6 +445,8 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	enum output_mode mode = OUTPUT_NEVER;
 	struct buf *b = begin(j, "test-finished");
 
+	if (j->nheld)
+		drop_held(j, t);
 	if (s)
 		mode = failed ? s->failure_output : s->success_output;
 	test_fields(b, t);
@@ -341,13 +462,19 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	json_string(b, "message", a->message);
 	field_points(b, a);
 	field_on_timeout(j, a);
-	if (o->history_known)
-		buf_printf(b, ",\"history\":{\"runs\":%u,\"failures\":%u,\"flaky\":%u}",
-			   o->history.runs, o->history.failures, o->history.flaky);
+	if (o->history_known) {
+		buf_adds(b, ",\"history\":{\"runs\":");
+		buf_add_uint(b, o->history.runs);
+		buf_adds(b, ",\"failures\":");
+		buf_add_uint(b, o->history.failures);
+		buf_adds(b, ",\"flaky\":");
+		buf_add_uint(b, o->history.flaky);
+		buf_addc(b, '}');
+	}
 	if (recording(j)) {
 		field_verdict(b, "verdict", a);
 		json_uint(b, "max_attempts", o->max_attempts);
-		record_attempt(j, a);
+		record_attempt(j, a, failed);
 	} else if (mode != OUTPUT_NEVER) {
 		json_key(b, "stdout");
 		json_quote(b, a->out.head.data, a->out.head.len);
@@ -417,6 +544,8 @@ static int js_flush(struct reporter *r)
 {
 	struct json *j = (struct json *)r;
 
+	if (j->nheld)
+		release_held(j);
 	if (!j->write_failed && (j->opt.gz ? gz_flush(j->opt.gz) != 0 : fflush(j->opt.out) != 0))
 		j->write_failed = true;
 	return j->write_failed ? -1 : 0;
@@ -427,6 +556,8 @@ static void js_free(struct reporter *r)
 	struct json *j = (struct json *)r;
 
 	buf_free(&j->line);
+	buf_free(&j->held_lines);
+	free(j->held);
 	free(j->run_id);
 	free(j);
 }

@@ -16,6 +16,7 @@
 struct entry {
 	size_t item;
 	unsigned need;
+	bool ahead;
 };
 
 struct group_queue {
@@ -84,7 +85,7 @@ void sched_free(struct sched *s)
 	free(s);
 }
 
-void sched_add(struct sched *s, size_t item, size_t group, unsigned need)
+void sched_add(struct sched *s, size_t item, size_t group, unsigned need, bool ahead)
 {
 	struct group_queue *q;
 
@@ -98,6 +99,7 @@ void sched_add(struct sched *s, size_t item, size_t group, unsigned need)
 	}
 	q->queue[q->n].item = item;
 	q->queue[q->n].need = need && need < s->nslots ? need : s->nslots;
+	q->queue[q->n].ahead = ahead;
 	q->seq[q->n] = s->added++;
 	q->n++;
 }
@@ -125,16 +127,14 @@ static void release_slots(size_t *owner, unsigned n, size_t item)
 			owner[i] = FREE_SLOT;
 }
 
-bool sched_next(struct sched *s, struct sched_grant *g, unsigned limit, unsigned *wanted)
+/* The group whose next test comes first among the groups with room, or NULL. */
+static struct group_queue *next_group(struct sched *s)
 {
 	struct group_queue *best = NULL;
-	const struct entry *e;
 	size_t gi;
-	unsigned k;
 
-	*wanted = 0;
 	if (s->stopped)
-		return false;
+		return NULL;
 	for (gi = 0; gi < s->ngroups; gi++) {
 		struct group_queue *q = &s->groups[gi];
 
@@ -143,6 +143,30 @@ bool sched_next(struct sched *s, struct sched_grant *g, unsigned limit, unsigned
 		if (!best || q->seq[q->next] < best->seq[best->next])
 			best = q;
 	}
+	return best;
+}
+
+/* Takes the next test of group q: it runs in its group from now on. */
+static const struct entry *start_next(struct sched *s, struct group_queue *q,
+				      struct sched_grant *g)
+{
+	const struct entry *e = &q->queue[q->next++];
+
+	q->running++;
+	s->started++;
+	g->item = e->item;
+	g->group = (size_t)(q - s->groups);
+	g->group_slot = q->nslots ? (int)take_slot(q->slot_owner, q->nslots, e->item) : -1;
+	return e;
+}
+
+bool sched_next(struct sched *s, struct sched_grant *g, unsigned limit, unsigned *wanted)
+{
+	struct group_queue *best = next_group(s);
+	const struct entry *e;
+	unsigned k;
+
+	*wanted = 0;
 	if (!best)
 		return false;
 	e = &best->queue[best->next];
@@ -152,26 +176,64 @@ bool sched_next(struct sched *s, struct sched_grant *g, unsigned limit, unsigned
 		*wanted = e->need;
 		return false;
 	}
-	best->next++;
-	best->running++;
-	s->started++;
-	g->item = e->item;
-	g->group = (size_t)(best - s->groups);
+	e = start_next(s, best, g);
 	g->held = e->need;
 	g->first_slot = take_slot(s->slot_owner, s->nslots, e->item);
 	for (k = 1; k < e->need; k++)
 		take_slot(s->slot_owner, s->nslots, e->item);
 	s->free_slots -= e->need;
-	g->group_slot = best->nslots ? (int)take_slot(best->slot_owner, best->nslots, e->item)
-		: -1;
 	return true;
+}
+
+bool sched_next_ahead(struct sched *s, struct sched_grant *g)
+{
+	struct group_queue *best = next_group(s);
+
+	/* Tests of a group have group slots (TESTRIG_GROUP_SLOT) to share out: not these. */
+	if (!best || best != s->groups || best->queue[best->next].need != 1 ||
+	    !best->queue[best->next].ahead)
+		return false;
+	start_next(s, best, g);
+	g->held = 0;
+	g->first_slot = 0;
+	return true;
+}
+
+void sched_handoff(struct sched *s, struct sched_grant *from, struct sched_grant *to)
+{
+	if (from->held != 1 || to->held != 0 || s->slot_owner[from->first_slot] != from->item)
+		die("internal error: a slot handed from item %zu to item %zu", from->item, to->item);
+	s->slot_owner[from->first_slot] = to->item;
+	to->first_slot = from->first_slot;
+	to->held = 1;
+	from->held = 0;
+}
+
+bool sched_claim(struct sched *s, struct sched_grant *g)
+{
+	if (!s->free_slots)
+		return false;
+	g->first_slot = take_slot(s->slot_owner, s->nslots, g->item);
+	g->held = 1;
+	s->free_slots--;
+	return true;
+}
+
+void sched_unqueue(struct sched *s, const struct sched_grant *g)
+{
+	struct group_queue *q = &s->groups[g->group];
+
+	q->running--;
+	if (q->nslots)
+		release_slots(q->slot_owner, q->nslots, g->item);
 }
 
 void sched_release(struct sched *s, const struct sched_grant *g)
 {
 	struct group_queue *q = &s->groups[g->group];
 
-	release_slots(s->slot_owner, s->nslots, g->item);
+	if (g->held)
+		release_slots(s->slot_owner, s->nslots, g->item);
 	s->free_slots += g->held;
 	q->running--;
 	if (q->nslots)

@@ -270,7 +270,7 @@ static bool setup_over(void *ctx, struct engine *eng)
 	return sc->next >= sc->cfg->nscripts || engine_cancelled(eng);
 }
 
-static const struct phase setup_phase = { setup_next, setup_over, NULL };
+static const struct phase setup_phase = { .next = setup_next, .over = setup_over };
 
 void scripts_setup(struct scripts *sc, struct engine *eng)
 {
@@ -317,7 +317,7 @@ static bool teardown_over(void *ctx, struct engine *eng)
 	return sc->next_teardown == 0 || engine_killed(eng);
 }
 
-static const struct phase teardown_phase = { teardown_next, teardown_over, NULL };
+static const struct phase teardown_phase = { .next = teardown_next, .over = teardown_over };
 
 void scripts_teardown(struct scripts *sc, struct engine *eng)
 {

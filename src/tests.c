@@ -76,6 +76,7 @@ struct tests {
 	struct bundle **bundles;
 	size_t nbundles;
 	uint64_t rng;               /* retry jitter for cases */
+	size_t binaries;            /* with a selected test (shards = auto) */
 };
 
 /* One running test. */
@@ -283,9 +284,16 @@ static void job_env(struct tests *tp, struct strvec *env, const struct binary *b
 		    cfg->run_id, cfg->profile);
 	env_set_number(env, "TESTRIG_TOTAL_ATTEMPTS", (long)s->retries + 1);
 	env_set(env, "TESTRIG_BINARY_ID", b->id);
-	env_set_number(env, "TESTRIG_SLOT", g->first_slot);
+	/* TESTRIG_SLOT: set by the unit, since a job queued ahead learns its slot late. */
 	if (g->group_slot >= 0)
 		env_set_number(env, "TESTRIG_GROUP_SLOT", g->group_slot);
+}
+
+/* A job's slot, as the unit sets TESTRIG_SLOT from it (none yet while queued ahead). */
+static void job_slot(struct job *job, const struct sched_grant *g)
+{
+	job->unit.slot_var = true;
+	job->unit.slot = g->first_slot;
 }
 
 /* The job that runs test t (granted g; a case's retry when `retry`). */
@@ -318,6 +326,9 @@ static struct job *test_job(struct tests *tp, const struct sched_grant *g, const
 	limits_from(&u->limits, s);
 	u->binary_id = t->bin->id;
 	u->test_name = t->name;
+	job_slot(job, g);
+	/* Followed at once by a job queued ahead when it ends well (pool.h). */
+	u->hand_off = !retry && g->held <= 1 && !cfg->no_capture;
 	proto_judge(t, &u->judge, &u->judge_arg, &u->parser);
 	if (retry) {
 		/* Its first attempt ran in the binary's process: this job starts at the next. */
@@ -339,7 +350,7 @@ static void add_item(struct tests *tp, size_t pos, struct bundle *bd, struct ret
 		tp->items = xreallocarray(tp->items, tp->items_cap, sizeof *tp->items);
 	}
 	tp->items[tp->nitems] = (struct item){ pos, bd, r };
-	sched_add(tp->sched, tp->norder + tp->nitems++, group, need);
+	sched_add(tp->sched, tp->norder + tp->nitems++, group, need, false);
 }
 
 /* ---- isolation = binary ---------------------------------------------------- */
@@ -536,6 +547,7 @@ static struct job *bundle_job(struct tests *tp, struct bundle *bd, const struct 
 	struct unit_job *u = &job->unit;
 
 	bd->grant = *g;
+	job_slot(job, g);
 	job_env(tp, &u->env, bd->bin, s, bd->pos, g);
 	env_set_number(&u->env, "TESTRIG_ATTEMPT", 1);
 	u->search_path = cfg->settings->target_runner.argv.n > 0;
@@ -560,7 +572,7 @@ static void add_bundles(struct tests *tp, const struct test *first, size_t pos,
 	const struct run_config *cfg = tp->cfg;
 	struct binary *b = first->bin;
 	const struct strvec *runner = &cfg->settings->target_runner.argv;
-	unsigned shards = b->suite->shards ? b->suite->shards : cfg->threads, k;
+	unsigned shards = suite_shards(b->suite, cfg->threads, tp->binaries), k;
 	size_t i, n = 0;
 
 	/* The binary's selected cases (none: it was not listed). */
@@ -648,6 +660,66 @@ static struct job *tests_next(void *ctx, struct engine *eng, unsigned capacity,
 	return job;
 }
 
+/* A test queued ahead: only plain tests of one slot are (sched_add). */
+static struct job *tests_ahead(void *ctx, struct engine *eng)
+{
+	struct tests *tp = ctx;
+	struct sched_grant g;
+	struct job *job;
+
+	/*
+	 * --no-capture: a test writes to the terminal itself, after the status
+	 * lines of the tests before it, which the dispatcher flushes as it
+	 * starts it: none starts without it.
+	 */
+	if (tp->cfg->no_capture || engine_cancelled(eng) || !sched_next_ahead(tp->sched, &g))
+		return NULL;
+	tp->counts.started++;
+	job = test_job(tp, &g, &tp->list->tests[tp->order[g.item]], g.item, NULL);
+	job->slots = 1;
+	return job;
+}
+
+/* The sched grant a job of this phase holds. */
+static struct sched_grant *grant_of(struct job *job)
+{
+	if (job->kind == &bundle_kind)
+		return &((struct bundle *)job->task)->grant;
+	return &((struct test_task *)job->task)->grant;
+}
+
+static void tests_handoff(void *ctx, struct engine *eng, struct job *from, struct job *to)
+{
+	struct tests *tp = ctx;
+
+	(void)eng;
+	sched_handoff(tp->sched, grant_of(from), grant_of(to));
+}
+
+static bool tests_claim(void *ctx, struct engine *eng, struct job *job)
+{
+	struct tests *tp = ctx;
+	struct sched_grant *g = grant_of(job);
+
+	(void)eng;
+	if (!sched_claim(tp->sched, g))
+		return false;
+	job_slot(job, g);
+	return true;
+}
+
+static void tests_unqueue(void *ctx, struct engine *eng, struct job *job)
+{
+	struct tests *tp = ctx;
+	struct test_task *tt = job->task;
+
+	(void)eng;
+	sched_unqueue(tp->sched, &tt->grant);
+	tp->counts.started--;
+	free(tt->retried);
+	free(tt);
+}
+
 static bool tests_over(void *ctx, struct engine *eng)
 {
 	struct tests *tp = ctx;
@@ -664,7 +736,15 @@ static void tests_progress(void *ctx, struct run_progress *p)
 	p->failed = tp->counts.failed + tp->counts.exec_failed + tp->counts.timed_out;
 }
 
-static const struct phase tests_phase = { tests_next, tests_over, tests_progress };
+static const struct phase tests_phase = {
+	.next = tests_next,
+	.over = tests_over,
+	.progress = tests_progress,
+	.ahead = tests_ahead,
+	.handoff = tests_handoff,
+	.claim = tests_claim,
+	.unqueue = tests_unqueue,
+};
 
 /* The index in cfg->groups + 1 of the test's group, 0 for none. */
 static size_t group_of(const struct run_config *cfg, const struct settings *s)
@@ -694,6 +774,7 @@ struct tests *tests_new(const struct run_config *cfg, const size_t *order, size_
 	tp->sched = sched_new(cfg->threads, group_max, cfg->ngroups + 1, cfg->settings->max_fail);
 	free(group_max);
 	tp->rng = (uint64_t)mono_ns() | 1;
+	tp->binaries = test_list_selected_binaries(tp->list);
 	for (i = 0; i < norder; i++) {
 		const struct test *t = &tp->list->tests[order[i]];
 		const struct settings *s = settings_of(tp, t);
@@ -711,7 +792,7 @@ struct tests *tests_new(const struct run_config *cfg, const size_t *order, size_
 				add_bundles(tp, t, i, gn);
 			continue;
 		}
-		sched_add(tp->sched, i, gn[0], (unsigned)gn[1]);
+		sched_add(tp->sched, i, gn[0], (unsigned)gn[1], true);
 	}
 	env_cache_init(&tp->envs, cfg->base_env);
 	tp->counts.scheduled = norder;

@@ -74,24 +74,50 @@ void format_seconds(struct buf *b, int64_t ns)
 {
 	if (ns < 0)
 		ns = 0;
-	buf_printf(b, "%" PRId64 ".%03" PRId64, ns / NS_PER_SEC, ns % NS_PER_SEC / NS_PER_MS);
+	buf_add_uint(b, (uint64_t)(ns / NS_PER_SEC));
+	buf_addc(b, '.');
+	buf_add_padded(b, (uint64_t)(ns % NS_PER_SEC / NS_PER_MS), 3);
+}
+
+/* The civil date of a day count since 1970-01-01 (proleptic Gregorian). */
+static void civil_date(int64_t days, int64_t *year, unsigned *month, unsigned *day)
+{
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (int64_t)yoe + era * 400 + (*month <= 2);
 }
 
 void format_timestamp(struct buf *b, int64_t wall)
 {
-	time_t secs;
-	struct tm tm;
-	char s[80];
+	int64_t secs, year;
+	unsigned month, day, sod;
 
+	/* By hand, not gmtime and snprintf: every event of a record has one. */
 	if (wall < 0)
 		wall = 0;
-	secs = (time_t)(wall / NS_PER_SEC);
-	/* snprintf, not strftime: the static build leaves out the time zone code. */
-	if (!gmtime_r(&secs, &tm))
-		memset(&tm, 0, sizeof tm);
-	snprintf(s, sizeof s, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday ? tm.tm_mday : 1, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	buf_printf(b, "%s.%03dZ", s, (int)(wall % NS_PER_SEC / NS_PER_MS));
+	secs = wall / NS_PER_SEC;
+	sod = (unsigned)(secs % 86400);
+	civil_date(secs / 86400, &year, &month, &day);
+	buf_add_padded(b, (uint64_t)year, 4);
+	buf_addc(b, '-');
+	buf_add_padded(b, month, 2);
+	buf_addc(b, '-');
+	buf_add_padded(b, day, 2);
+	buf_addc(b, 'T');
+	buf_add_padded(b, sod / 3600, 2);
+	buf_addc(b, ':');
+	buf_add_padded(b, sod / 60 % 60, 2);
+	buf_addc(b, ':');
+	buf_add_padded(b, sod % 60, 2);
+	buf_addc(b, '.');
+	buf_add_padded(b, (uint64_t)(wall % NS_PER_SEC / NS_PER_MS), 3);
+	buf_addc(b, 'Z');
 }
 
 /*
@@ -138,7 +164,16 @@ size_t utf8_sequence(const unsigned char *p, size_t n, bool *valid)
 
 void json_key(struct buf *b, const char *name)
 {
-	buf_printf(b, ",\"%s\":", name);
+	size_t n = strlen(name);
+
+	buf_grow(b, n + 4);
+	b->data[b->len++] = ',';
+	b->data[b->len++] = '"';
+	memcpy(b->data + b->len, name, n);
+	b->len += n;
+	b->data[b->len++] = '"';
+	b->data[b->len++] = ':';
+	b->data[b->len] = 0;
 }
 
 void json_string(struct buf *b, const char *name, const char *s)
@@ -159,13 +194,13 @@ void json_bool(struct buf *b, const char *name, bool v)
 void json_uint(struct buf *b, const char *name, uint64_t v)
 {
 	json_key(b, name);
-	buf_printf(b, "%" PRIu64, v);
+	buf_add_uint(b, v);
 }
 
 void json_int(struct buf *b, const char *name, int64_t v)
 {
 	json_key(b, name);
-	buf_printf(b, "%" PRId64, v);
+	buf_add_int(b, v);
 }
 
 void json_seconds(struct buf *b, const char *name, int64_t ns)

@@ -671,7 +671,8 @@ static void post_started(struct watch *w)
 
 	e->attempt = w->a->number;
 	e->pid = w->a->pid;
-	evq_push(w->q, e);
+	/* Nothing waits on it: the dispatcher reads it when it next looks. */
+	evq_push_quiet(w->q, e);
 }
 
 static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
@@ -796,7 +797,7 @@ static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q
  * case) one for the cases not yet seen, until none is left; the last
  * process's attempt (holding the output outside any case) finishes the job.
  */
-static void run_cases(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
+static struct event *run_cases(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
 {
 	struct case_reader *cr = case_reader_new(job->cases, job, &job->argv, &job->env, q,
 						 job->limits.output_limit);
@@ -842,30 +843,43 @@ static void run_cases(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
 	e = event_new(EV_FINISHED, job);
 	e->attempt = a->number;
 	e->result = a;
-	evq_push(q, e);
+	return e;
 }
 
-void unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
+bool unit_may_hand_off(const struct unit_job *job, const struct event *finished,
+		       struct unit_ctl *ctl)
+{
+	const struct attempt *a = finished->result;
+	bool quiet;
+
+	if (!job->hand_off || !a || a->number != 1 || !verdict_ok(a->verdict) || a->cancelled)
+		return false;
+	pthread_mutex_lock(&ctl->lock);
+	quiet = !ctl->requests && !ctl->want_paused;
+	pthread_mutex_unlock(&ctl->lock);
+	return quiet && !ctl->paused && !ctl->run_cancelled;
+}
+
+struct event *unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
 {
 	unsigned max = job->limits.retries + 1;
 	char *scratch = ctl->scratch;
 	struct attempt *a = NULL;
 	unsigned n = job->first_attempt > 1 ? job->first_attempt : 1;
+	struct event *e;
 
 	ctl->run_cancelled = false;
-	if (job->cases) {
-		run_cases(job, ctl, q);
-		return;
-	}
+	if (job->slot_var)
+		env_set_number(&job->env, "TESTRIG_SLOT", (long)job->slot);
+	if (job->cases)
+		return run_cases(job, ctl, q);
 	/* A case retried alone waits its delay first; cancelled then, its failure stands. */
 	if (n > 1 && !wait_retry(job, ctl, q, job->first_delay, n)) {
-		struct event *f = event_new(EV_FINISHED, job);
-		f->attempt = n - 1;
-		evq_push(q, f);
-		return;
+		e = event_new(EV_FINISHED, job);
+		e->attempt = n - 1;
+		return e;
 	}
 	for (;; n++) {
-		struct event *e;
 		int64_t delay;
 
 		a = run_attempt(job, ctl, q, n, scratch, NULL);
@@ -881,16 +895,13 @@ void unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
 		evq_push(q, e);
 		if (!wait_retry(job, ctl, q, delay, n + 1)) {
 			/* Cancelled while waiting: the failed attempt stands. */
-			struct event *f = event_new(EV_FINISHED, job);
-			f->attempt = n;
-			evq_push(q, f);
-			return;
+			e = event_new(EV_FINISHED, job);
+			e->attempt = n;
+			return e;
 		}
 	}
-	{
-		struct event *e = event_new(EV_FINISHED, job);
-		e->attempt = a->number;
-		e->result = a;
-		evq_push(q, e);
-	}
+	e = event_new(EV_FINISHED, job);
+	e->attempt = a->number;
+	e->result = a;
+	return e;
 }

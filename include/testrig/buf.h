@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * A byte buffer.  `data` is always NUL-terminated once anything has been
@@ -35,6 +36,10 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/* v in decimal; with a width, zero-padded to at least that many digits. */
+void buf_add_uint(struct buf *b, uint64_t v);
+void buf_add_int(struct buf *b, int64_t v);
+void buf_add_padded(struct buf *b, uint64_t v, unsigned width);
 void buf_setlen(struct buf *b, size_t len);    /* len <= cap; re-terminates */
 /* Hands the bytes to the caller (NUL-terminated, never NULL); b is emptied. */
 char *buf_detach(struct buf *b, size_t *len);

@@ -80,6 +80,21 @@ struct phase {
 	bool (*over)(void *ctx, struct engine *eng);
 	/* Counts for the progress line (may be NULL: no progress line). */
 	void (*progress)(void *ctx, struct run_progress *p);
+	/*
+	 * Optional: jobs queued ahead (pool.h), so that a worker whose job
+	 * ended cleanly starts the next one itself.  `ahead` gives the next
+	 * job to queue, holding one slot that it will take over, or NULL;
+	 * `handoff` says a worker started queued `to` on the slot of `from`,
+	 * which ended (called before from's `finished`); `claim` gives a
+	 * queued job a free slot of its own, to start on an idle worker
+	 * (false: none is free); `unqueue` takes back a queued job that will
+	 * not start (the run was cancelled), before the engine frees it.
+	 * Never called while the run is paused or cancelled (but unqueue).
+	 */
+	struct job *(*ahead)(void *ctx, struct engine *eng);
+	void (*handoff)(void *ctx, struct engine *eng, struct job *from, struct job *to);
+	bool (*claim)(void *ctx, struct engine *eng, struct job *job);
+	void (*unqueue)(void *ctx, struct engine *eng, struct job *job);
 };
 
 struct jobserver;

@@ -5,7 +5,9 @@
  * notify fd (eventfd or pipe) wakes the consumer blocked in poll(2), so the
  * dispatcher waits for events, signals and keys at once.  The fd is written
  * only when the consumer has said it is about to sleep, so a busy run costs
- * no syscall per event.
+ * no syscall per event; an event pushed quietly (evq_push_quiet) does not
+ * write it at all, and waits until the consumer next looks (it bounds its
+ * sleep while workers are busy).
  */
 #ifndef TESTRIG_EVENTS_H
 #define TESTRIG_EVENTS_H
@@ -43,10 +45,15 @@ struct event {
 	int64_t elapsed;        /* ns on the unit's stopwatch */
 	int64_t delay;          /* EV_RETRY: ns until the next attempt */
 	struct attempt *result; /* EV_RETRY, EV_FINISHED: owned by the event */
+	/*
+	 * EV_FINISHED: the queued job this worker took and started at once on
+	 * the finished job's slot (pool.h), or NULL.  Not owned by the event.
+	 */
+	struct unit_job *next;
 	char *text;             /* EV_INFO: output tail; EV_CASE_*: the case; owned by the event */
 	size_t count;           /* EV_CASES */
 	const char *state;      /* EV_INFO: "running", "terminating", ... (static) */
-	struct event *next;
+	struct event *link;     /* the queue's */
 };
 
 struct evq {
@@ -62,6 +69,11 @@ void evq_destroy(struct evq *q); /* frees events still queued */
 struct event *event_new(enum event_type type, struct unit_job *job);
 void event_free(struct event *e);
 void evq_push(struct evq *q, struct event *e);
+/*
+ * Queues e without waking a consumer that sleeps: for news nothing waits
+ * on (a test started, passed and was followed by the next one).
+ */
+void evq_push_quiet(struct evq *q, struct event *e);
 /* Takes the oldest event, or NULL at once when the queue is empty. */
 struct event *evq_try_pop(struct evq *q);
 /*

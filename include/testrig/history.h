@@ -34,12 +34,26 @@ struct test_history {
 struct history;
 
 /*
+ * Which file a run's history was read from (device, inode, size, mtime):
+ * when the merge at its end finds the very same file, the entries it read
+ * at the start stand for the lines of its tests, which need not be parsed
+ * again.
+ */
+struct history_stamp {
+	bool valid;
+	uint64_t dev, ino, size;
+	int64_t mtime_ns;
+};
+
+/*
  * Reads the history of the tests in `list` (their ->history is set; tests
  * without one keep NULL).  A missing file is an empty history; a damaged
  * one is said in *err (a warning: the history is then empty) and -1.
  */
 int history_load(const char *path, struct test_list *list, struct history **out,
 		 struct buf *err);
+/* The file history_load read whole, or an invalid stamp. */
+const struct history_stamp *history_stamp(const struct history *h);
 void history_free(struct history *h);
 
 /* The counts a test's history has once this run's outcome is added. */
@@ -61,16 +75,20 @@ struct history_result {
 	char outcome;               /* P, K, F or S as in `recent` */
 	char result[16];            /* "pass", "fail", "flaky", "sigsegv", ... */
 	int64_t duration;           /* ns, of the final attempt */
+	/* history_load looked the test up: `before` is its entry then (NULL: none). */
+	bool looked_up;
+	const struct test_history *before;
 };
 
 /*
  * Merges a run's results into the history file at `path` (the caller holds
  * the store's lock): read, merge, write path.tmp, fsync, rename.  Lines it
  * cannot read are dropped and said in *err; -1 with *err if the file
- * cannot be written.
+ * cannot be written.  `loaded` (may be NULL): the file the run's entries
+ * were read from (history_stamp).
  */
-int history_merge(const char *path, const char *run_id, struct history_result *results,
-		  size_t n, struct buf *err);
+int history_merge(const char *path, const struct history_stamp *loaded, const char *run_id,
+		  struct history_result *results, size_t n, struct buf *err);
 
 /*
  * `testrig history`: every test in the file (matching one of the n

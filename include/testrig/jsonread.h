@@ -28,6 +28,7 @@ struct jvalue {
 	struct jvalue *items;    /* JV_ARRAY: elements; JV_OBJECT: member values, in order */
 	char **keys;             /* JV_OBJECT: member names (decoded, NUL-terminated), in order */
 	size_t n;                /* elements or members */
+	char *arena;             /* the root's: every string and name of the tree, in one block */
 };
 
 /* Containers nested deeper than this are rejected (the parser recurses). */

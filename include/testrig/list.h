@@ -106,5 +106,13 @@ int protocol_lookup(const char *name, enum protocol *out);
 int isolation_lookup(const char *name, enum isolation *out);
 /* isolation = binary needs a protocol whose output names its cases: gtest, libtest. */
 bool isolation_binary_ok(enum protocol p);
+/*
+ * isolation = binary: how many processes of each of the suite's binaries
+ * run at once.  shards = auto is ceil(threads / binaries in the run): the
+ * whole thread count for one binary, 1 when binaries outnumber threads.
+ */
+unsigned suite_shards(const struct suite *s, unsigned threads, size_t binaries);
+/* The binaries with a selected test. */
+size_t test_list_selected_binaries(const struct test_list *l);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "testrig/buf.h"
+#include "testrig/history.h"
 #include "testrig/jsonread.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
@@ -26,12 +27,23 @@
 /* The record format; a reader refuses records of a later one. */
 #define RECORD_FORMAT 1
 
+/*
+ * What a record keeps of a passing attempt's stdout and stderr each: its
+ * first RECORD_PASS_HEAD and last RECORD_PASS_TAIL bytes (cut at a line
+ * end nearby), unless the whole is at most SLACK bytes longer than that.
+ * Failing attempts are kept whole.
+ */
+#define RECORD_PASS_HEAD 1024
+#define RECORD_PASS_TAIL 3072
+#define RECORD_PASS_SLACK 1024
+
 struct record_options {
 	const struct store *store;          /* prepared (store_prepare) */
 	const struct test_list *list;       /* planned: tests selected, or owed (--failed) */
 	const struct settings *settings;
 	bool failed_run;                    /* --failed */
 	char *const *argv;                  /* the command line, for the header */
+	const struct history_stamp *history;    /* what the run's history was read from, or NULL */
 };
 
 /*

@@ -19,7 +19,7 @@ struct sched_grant {
 	size_t item;            /* as given to sched_add */
 	size_t group;           /* as given to sched_add */
 	unsigned first_slot;    /* the lowest slot it holds (TESTRIG_SLOT) */
-	unsigned held;          /* slots held */
+	unsigned held;          /* slots held (0 while queued ahead) */
 	int group_slot;         /* its slot in its group (TESTRIG_GROUP_SLOT), or -1 */
 };
 
@@ -35,8 +35,9 @@ void sched_free(struct sched *s);
 /*
  * Adds a test, in the order tests should start.  `need` is its
  * threads-required: 0 means every slot, more than there are is all of them.
+ * `ahead`: it may be queued ahead of the workers (sched_next_ahead).
  */
-void sched_add(struct sched *s, size_t item, size_t group, unsigned need);
+void sched_add(struct sched *s, size_t item, size_t group, unsigned need, bool ahead);
 /*
  * The next test that may start now, its slots taken: the earliest added
  * whose group has room.  A test that needs more free slots than there are
@@ -48,6 +49,18 @@ void sched_add(struct sched *s, size_t item, size_t group, unsigned need);
 bool sched_next(struct sched *s, struct sched_grant *g, unsigned limit, unsigned *wanted);
 /* A test ended: its slots and group slot are free again. */
 void sched_release(struct sched *s, const struct sched_grant *g);
+/*
+ * Queued ahead (pool.h): the test sched_next would give now, when it needs
+ * one slot, is in no test group and may be queued; it holds no slot until
+ * it starts: on the slot of a test that ended (sched_handoff) or on a free
+ * one (sched_claim).  sched_unqueue: a queued test that will not start.
+ */
+bool sched_next_ahead(struct sched *s, struct sched_grant *g);
+/* Queued `to` starts on the slot of `from`, which ended: from->held becomes 0. */
+void sched_handoff(struct sched *s, struct sched_grant *from, struct sched_grant *to);
+/* Queued g starts on the lowest free slot; false when none is free. */
+bool sched_claim(struct sched *s, struct sched_grant *g);
+void sched_unqueue(struct sched *s, const struct sched_grant *g);
 /*
  * A test ended in failure: true exactly when this failure reaches max_fail
  * (the caller cancels the run and calls sched_stop).

@@ -70,6 +70,15 @@ struct unit_job {
 	/* A case retried alone: its first attempt here is this one, after first_delay. */
 	unsigned first_attempt;     /* 0 or 1: from the first */
 	int64_t first_delay;
+	/* TESTRIG_SLOT=slot is set before the first attempt when slot_var is. */
+	bool slot_var;
+	unsigned slot;
+	/*
+	 * When it ends cleanly (unit_may_hand_off), its worker may start a job
+	 * of the ready queue (pool.h) on its slot.
+	 */
+	bool hand_off;
+	struct unit_job *ready_link;    /* the pool's */
 };
 
 /* Frees what the job owns (not the job itself). */
@@ -125,8 +134,21 @@ void unit_ctl_new_job(struct unit_ctl *ctl);
  */
 void unit_ctl_pause(struct unit_ctl *ctl, bool paused, int64_t at);
 
-/* Runs the job to completion on the calling (worker) thread. */
-void unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q);
+/*
+ * Runs the job to completion on the calling (worker) thread and returns its
+ * EV_FINISHED event, for the caller to push.
+ */
+struct event *unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q);
+/*
+ * Whether the worker may start a queued job on this one's slot without
+ * asking the dispatcher: the job allows it, its one attempt ended well
+ * (passed, skipped, leaked harmlessly) and uncancelled, and nothing was
+ * asked of the worker since (no pause, no cancel).  A failure, a retry or
+ * a cancellation always goes to the dispatcher first: fail-fast and the
+ * run's state are its to decide.
+ */
+bool unit_may_hand_off(const struct unit_job *job, const struct event *finished,
+		       struct unit_ctl *ctl);
 
 /* The retry delay before attempt `next` (2 = first retry), jitter applied. */
 int64_t unit_retry_delay(const struct unit_limits *l, unsigned next, uint64_t *rng);

@@ -258,6 +258,25 @@ EOF
 cmp -s "$T/want" "$T/sharded" && ok || fail "sharded: $(diff "$T/want" "$T/sharded")"
 expect_no_leftovers
 
+# shards = auto: ceil(test threads / binaries in the run) processes of each
+# binary (counted by a target runner that logs GTEST_TOTAL_SHARDS).
+printf '#!/bin/sh\necho "${GTEST_TOTAL_SHARDS:-1} $1" >>"$RUNLOG"\nexec "$@"\n' >"$T/count-runner"
+chmod +x "$T/count-runner"
+mkdir -p "$T/many"
+for i in 1 2 3 4; do cp "$gs" "$T/many/shared$i"; done
+for n in 1 2 4; do
+	bins=$(i=1; while [ $i -le $n ]; do printf 'many/shared%d ' $i; i=$((i + 1)); done)
+	printf '[profile.default]\ntarget-runner = %s\n[suite.many]\nbinaries = %s\nprotocol = gtest\nisolation = binary\nshards = auto\n' \
+		"$T/count-runner" "$bins" >"$T/testrig.ini"
+	rm -f "$T/runs.log"
+	RUNLOG=$T/runs.log rig_in "$T" run -j 3 --no-fail-fast
+	want=$(( (3 + n - 1) / n ))
+	sort "$T/runs.log" | uniq -c | awk -v want="$want" -v n="$n" '
+		{ if ($1 != want || $2 != want) bad = 1; bins++ }
+		END { exit !(bins == n && !bad) }' && ok ||
+		fail "shards = auto, $n binaries, -j 3: $(sort "$T/runs.log" | uniq -c | tr '\n' ';')"
+done
+
 # libtest: the same, when rustc built its binary.
 lt=$BUILD/test/protocols/libtest_shared
 if [ -x "$lt" ]; then

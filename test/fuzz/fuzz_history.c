@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r[i].duration = 1000;
 	}
 	buf_reset(&err);
-	if (history_merge(path, "run", r, 2, &err) == 0) {
+	if (history_merge(path, NULL, "run", r, 2, &err) == 0) {
 		for (i = 0; i < l.ntests; i++)
 			l.tests[i].history = NULL;
 		if (history_load(path, &l, &h, &err) || !l.tests[0].history || !l.tests[1].history)

@@ -36,7 +36,7 @@ static void merge(struct history_result *r, size_t n)
 {
 	struct buf err = BUF_INIT;
 
-	CHECK_INT(history_merge(file, "run-id", r, n, &err), 0);
+	CHECK_INT(history_merge(file, NULL, "run-id", r, n, &err), 0);
 	CHECK_STR(err.data ? err.data : "", "");
 	buf_free(&err);
 }
@@ -130,7 +130,7 @@ static void test_damaged_lines(void)
 	w = gz_writer_open(fd, 6);
 	gz_write(w, lines, sizeof lines - 1);
 	gz_writer_close(w, false);
-	CHECK_INT(history_merge(junk, "id", &r, 1, &err), 0);
+	CHECK_INT(history_merge(junk, NULL, "id", &r, 1, &err), 0);
 	CHECK(err.data && strstr(err.data, "1 unreadable line"));
 	buf_reset(&err);
 	CHECK_INT(history_print(junk, NULL, 0, true, &out, &err), 0);
@@ -139,6 +139,84 @@ static void test_damaged_lines(void)
 	free(junk);
 	buf_free(&err);
 	buf_free(&out);
+}
+
+/* The history of `path` as `testrig history --format json` prints it. */
+static char *printed(const char *path)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+
+	CHECK_INT(history_print(path, NULL, 0, true, &out, &err), 0);
+	buf_free(&err);
+	return buf_detach(&out, NULL);
+}
+
+/*
+ * Merging into the very file a run loaded (same stamp) rewrites its tests'
+ * lines from the entries read at the start and copies other tests' lines
+ * unread: the result is the same as merging by parsing every line.  A file
+ * changed since (another run merged) is parsed again.
+ */
+static void test_merge_from_memory(void)
+{
+	char *a = xasprintf("%s/a.gz", dir), *b = xasprintf("%s/b.gz", dir), *pa, *pb, *cmd;
+	struct history_result r[3], first[4];
+	struct buf err = BUF_INIT;
+	struct test_list l;
+	struct binary *bin;
+	struct history *h;
+	int i;
+
+	/* A history with an escaped name, a test of another binary, and a line twice. */
+	first[0] = result("T.one", 'P', 10);
+	first[1] = result("T.two", 'F', 20);
+	first[2] = result("T.\"q\"", 'P', 30);
+	first[3] = result("T.other", 'P', 40);
+	first[3].binary_id = "bin/b";
+	for (i = 0; i < 3; i++)
+		CHECK_INT(history_merge(a, NULL, "r1", first, 4, &err), 0);
+	cmd = xasprintf("cp '%s' '%s'", a, b);
+	CHECK_INT(system(cmd), 0);
+	free(cmd);
+	test_list_init(&l);
+	bin = test_list_add_binary(&l, test_list_add_suite(&l, "s", PROTO_GTEST), "bin/a", "bin/a");
+	test_list_add_test(&l, bin, "T.one", false);
+	test_list_add_test(&l, bin, "T.two", false);
+	test_list_add_test(&l, bin, "T.\"q\"", false);
+	test_list_add_test(&l, bin, "T.new", false);
+	CHECK_INT(history_load(a, &l, &h, &err), 0);
+	CHECK(history_stamp(h)->valid);
+	for (i = 0; i < 3; i++) {
+		r[i] = result(l.tests[i + (i == 2)].name, i == 1 ? 'F' : 'P', 50 + i);
+		r[i].looked_up = true;
+		r[i].before = l.tests[i + (i == 2)].history;
+	}
+	/* a: from memory; b (a copy, another file): parsed line by line. */
+	CHECK_INT(history_merge(a, history_stamp(h), "r2", r, 3, &err), 0);
+	CHECK_INT(history_merge(b, history_stamp(h), "r2", r, 3, &err), 0);
+	CHECK_STR(err.data ? err.data : "", "");
+	pa = printed(a);
+	pb = printed(b);
+	CHECK_STR(pa, pb);
+	CHECK(strstr(pa, "\"test\":\"T.one\",\"suite\":\"s\",\"runs\":4") != NULL);
+	CHECK(strstr(pa, "\"test\":\"T.other\",\"suite\":\"s\",\"runs\":3") != NULL);
+	CHECK(strstr(pa, "\"test\":\"T.new\",\"suite\":\"s\",\"runs\":1") != NULL);
+	CHECK(strstr(pa, "\"recent\":\"FFFF\"") != NULL);
+	/* The stamp is a's as it was: a has changed since, and is parsed again. */
+	CHECK_INT(history_merge(a, history_stamp(h), "r3", r, 3, &err), 0);
+	CHECK_INT(history_merge(b, NULL, "r3", r, 3, &err), 0);
+	free(pa);
+	free(pb);
+	pa = printed(a);
+	pb = printed(b);
+	CHECK_STR(pa, pb);
+	free(pa);
+	free(pb);
+	history_free(h);
+	test_list_free(&l);
+	buf_free(&err);
+	free(a);
+	free(b);
 }
 
 int main(void)
@@ -151,6 +229,7 @@ int main(void)
 	RUN(test_merge_and_load);
 	RUN(test_after);
 	RUN(test_damaged_lines);
+	RUN(test_merge_from_memory);
 	rc = check_done();
 	if (!rc) {
 		char *cmd = xasprintf("rm -rf '%s'", dir);

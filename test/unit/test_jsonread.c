@@ -171,6 +171,50 @@ static void test_escapes(void)
 	jvalue_free(v);
 }
 
+/*
+ * Numbers read without strtod (short decimals, the history's and records'
+ * durations and counts) are bit for bit what strtod and strtoll give.
+ */
+static void test_numbers_exact(void)
+{
+	uint64_t x = 88172645463325252u;
+	unsigned i, bad = 0;
+
+	for (i = 0; i < 200000; i++) {
+		char text[40];
+		unsigned digits, point, k;
+		size_t n = 0;
+		struct jvalue *v;
+		double want;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		digits = 1 + (unsigned)(x % 18);
+		point = (unsigned)(x >> 8) % (digits + 1);
+		if (x >> 20 & 1)
+			text[n++] = '-';
+		for (k = 0; k < digits; k++) {
+			if (k == point && k > 0)
+				text[n++] = '.';
+			text[n++] = (char)('0' + (k == 0 && digits > 1 && point != 1 ?
+					  1 + (x >> (24 + k)) % 9 : (x >> (3 * k)) % 10));
+		}
+		text[n] = 0;
+		want = strtod(text, NULL);
+		v = jvalue_parse(text, n, NULL);
+		if (!v || memcmp(&v->number, &want, sizeof want) != 0 ||
+		    (v->integral && v->integer != strtoll(text, NULL, 10)) ||
+		    (v->integral != !strchr(text, '.'))) {
+			if (bad++ < 5)
+				fprintf(stderr, "%s: got %.17g, strtod %.17g\n", text,
+					v ? v->number : 0.0, want);
+		}
+		jvalue_free(v);
+	}
+	CHECK_INT(bad, 0);
+}
+
 static void test_numbers(void)
 {
 	struct jvalue *v;
@@ -570,6 +614,7 @@ int main(void)
 	RUN(test_nested);
 	RUN(test_escapes);
 	RUN(test_numbers);
+	RUN(test_numbers_exact);
 	RUN(test_accessors);
 	RUN(test_errors_syntax);
 	RUN(test_errors_numbers);

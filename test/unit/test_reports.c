@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 #include "check.h"
 #include "testrig/buf.h"
+#include "testrig/gz.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
 #include "testrig/settings.h"
@@ -1154,6 +1156,118 @@ static void test_json_write_error(void)
 	fake_free(&f);
 }
 
+/* The lines of a gzip file written by gz_writer, decompressed. */
+static char *read_gz(const char *path)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT, line = BUF_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct gz_reader *r;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return xstrdup("");
+	r = gz_reader_open(fd);
+	while (gz_getline(r, &line, 1 << 24, &err) > 0) {
+		buf_add(&out, line.data, line.len);
+		buf_addc(&out, '\n');
+	}
+	gz_reader_close(r);
+	buf_free(&err);
+	buf_free(&line);
+	return buf_detach(&out, NULL);
+}
+
+/* How many times `what` occurs in s. */
+static unsigned occurs(const char *s, const char *what)
+{
+	unsigned n = 0;
+
+	for (; (s = strstr(s, what)); s++)
+		n++;
+	return n;
+}
+
+/*
+ * A record (the JSON reporter writing into a gzip stream): a test that
+ * finishes before the next flush has no test-started line, one that runs
+ * across a flush keeps it, and a retried test keeps them all; a passing
+ * test's long output is kept as its head and tail with the count left
+ * out, a failing test's whole.
+ */
+static void test_record_lines(void)
+{
+	char path[] = "/tmp/test_reports.XXXXXX";
+	int fd = mkstemp(path);
+	struct reporters rs = { { NULL, NULL }, 1 };
+	struct json_options jo;
+	struct gz_writer *gz;
+	struct reporter *r;
+	struct attempt *a[2];
+	struct buf big = BUF_INIT;
+	char *text, *p;
+	struct fake f;
+	unsigned i;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	fake_init(&f);
+	for (i = 0; i < 4000; i++)
+		buf_printf(&big, "line %05u of a long output\n", i);
+	gz = gz_writer_open(fd, 1);
+	memset(&jo, 0, sizeof jo);
+	jo.gz = gz;
+	jo.settings = &f.settings;
+	r = rs.r[0] = report_json_new(&jo);
+	run_started(&rs, 4);
+	/* Started, then a flush, then finished: its start is in the record. */
+	r->ops->test_started(r, f.skip, 1);
+	CHECK_INT(r->ops->flush(r), 0);
+	run_one(&rs, f.pass, with_output(attempt(1, V_PASS, 0, 0, 3), big.data, big.len, "e\n", 2));
+	{
+		struct test_outcome o;
+
+		memset(&o, 0, sizeof o);
+		o.test = f.skip;
+		o.final = a[0] = attempt(1, V_SKIP, 77, 0, 1);
+		o.attempts = 1;
+		o.outcome = OUT_SKIPPED;
+		r->ops->test_finished(r, &o);
+		attempt_free(a[0]);
+	}
+	run_one(&rs, f.fail, with_output(attempt(1, V_FAIL, 1, 0, 5), big.data, big.len, "", 0));
+	a[0] = with_output(attempt(1, V_FAIL, 2, 0, 7), "try1 out\n", 9, "", 0);
+	a[1] = with_output(attempt(2, V_PASS, 0, 0, 8), "try2 out\n", 9, "", 0);
+	run_test(&rs, f.flaky, a, 2, false);
+	run_finished(&rs);
+	CHECK_INT(r->ops->close(r), 0);
+	r->ops->free(r);
+	CHECK_INT(gz_writer_close(gz, false), 0);
+	text = read_gz(path);
+	validate_json(text, strlen(text));
+	CHECK_INT(occurs(text, "\"type\":\"test-started\""), 3);
+	CHECK_INT(occurs(text, "\"test\":\"T.Skip\",\"suite\":\"unit\",\"attempt\":1}"), 1);
+	CHECK_INT(occurs(text, "\"test\":\"Net.Flaky\",\"suite\":\"unit\",\"attempt\":1}"), 1);
+	CHECK_INT(occurs(text, "\"test\":\"Net.Flaky\",\"suite\":\"unit\",\"attempt\":2}"), 1);
+	CHECK_INT(occurs(text, "\"test\":\"Net.Pass\",\"suite\":\"unit\",\"attempt\":1}"), 0);
+	/* Net.Pass: the first 1 KiB and the last 3 KiB of its stdout, cut at line ends. */
+	p = strstr(text, "\"test\":\"Net.Pass\",\"suite\":\"unit\",\"result\"");
+	CHECK(p && strstr(p, "\"stdout\":\"line 00000 of a long output\\n"));
+	CHECK(p && strstr(p, "of a long output\\n[testrig: ") &&
+	      strstr(p, "bytes left out here: a run record keeps only about the first 1 KiB and "
+		     "the last 3 KiB of a passing test's output]\\nline 03"));
+	CHECK(p && strstr(p, "line 03999 of a long output\\n\",\"stdout_omitted\":"));
+	CHECK(p && strstr(p, "\"stderr\":\"e\\n\""));
+	CHECK_INT(occurs(text, "_omitted"), 1);
+	/* Net.Fail: every line. */
+	p = strstr(text, "\"test\":\"Net.Fail\",\"suite\":\"unit\",\"result\"");
+	CHECK(p && strstr(p, "line 02000 of a long output"));
+	free(text);
+	unlink(path);
+	buf_free(&big);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_junit_full);
@@ -1165,5 +1279,6 @@ int main(void)
 	RUN(test_json_full);
 	RUN(test_json_flush_and_cancel);
 	RUN(test_json_write_error);
+	RUN(test_record_lines);
 	return check_done();
 }

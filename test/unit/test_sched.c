@@ -39,7 +39,7 @@ static void test_order_and_slots(void)
 	size_t i;
 
 	for (i = 0; i < 4; i++)
-		sched_add(s, i, 0, 1);
+		sched_add(s, i, 0, 1, false);
 	CHECK_INT(sched_waiting(s), 4);
 	expect_next(s, &a, 0, 0);
 	expect_next(s, &b, 1, 1);
@@ -67,9 +67,9 @@ static void test_group_bound(void)
 	struct sched *s = sched_new(3, max, 2, 0);
 	struct sched_grant a, b, c, none;
 
-	sched_add(s, 0, 1, 1);
-	sched_add(s, 1, 1, 1);
-	sched_add(s, 2, 0, 1);
+	sched_add(s, 0, 1, 1, false);
+	sched_add(s, 1, 1, 1, false);
+	sched_add(s, 2, 0, 1, false);
 	expect_next(s, &a, 0, 0);
 	CHECK_INT(a.group, 1);
 	CHECK_INT(a.group_slot, 0);
@@ -93,10 +93,10 @@ static void test_group_slots(void)
 	struct sched *s = sched_new(4, max, 3, 0);
 	struct sched_grant g[4];
 
-	sched_add(s, 0, 1, 1);
-	sched_add(s, 1, 2, 1);
-	sched_add(s, 2, 1, 1);
-	sched_add(s, 3, 2, 1);
+	sched_add(s, 0, 1, 1, false);
+	sched_add(s, 1, 2, 1, false);
+	sched_add(s, 2, 1, 1, false);
+	sched_add(s, 3, 2, 1, false);
 	expect_next(s, &g[0], 0, 0);
 	expect_next(s, &g[1], 1, 1);
 	expect_next(s, &g[2], 2, 2);
@@ -118,9 +118,9 @@ static void test_threads_required(void)
 	struct sched *s = sched_new(2, NULL, 1, 0);
 	struct sched_grant a, b, c, none;
 
-	sched_add(s, 0, 0, 1);
-	sched_add(s, 1, 0, 2);
-	sched_add(s, 2, 0, 1);
+	sched_add(s, 0, 0, 1, false);
+	sched_add(s, 1, 0, 2, false);
+	sched_add(s, 2, 0, 1, false);
 	expect_next(s, &a, 0, 0);
 	/* One slot is free; item 1 needs two and item 2 must not go first. */
 	CHECK(!next(s, &none));
@@ -141,8 +141,8 @@ static void test_need_all(void)
 	struct sched *s = sched_new(3, NULL, 1, 0);
 	struct sched_grant a;
 
-	sched_add(s, 0, 0, 0);
-	sched_add(s, 1, 0, 7);
+	sched_add(s, 0, 0, 0, false);
+	sched_add(s, 1, 0, 7, false);
 	expect_next(s, &a, 0, 0);
 	CHECK_INT(a.held, 3);
 	sched_release(s, &a);
@@ -160,11 +160,11 @@ static void test_order_across_groups(void)
 	struct sched_grant a;
 	size_t want[5] = { 0, 1, 2, 3, 4 }, i;
 
-	sched_add(s, 0, 2, 1);
-	sched_add(s, 1, 0, 1);
-	sched_add(s, 2, 1, 1);
-	sched_add(s, 3, 2, 1);
-	sched_add(s, 4, 0, 1);
+	sched_add(s, 0, 2, 1, false);
+	sched_add(s, 1, 0, 1, false);
+	sched_add(s, 2, 1, 1, false);
+	sched_add(s, 3, 2, 1, false);
+	sched_add(s, 4, 0, 1, false);
 	for (i = 0; i < 5; i++) {
 		expect_next(s, &a, want[i], 0);
 		sched_release(s, &a);
@@ -179,7 +179,7 @@ static void test_fail_fast(void)
 	size_t i;
 
 	for (i = 0; i < 3; i++)
-		sched_add(s, i, 0, 1);
+		sched_add(s, i, 0, 1, false);
 	CHECK(!sched_failure(s));
 	CHECK(sched_failure(s));        /* the second failure reaches max-fail 2 */
 	CHECK(!sched_failure(s));       /* and only once */
@@ -205,8 +205,8 @@ static void test_limit(void)
 	struct sched_grant a;
 	unsigned wanted = 99;
 
-	sched_add(s, 0, 0, 1);
-	sched_add(s, 1, 0, 3);
+	sched_add(s, 0, 0, 1, false);
+	sched_add(s, 1, 0, 3, false);
 	CHECK(!sched_next(s, &a, 0, &wanted));
 	CHECK_INT(wanted, 1);
 	CHECK(sched_next(s, &a, 1, &wanted));
@@ -216,6 +216,70 @@ static void test_limit(void)
 	CHECK(sched_next(s, &a, 3, &wanted));
 	CHECK_INT(a.item, 1);
 	CHECK_INT(a.held, 3);
+	CHECK_INT(sched_waiting(s), 0);
+	sched_free(s);
+}
+
+/*
+ * Queued ahead: a test holds a slot only once it starts, on the slot of the
+ * test it follows or on a free one; a test of a group (it has a group slot
+ * to hold), one that needs more than one slot, or one that may not be
+ * queued, is not queued, and nothing after it is.
+ */
+static void test_ahead(void)
+{
+	unsigned max[2] = { 0, 0 };
+	struct sched *s = sched_new(2, max, 2, 0);
+	struct sched_grant a, b, c, d, e, none;
+
+	sched_add(s, 0, 0, 1, true);
+	sched_add(s, 1, 0, 1, true);
+	sched_add(s, 2, 0, 1, true);
+	sched_add(s, 3, 0, 1, true);
+	sched_add(s, 4, 1, 1, true);
+	sched_add(s, 5, 0, 1, true);
+	sched_add(s, 6, 0, 2, true);
+	sched_add(s, 7, 0, 1, false);
+	expect_next(s, &a, 0, 0);
+	expect_next(s, &b, 1, 1);
+	CHECK(sched_next_ahead(s, &c));
+	CHECK_INT(c.item, 2);
+	CHECK_INT(c.held, 0);
+	CHECK_INT(c.group_slot, -1);
+	CHECK(sched_next_ahead(s, &d));
+	CHECK_INT(d.item, 3);
+	/* 4 is in a group: not queued, and 5 waits behind it. */
+	CHECK(!sched_next_ahead(s, &none));
+	/* c starts on a's slot when a ends; a's release then frees nothing. */
+	sched_handoff(s, &a, &c);
+	CHECK_INT(c.first_slot, 0);
+	CHECK_INT(c.held, 1);
+	CHECK_INT(a.held, 0);
+	sched_release(s, &a);
+	CHECK_INT(sched_free_slots(s), 0);
+	/* b ends with nobody to follow it: d claims the freed slot. */
+	sched_release(s, &b);
+	CHECK(sched_claim(s, &d));
+	CHECK_INT(d.first_slot, 1);
+	CHECK(!sched_claim(s, &none));
+	sched_release(s, &d);
+	expect_next(s, &e, 4, 1);
+	CHECK_INT(e.group_slot, 0);
+	sched_release(s, &e);
+	/* 5 is queued, then taken back (a cancel): it holds nothing. */
+	CHECK(sched_next_ahead(s, &e));
+	CHECK_INT(e.item, 5);
+	sched_unqueue(s, &e);
+	CHECK_INT(sched_free_slots(s), 1);
+	/* 6 needs two slots: never queued ahead, and nothing after it is. */
+	CHECK(!sched_next_ahead(s, &none));
+	sched_release(s, &c);
+	expect_next(s, &e, 6, 0);
+	CHECK_INT(e.held, 2);
+	sched_release(s, &e);
+	/* 7 may not be queued ahead: only sched_next gives it. */
+	CHECK(!sched_next_ahead(s, &none));
+	expect_next(s, &e, 7, 0);
 	CHECK_INT(sched_waiting(s), 0);
 	sched_free(s);
 }
@@ -230,5 +294,6 @@ int main(void)
 	RUN(test_order_across_groups);
 	RUN(test_fail_fast);
 	RUN(test_limit);
+	RUN(test_ahead);
 	return check_done();
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "testrig/buf.h"
@@ -63,6 +64,26 @@ static void test_timestamps(void)
 	buf_reset(&b);
 	format_timestamp(&b, -1);
 	CHECK_STR(b.data, "1970-01-01T00:00:00.000Z");
+	/* The date arithmetic agrees with gmtime from 1970 to past 2100 (leap years, 2000). */
+	{
+		int64_t secs;
+		unsigned bad = 0;
+
+		for (secs = 0; secs < INT64_C(4200000000); secs += 86399 * 7 + 3607) {
+			struct tm tm;
+			time_t t = (time_t)secs;
+			char want[64];
+
+			gmtime_r(&t, &tm);
+			snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.042Z",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				 tm.tm_min, tm.tm_sec);
+			buf_reset(&b);
+			format_timestamp(&b, secs * NS_PER_SEC + 42 * NS_PER_MS);
+			bad += strcmp(b.data, want) != 0;
+		}
+		CHECK_INT(bad, 0);
+	}
 	buf_free(&b);
 }
 
