@@ -241,6 +241,9 @@ int case_reader_listed(struct case_reader *r, const struct attempt *listing, str
 
 /* ---- reading --------------------------------------------------------------- */
 
+/* A passing case with more output than this is handed over at once (its memory goes back). */
+#define CASE_QUIET_MAX (64 * 1024)
+
 void case_reader_process_start(struct case_reader *r, pid_t pid)
 {
 	r->pid = pid;
@@ -258,7 +261,11 @@ static void post_case(struct case_reader *r, char *name, struct attempt *a)
 	e->text = name;
 	e->result = a;
 	e->attempt = a->number;
-	evq_push(r->q, e);
+	/* A case that passed needs no one now (the dispatcher reads it within a moment). */
+	if (verdict_ok(a->verdict) && capture_dropped(&a->out) == 0 && a->out.head.cap < CASE_QUIET_MAX)
+		evq_push_quiet(r->q, e);
+	else
+		evq_push(r->q, e);
 }
 
 static void open_case(struct case_reader *r, const char *name, size_t n, int64_t el)
@@ -276,7 +283,7 @@ static void open_case(struct case_reader *r, const char *name, size_t n, int64_t
 	e->text = xstrdup(r->cur_name);
 	e->elapsed = el;
 	e->pid = r->pid;
-	evq_push(r->q, e);
+	evq_push_quiet(r->q, e);
 }
 
 /* The running case ended with verdict v (libtest failures wait for their output). */
@@ -353,7 +360,7 @@ static void announce(struct case_reader *r, long n)
 	e = event_new(EV_CASES, r->job);
 	/* Every case seen before this process, and what it says it will run. */
 	e->count = r->seen.n - r->proc_cases + (size_t)n;
-	evq_push(r->q, e);
+	evq_push_quiet(r->q, e);
 }
 
 /* Does the line say the running case ended: the tag, then its name, then " (", "," or the end? */

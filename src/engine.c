@@ -162,7 +162,7 @@ static void take_back_queued(struct engine *eng)
 {
 	struct unit_job *u;
 
-	while (eng->pool && (u = pool_take_back(eng->pool))) {
+	while (eng->pool && eng->phase && eng->phase->unqueue && (u = pool_take_back(eng->pool))) {
 		struct job *job = (struct job *)u;
 
 		eng->phase->unqueue(eng->phase_ctx, eng, job);
@@ -640,7 +640,7 @@ static void pump(struct engine *eng)
  */
 static struct job *claim_queued(struct engine *eng, unsigned cap, unsigned *wanted)
 {
-	struct unit_job *u = eng->phase->ahead ? pool_take_back(eng->pool) : NULL;
+	struct unit_job *u = eng->phase->ahead && !eng->cancelled ? pool_take_back(eng->pool) : NULL;
 	struct job *job = (struct job *)u;
 
 	if (!job)

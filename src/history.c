@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testrig/attempt.h"
 #include "testrig/filter.h"
 #include "testrig/gz.h"
 #include "testrig/history.h"
@@ -235,9 +236,14 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 
 		if (v && parse_entry(v, &bin, &test, &e) && (t = find_test(sorted, list->ntests, bin, test)) &&
 		    !t->history) {
-			if (h->n == cap) {
-				cap = cap ? cap * 2 : 64;
-				h->entries = xreallocarray(h->entries, cap, sizeof *h->entries);
+			/*
+			 * At most one entry per test of the list: room for that
+			 * at once (growing by doubling would hold two arrays at
+			 * the peak), given back below for what was not found.
+			 */
+			if (!cap) {
+				cap = list->ntests;
+				h->entries = xreallocarray(NULL, cap, sizeof *h->entries);
 			}
 			h->entries[h->n] = e;
 			t->history = (const struct test_history *)(uintptr_t)(h->n + 1);
@@ -250,6 +256,8 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 		rc = -1;
 		h->stamp.valid = false;
 	}
+	if (h->n && cap > h->n)
+		h->entries = xreallocarray(h->entries, h->n, sizeof *h->entries);
 	for (i = 0; i < list->ntests; i++) {
 		struct test *t = &list->tests[i];
 		size_t k = (size_t)(uintptr_t)t->history;
@@ -319,20 +327,54 @@ void history_order(size_t *order, size_t n, const struct test_list *list)
 
 static int by_result(const void *a, const void *b)
 {
-	const struct history_result *x = a, *y = b;
+	const struct test *x = ((const struct history_result *)a)->test;
+	const struct test *y = ((const struct history_result *)b)->test;
 
-	return key_cmp(x->binary_id, x->test, y->binary_id, y->test);
+	return key_cmp(x->bin->id, x->name, y->bin->id, y->name);
+}
+
+/* What a line names, to be looked for among the results. */
+struct result_key {
+	const char *bin, *test;
+};
+
+static int key_to_result(const void *k, const void *r)
+{
+	const struct result_key *key = k;
+	const struct test *t = ((const struct history_result *)r)->test;
+
+	return key_cmp(key->bin, key->test, t->bin->id, t->name);
 }
 
 static struct history_result *find_result(struct history_result *v, size_t n, const char *bin,
 					  const char *test)
 {
-	struct history_result key;
+	struct result_key key = { bin, test };
 
-	memset(&key, 0, sizeof key);
-	key.binary_id = bin;
-	key.test = test;
-	return n ? bsearch(&key, v, n, sizeof *v, by_result) : NULL;
+	return n ? bsearch(&key, v, n, sizeof *v, key_to_result) : NULL;
+}
+
+/* "flaky", or the final attempt's verdict as JSON names it. */
+static const char *result_name(const struct history_result *r, char scratch[16])
+{
+	struct attempt a;
+
+	if (r->outcome == 'K')
+		return "flaky";
+	memset(&a, 0, sizeof a);
+	a.verdict = (enum verdict)r->verdict;
+	a.signo = r->signo;
+	return verdict_name(&a, scratch);
+}
+
+/* A line for result r: its entry `e` and the run that made it. */
+static void write_result(struct buf *b, const struct history_result *r,
+			 const struct test_history *e, const char *run_id)
+{
+	char name[16];
+
+	write_entry(b, r->test->bin->id, r->test->name, r->test->bin->suite->name, e,
+		    result_name(r, name), run_id);
 }
 
 /* A plain JSON string (no escape, no control byte) at s, its quote included: its length. */
@@ -359,13 +401,16 @@ static bool plain_string(const char *s, const char *end, const char **body, size
  * parsing the rest; false for any other line (escapes included: those go
  * through the parser).
  */
-static bool line_keys(const struct buf *line, struct history_result *key, struct buf *space)
+static bool line_keys(const struct buf *line, struct result_key *key, struct buf *space)
 {
 	static const char head[] = "{\"binary_id\":", mid[] = ",\"test\":";
-	const char *p = line->data, *end = line->data + line->len, *bin, *test;
+	const char *p = line->data, *end, *bin, *test;
 	size_t binlen, testlen;
 
-	if (line->len < sizeof head || memcmp(p, head, sizeof head - 1) != 0 ||
+	if (line->len < sizeof head)
+		return false;
+	end = p + line->len;
+	if (memcmp(p, head, sizeof head - 1) != 0 ||
 	    !plain_string(p + sizeof head - 1, end, &bin, &binlen))
 		return false;
 	p = bin + binlen + 1;
@@ -376,7 +421,7 @@ static bool line_keys(const struct buf *line, struct history_result *key, struct
 	buf_add(space, bin, binlen);
 	buf_addc(space, 0);
 	buf_add(space, test, testlen);
-	key->binary_id = space->data;
+	key->bin = space->data;
 	key->test = space->data + binlen + 1;
 	return true;
 }
@@ -397,11 +442,12 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, bool same, const
 	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
 		struct jvalue *v;
 		struct test_history e;
-		struct history_result *res, key;
+		struct history_result *res;
+		struct result_key key;
 		const char *bin, *test;
 
 		if (same && line_keys(&line, &key, &space)) {
-			res = n ? bsearch(&key, results, n, sizeof *results, by_result) : NULL;
+			res = find_result(results, n, key.bin, key.test);
 			if (!res) {
 				buf_addc(&line, '\n');
 				gz_write(w, line.data, line.len);
@@ -412,12 +458,11 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, bool same, const
 				if (merged[res - results])
 					continue;
 				memset(&e, 0, sizeof e);
-				if (res->before)
-					e = *res->before;
+				if (res->test->history)
+					e = *res->test->history;
 				add_outcome(&e, res->outcome, res->duration);
 				buf_reset(&out);
-				write_entry(&out, res->binary_id, res->test, res->suite, &e, res->result,
-					    run_id);
+				write_result(&out, res, &e, run_id);
 				gz_write(w, out.data, out.len);
 				merged[res - results] = true;
 				continue;
@@ -431,7 +476,10 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, bool same, const
 
 			add_outcome(&e, res->outcome, res->duration);
 			buf_reset(&out);
-			write_entry(&out, bin, test, suite ? suite : res->suite, &e, res->result, run_id);
+			char name[16];
+
+			write_entry(&out, bin, test, suite ? suite : res->test->bin->suite->name, &e,
+				    result_name(res, name), run_id);
 			gz_write(w, out.data, out.len);
 			merged[res - results] = true;
 		} else if (!res) {
@@ -487,8 +535,7 @@ int history_merge(const char *path, const struct history_stamp *loaded, const ch
 		memset(&e, 0, sizeof e);
 		add_outcome(&e, results[i].outcome, results[i].duration);
 		buf_reset(&out);
-		write_entry(&out, results[i].binary_id, results[i].test, results[i].suite, &e,
-			    results[i].result, run_id);
+		write_result(&out, &results[i], &e, run_id);
 		gz_write(w, out.data, out.len);
 	}
 	if (gz_writer_close(w, true) || rename(tmp, path)) {

@@ -52,10 +52,11 @@ struct list_chunk {
 	max_align_t data[];
 };
 
-static void *list_alloc(struct test_list *l, size_t n)
+/* n bytes from the chunks, at a multiple of `align` (1 for text). */
+static void *list_alloc_aligned(struct test_list *l, size_t n, size_t align)
 {
 	struct list_chunk *c = l->chunks;
-	size_t align = sizeof(max_align_t), at;
+	size_t at;
 
 	at = c ? (c->used + align - 1) / align * align : 0;
 	if (!c || at + n > c->cap) {
@@ -76,7 +77,7 @@ static char *list_strdup(struct test_list *l, const char *s)
 {
 	size_t n = strlen(s) + 1;
 
-	return memcpy(list_alloc(l, n), s, n);
+	return memcpy(list_alloc_aligned(l, n, 1), s, n);
 }
 
 void test_list_free(struct test_list *l)
@@ -171,12 +172,15 @@ struct suite *test_list_add_suite(struct test_list *l, const char *name, enum pr
 /* A binary whose id and path are already the list's (its chunks). */
 static struct binary *add_binary_kept(struct test_list *l, struct suite *s, char *id, char *path)
 {
-	struct binary *b = memset(list_alloc(l, sizeof *b), 0, sizeof *b);
+	struct binary *b = memset(list_alloc_aligned(l, sizeof *b, _Alignof(struct binary)), 0,
+				  sizeof *b);
 
+	if (l->ntests >= UINT32_MAX)
+		die("more than %u tests", (unsigned)UINT32_MAX);
 	b->id = id;
 	b->path = path;
 	b->suite = s;
-	b->first = l->ntests;
+	b->first = (uint32_t)l->ntests;
 	if (l->nbins == l->bins_cap) {
 		l->bins_cap = l->bins_cap ? l->bins_cap * 2 : 16;
 		l->bins = xreallocarray(l->bins, l->bins_cap, sizeof *l->bins);
@@ -221,9 +225,28 @@ struct test *test_list_add_test(struct test_list *l, struct binary *b,
 		t->name = list_strdup(l, name);
 	t->ignored = ignored;
 	if (!b->count)
-		b->first = l->ntests - 1;
+		b->first = (uint32_t)(l->ntests - 1);
 	b->count++;
 	return t;
+}
+
+bool test_list_listed(const struct test_list *l, const struct test *t)
+{
+	uintptr_t p = (uintptr_t)t, first = (uintptr_t)l->tests;
+
+	return p >= first && p < first + l->ntests * sizeof *l->tests;
+}
+
+void test_list_trim(struct test_list *l)
+{
+	if (l->cap > l->ntests + 1) {
+		l->cap = l->ntests + 1;
+		l->tests = xreallocarray(l->tests, l->cap, sizeof *l->tests);
+	}
+	if (l->bins_cap > l->nbins + 1) {
+		l->bins_cap = l->nbins + 1;
+		l->bins = xreallocarray(l->bins, l->bins_cap, sizeof *l->bins);
+	}
 }
 
 struct test *test_list_add_case(struct test_list *l, struct binary *b, const char *name)

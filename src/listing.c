@@ -152,7 +152,7 @@ static int read_binary(struct listings *all, struct binary *b, size_t *next, str
 	unsigned p, np = listings_of(all->lc, b);
 	int code = 0;
 
-	b->first = l->ntests;
+	b->first = (uint32_t)l->ntests;
 	b->count = 0;
 	if (np == 0 && b->suite->isolation == ISOLATION_BINARY) {
 		/* Not listed: its cases become tests as it runs them. */

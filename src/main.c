@@ -1288,6 +1288,8 @@ static int command(struct session *ss)
 		return code;
 	}
 	buf_free(&err);
+	/* The list is whole: what it holds beyond that goes back (10 000 tests in 5 MiB). */
+	test_list_trim(&ss->list);
 	if (ss->cli.failed && (code = mark_outstanding(ss)))
 		return code < 0 ? EXIT_OK : code;
 	if ((code = select_and_resolve(ss)))
@@ -1298,6 +1300,8 @@ static int command(struct session *ss)
 		return list_tests(&ss->list, ss->cli.list_format);
 	prepare_recording(ss);
 	load_history(ss);
+	/* What listing and the history took for a while goes back: the run's peak is its own. */
+	release_free_memory();
 	return run_tests(ss);
 }
 

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -115,6 +116,9 @@ static void rec_run_started(struct reporter *r, const struct run_info *info)
 	int fd;
 
 	rec->run_id = xstrdup(info->run_id);
+	/* A result per test the run schedules (more come only from isolation = binary). */
+	rec->capresults = info->scheduled + 1;
+	rec->results = xreallocarray(rec->results, rec->capresults, sizeof *rec->results);
 	rec->path = store_record_path(rec->opt.store, info->start_wall, info->run_id);
 	fd = open(rec->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -184,20 +188,14 @@ static void rec_test_finished(struct reporter *r, const struct test_outcome *o)
 		rec->results = xreallocarray(rec->results, rec->capresults, sizeof *rec->results);
 	}
 	h = &rec->results[rec->nresults++];
-	h->binary_id = o->test->bin->id;
-	h->test = o->test->name;
-	h->suite = o->test->bin->suite->name;
+	h->test = o->test;
 	h->outcome = o->outcome == OUT_SKIPPED ? 'S' : o->flaky ? 'K' :
 		o->outcome == OUT_PASSED ? 'P' : 'F';
-	if (o->flaky)
-		memcpy(h->result, "flaky", 6);
-	else
-		verdict_name(o->final, h->result);
+	h->verdict = (unsigned char)o->final->verdict;
+	h->signo = (unsigned char)o->final->signo;
 	h->duration = o->duration;
 	/* A case found while running (isolation = binary) was not looked up. */
-	h->looked_up = o->test >= rec->opt.list->tests &&
-		o->test < rec->opt.list->tests + rec->opt.list->ntests;
-	h->before = h->looked_up ? o->test->history : NULL;
+	h->looked_up = test_list_listed(rec->opt.list, o->test);
 }
 
 static void rec_info(struct reporter *r, const struct unit_info *u, size_t n)

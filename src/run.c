@@ -95,12 +95,13 @@ int run_execute(const struct run_config *cfg)
 	summarize(&sum, eng, tp, sc);
 	code = sum.exit_code = exit_code(&sum, sc, setup_interrupted);
 	scripts_free(sc);
+	/* The run is over: its scheduling goes before the store's merge needs memory. */
+	tests_free(tp);
+	free(order);
 	REPORT(engine_reports(eng), run_finished, &sum);
 	if (engine_close_reports(eng) && code == EXIT_OK)
 		code = EXIT_REPORT;
 
 	engine_free(eng);
-	tests_free(tp);
-	free(order);
 	return code;
 }

@@ -4,6 +4,7 @@
  * Owns only its arrays; knows nothing of tests, workers or processes.
  */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -12,10 +13,10 @@
 
 #define FREE_SLOT SIZE_MAX
 
-/* One test waiting to start. */
+/* One test waiting to start (12 bytes: a run may hold 100 000). */
 struct entry {
-	size_t item;
-	unsigned need;
+	uint32_t item;
+	uint32_t need;
 	bool ahead;
 };
 
@@ -24,7 +25,7 @@ struct group_queue {
 	unsigned running;
 	struct entry *queue;        /* in start order */
 	size_t n, cap, next;
-	size_t *seq;                /* queue[i]'s position among all tests added */
+	uint32_t *seq;              /* queue[i]'s position among all tests added */
 	size_t *slot_owner;         /* group slots: the item holding each, or FREE_SLOT */
 	unsigned nslots;
 };
@@ -85,6 +86,19 @@ void sched_free(struct sched *s)
 	free(s);
 }
 
+void sched_reserve(struct sched *s, size_t group, size_t n)
+{
+	struct group_queue *q = &s->groups[group];
+
+	if (group >= s->ngroups)
+		die("internal error: test group %zu of %zu", group, s->ngroups);
+	if (q->n + n > q->cap) {
+		q->cap = q->n + n;
+		q->queue = xreallocarray(q->queue, q->cap, sizeof *q->queue);
+		q->seq = xreallocarray(q->seq, q->cap, sizeof *q->seq);
+	}
+}
+
 void sched_add(struct sched *s, size_t item, size_t group, unsigned need, bool ahead)
 {
 	struct group_queue *q;
@@ -92,15 +106,17 @@ void sched_add(struct sched *s, size_t item, size_t group, unsigned need, bool a
 	if (group >= s->ngroups)
 		die("internal error: test group %zu of %zu", group, s->ngroups);
 	q = &s->groups[group];
+	if (item > UINT32_MAX || s->added >= UINT32_MAX)
+		die("internal error: more than %" PRIu32 " tests to schedule", UINT32_MAX);
 	if (q->n == q->cap) {
 		q->cap = q->cap ? q->cap * 2 : 16;
 		q->queue = xreallocarray(q->queue, q->cap, sizeof *q->queue);
 		q->seq = xreallocarray(q->seq, q->cap, sizeof *q->seq);
 	}
-	q->queue[q->n].item = item;
+	q->queue[q->n].item = (uint32_t)item;
 	q->queue[q->n].need = need && need < s->nslots ? need : s->nslots;
 	q->queue[q->n].ahead = ahead;
-	q->seq[q->n] = s->added++;
+	q->seq[q->n] = (uint32_t)s->added++;
 	q->n++;
 }
 

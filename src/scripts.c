@@ -278,7 +278,7 @@ void scripts_setup(struct scripts *sc, struct engine *eng)
 
 	engine_run_phase(eng, &setup_phase, sc);
 	/* Which scripts' exports each test gets. */
-	for (pos = 0; pos < sc->norder; pos++)
+	for (pos = 0; sc->masks && pos < sc->norder; pos++)
 		for (si = 0; si < sc->cfg->nscripts; si++)
 			if (sc->exports[si].n && script_applies(sc, &sc->cfg->scripts[si], pos))
 				sc->masks[pos] |= UINT64_C(1) << si;
@@ -337,7 +337,8 @@ struct scripts *scripts_new(const struct run_config *cfg, const size_t *order, s
 	env_cache_init(&sc->envs, cfg->base_env);
 	sc->exports = xcalloc(cfg->nscripts + 1, sizeof *sc->exports);
 	sc->started = xcalloc(cfg->nscripts + 1, sizeof *sc->started);
-	sc->masks = xcalloc(norder + 1, sizeof *sc->masks);
+	/* Which scripts' exports each test gets: no array at all without scripts. */
+	sc->masks = cfg->nscripts ? xcalloc(norder + 1, sizeof *sc->masks) : NULL;
 	return sc;
 }
 

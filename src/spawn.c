@@ -53,6 +53,8 @@
 
 static pthread_once_t devnull_once = PTHREAD_ONCE_INIT;
 static int devnull_fd = -1;
+/* Our pid, for the children's parent-death check (testrig never forks itself). */
+static pid_t self_pid;
 #if defined(SYS_pidfd_open) && !defined(TESTRIG_NO_PIDFD)
 /* 0 once the kernel said it has no pidfd_open: stop asking. */
 static atomic_int pidfd_state = 1;
@@ -60,6 +62,7 @@ static atomic_int pidfd_state = 1;
 
 static void open_devnull(void)
 {
+	self_pid = getpid();
 	devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull_fd < 0)
 		die_errno("open /dev/null");
@@ -199,7 +202,7 @@ static int fork_exec(struct child *c, const struct pipes *p, const char *path)
 {
 	int ep[2], err = 0;
 	sigset_t empty;
-	pid_t pid, self = getpid();
+	pid_t pid, self = self_pid;
 	ssize_t r;
 
 	if (pipe2(ep, O_CLOEXEC))
@@ -274,7 +277,7 @@ static int vfork_child(struct child *c, const struct pipes *p, const char *path)
 	volatile int err = 0;
 	int o = child_out(p), e = child_err(c, p);
 	sigset_t empty;
-	pid_t pid, self = getpid();
+	pid_t pid, self = self_pid;
 
 	sigemptyset(&empty);
 	pid = vfork();

@@ -775,6 +775,16 @@ struct tests *tests_new(const struct run_config *cfg, const size_t *order, size_
 	free(group_max);
 	tp->rng = (uint64_t)mono_ns() | 1;
 	tp->binaries = test_list_selected_binaries(tp->list);
+	{
+		/* The scheduler's queues are as long as each group's tests (no doubling). */
+		size_t *in_group = xcalloc(cfg->ngroups + 1, sizeof *in_group);
+
+		for (i = 0; i < norder; i++)
+			in_group[group_of(cfg, settings_of(tp, &tp->list->tests[order[i]]))]++;
+		for (i = 0; i <= cfg->ngroups; i++)
+			sched_reserve(tp->sched, i, in_group[i]);
+		free(in_group);
+	}
 	for (i = 0; i < norder; i++) {
 		const struct test *t = &tp->list->tests[order[i]];
 		const struct settings *s = settings_of(tp, t);

@@ -40,7 +40,6 @@ int unit_ctl_init(struct unit_ctl *ctl, uint64_t seed)
 	ctl->rng = seed | 1;
 	if (wakefd_open(&ctl->wake))
 		return -1;
-	ctl->scratch = xmalloc(READ_CHUNK);
 	if (pthread_mutex_init(&ctl->lock, NULL))
 		die("cannot initialise a worker lock");
 	return 0;
@@ -291,9 +290,21 @@ static void handle_requests(struct watch *w, int64_t now)
  * Reads what is available on one pipe; closes it at EOF or error.  With `w`
  * (stdout), the protocol's parser sees the bytes too.
  */
-static void drain(struct watch *w, int *fd, struct capture *cap, char *scratch)
+/*
+ * A read fills the worker's read buffer, which is made only once a test
+ * fills a small one on the stack (a run of tests that print little never
+ * makes it).
+ */
+#define SMALL_READ 4096
+
+static void drain(struct watch *w, struct unit_ctl *ctl, int *fd, struct capture *cap)
 {
-	ssize_t n = read(*fd, scratch, READ_CHUNK);
+	char small[SMALL_READ], *scratch = ctl->scratch ? ctl->scratch : small;
+	ssize_t n;
+
+	n = read(*fd, scratch, ctl->scratch ? READ_CHUNK : sizeof small);
+	if (n == (ssize_t)sizeof small && !ctl->scratch)
+		ctl->scratch = xmalloc(READ_CHUNK);
 
 	if (n > 0) {
 		capture_add(cap, scratch, (size_t)n);
@@ -373,7 +384,7 @@ static void hook_reap(struct hook *h)
  * dispatcher's requests are kept for after the hook, except that a
  * cancellation (or a second signal) cuts the hook short.
  */
-static void hook_watch(struct watch *w, struct hook *h, char *scratch)
+static void hook_watch(struct watch *w, struct hook *h)
 {
 	while (!h->exited || h->c.out_fd >= 0) {
 		struct pollfd pf[5];
@@ -427,11 +438,11 @@ static void hook_watch(struct watch *w, struct hook *h, char *scratch)
 			}
 		}
 		if (i_out >= 0 && pf[i_out].revents && h->c.out_fd >= 0)
-			drain(NULL, &h->c.out_fd, &h->out, scratch);
+			drain(NULL, w->ctl, &h->c.out_fd, &h->out);
 		if (i_tout >= 0 && pf[i_tout].revents && w->c.out_fd >= 0)
-			drain(w, &w->c.out_fd, &w->a->out, scratch);
+			drain(w, w->ctl, &w->c.out_fd, &w->a->out);
 		if (i_terr >= 0 && pf[i_terr].revents && w->c.err_fd >= 0)
-			drain(NULL, &w->c.err_fd, &w->a->err, scratch);
+			drain(NULL, w->ctl, &w->c.err_fd, &w->a->err);
 		if (i_pid >= 0 && pf[i_pid].revents)
 			hook_reap(h);
 		if (h->c.pidfd < 0 || h->killed)
@@ -471,7 +482,7 @@ static void hook_end_note(const struct watch *w, const struct hook *h, int64_t t
  * with {pid}, {pgid}, {binary}, {test} replaced and TESTRIG_PID/PGID set,
  * for at most on-timeout-limit.
  */
-static void run_hook(struct watch *w, char *scratch)
+static void run_hook(struct watch *w)
 {
 	const struct unit_limits *l = &w->job->limits;
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
@@ -503,7 +514,7 @@ static void run_hook(struct watch *w, char *scratch)
 		buf_printf(&text, "[on-timeout: could not run %s: %s]\n", argv.v[0],
 			   spawn_strerror(err));
 	} else {
-		hook_watch(w, &h, scratch);
+		hook_watch(w, &h);
 		/* Whatever the hook left behind goes with it. */
 		kill(-h.c.pid, SIGKILL);
 		if (!h.exited) {
@@ -527,7 +538,7 @@ static void run_hook(struct watch *w, char *scratch)
 }
 
 /* The poll loop: until the child is reaped and its pipes are closed or leaked. */
-static void watch_attempt(struct watch *w, char *scratch)
+static void watch_attempt(struct watch *w)
 {
 	const struct unit_limits *l = &w->job->limits;
 
@@ -599,9 +610,9 @@ static void watch_attempt(struct watch *w, char *scratch)
 		if (r > 0 && pf[i_wake].revents)
 			handle_requests(w, mono_ns());
 		if (i_out >= 0 && pf[i_out].revents && w->c.out_fd >= 0)
-			drain(w, &w->c.out_fd, &w->a->out, scratch);
+			drain(w, w->ctl, &w->c.out_fd, &w->a->out);
 		if (i_err >= 0 && pf[i_err].revents && w->c.err_fd >= 0)
-			drain(NULL, &w->c.err_fd, &w->a->err, scratch);
+			drain(NULL, w->ctl, &w->c.err_fd, &w->a->err);
 		if (i_pid >= 0 && pf[i_pid].revents)
 			try_reap(w);
 		if (w->ctl->paused)
@@ -632,7 +643,7 @@ static void watch_attempt(struct watch *w, char *scratch)
 				/* Not for a cancelled run, and once per attempt. */
 				if (l->on_timeout && !w->a->cancelled && !w->ctl->run_cancelled &&
 				    !w->a->on_timeout)
-					run_hook(w, scratch);
+					run_hook(w);
 				start_termination(w, SIGTERM, stopwatch_elapsed(&w->sw, mono_ns()));
 			}
 			w->next_slow += l->slow_timeout;
@@ -676,8 +687,7 @@ static void post_started(struct watch *w)
 }
 
 static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
-				   struct evq *q, unsigned number, char *scratch,
-				   struct case_reader *cases)
+				   struct evq *q, unsigned number, struct case_reader *cases)
 {
 	struct watch w;
 	int err;
@@ -720,7 +730,7 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	post_started(&w);
 	if (ctl->paused)
 		signal_group(&w, SIGSTOP);
-	watch_attempt(&w, scratch);
+	watch_attempt(&w);
 	child_close_fds(&w.c);
 	check_group(&w);
 	if (w.a->leaked && !w.a->group_left)
@@ -809,7 +819,7 @@ static struct event *run_cases(struct unit_job *job, struct unit_ctl *ctl, struc
 		enum case_next next;
 
 		case_reader_command(cr);
-		a = run_attempt(job, ctl, q, n++, ctl->scratch, cr);
+		a = run_attempt(job, ctl, q, n++, cr);
 		if (a->verdict == V_EXEC_FAIL)
 			break;
 		next = case_reader_process_end(cr, a, a->verdict == V_TIMEOUT, a->duration);
@@ -821,7 +831,7 @@ static struct event *run_cases(struct unit_job *job, struct unit_ctl *ctl, struc
 			int rc;
 
 			case_reader_list_argv(cr);
-			l = run_attempt(job, ctl, q, n++, ctl->scratch, NULL);
+			l = run_attempt(job, ctl, q, n++, NULL);
 			rc = case_reader_listed(cr, l, &err);
 			if (rc < 0) {
 				/* The rest cannot be told apart: the process's result says so. */
@@ -863,7 +873,6 @@ bool unit_may_hand_off(const struct unit_job *job, const struct event *finished,
 struct event *unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q)
 {
 	unsigned max = job->limits.retries + 1;
-	char *scratch = ctl->scratch;
 	struct attempt *a = NULL;
 	unsigned n = job->first_attempt > 1 ? job->first_attempt : 1;
 	struct event *e;
@@ -882,7 +891,7 @@ struct event *unit_run(struct unit_job *job, struct unit_ctl *ctl, struct evq *q
 	for (;; n++) {
 		int64_t delay;
 
-		a = run_attempt(job, ctl, q, n, scratch, NULL);
+		a = run_attempt(job, ctl, q, n, NULL);
 		if (verdict_ok(a->verdict) || n >= max || a->cancelled ||
 		    a->verdict == V_EXEC_FAIL)
 			break;

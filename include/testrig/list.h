@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "testrig/buf.h"
 #include "testrig/parse.h"
@@ -43,16 +44,16 @@ struct binary {
 	char *path;                 /* what is executed */
 	struct strvec *args;        /* words after the path (automake-driver's command), or NULL */
 	struct suite *suite;
-	size_t first, count;        /* its tests: list->tests[first .. first+count) */
+	uint32_t first, count;      /* its tests: list->tests[first .. first+count) */
 };
 
 struct test {
 	struct binary *bin;
 	char *name;
-	bool ignored;               /* disabled by its framework (DISABLED_, #[ignore]) */
-	bool selected;              /* chosen by filters and partition */
 	const struct settings *settings;  /* effective per-test settings */
 	const struct test_history *history;  /* its history (history.h), or NULL */
+	bool ignored;               /* disabled by its framework (DISABLED_, #[ignore]) */
+	bool selected;              /* chosen by filters and partition */
 	bool owed;                  /* --failed: outstanding from the last run, not selected now */
 	bool whole;                 /* isolation = binary, not listed: stands for its binary */
 };
@@ -79,6 +80,14 @@ struct binary *test_list_add_binary(struct test_list *l, struct suite *s,
 /* Adds a test of the binary most recently added (tests of a binary are contiguous). */
 struct test *test_list_add_test(struct test_list *l, struct binary *b,
 				const char *name, bool ignored);
+/*
+ * Gives back what the arrays of tests and binaries hold beyond their
+ * contents, once listing is over and before a pointer to a test is kept
+ * (the tests may move).
+ */
+void test_list_trim(struct test_list *l);
+/* Whether t is one of l->tests (not a case added while running). */
+bool test_list_listed(const struct test_list *l, const struct test *t);
 /*
  * A case a binary ran that its listing did not give (isolation = binary):
  * kept apart from `tests`, at an address that stays put, until the list is

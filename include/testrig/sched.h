@@ -38,6 +38,8 @@ void sched_free(struct sched *s);
  * `ahead`: it may be queued ahead of the workers (sched_next_ahead).
  */
 void sched_add(struct sched *s, size_t item, size_t group, unsigned need, bool ahead);
+/* Room for n more tests of the group (saves growing its arrays one doubling at a time). */
+void sched_reserve(struct sched *s, size_t group, size_t n);
 /*
  * The next test that may start now, its slots taken: the earliest added
  * whose group has room.  A test that needs more free slots than there are

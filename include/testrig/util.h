@@ -39,6 +39,11 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/*
+ * Hands the memory malloc holds free back to the system (glibc keeps it;
+ * musl needs no telling): called once what a run set up with is freed.
+ */
+void release_free_memory(void);
 
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC). */
 int64_t mono_ns(void);

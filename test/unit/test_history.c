@@ -5,12 +5,14 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "testrig/attempt.h"
 #include "testrig/gz.h"
 #include "testrig/history.h"
 #include "testrig/util.h"
@@ -18,18 +20,42 @@
 static char dir[] = "/tmp/test_history.XXXXXX";
 static char *file;
 
-static struct history_result result(const char *test, char outcome, int64_t ms)
+/* The tests results name: cases, whose addresses stay put, of binaries made on demand. */
+static struct test_list named;
+
+static const struct test *test_named(const char *bin, const char *name)
+{
+	struct binary *b = NULL;
+	size_t i;
+
+	if (!named.nsuites)
+		test_list_add_suite(&named, "s", PROTO_GTEST);
+	for (i = 0; i < named.nbins && !b; i++)
+		if (strcmp(named.bins[i]->id, bin) == 0)
+			b = named.bins[i];
+	if (!b)
+		b = test_list_add_binary(&named, named.suites[0], bin, bin);
+	for (i = 0; i < named.ncases; i++)
+		if (named.cases[i]->bin == b && strcmp(named.cases[i]->name, name) == 0)
+			return named.cases[i];
+	return test_list_add_case(&named, b, name);
+}
+
+static struct history_result result_of(const struct test *t, char outcome, int64_t ms)
 {
 	struct history_result r;
 
 	memset(&r, 0, sizeof r);
-	r.binary_id = "bin/a";
-	r.test = test;
-	r.suite = "s";
+	r.test = t;
 	r.outcome = outcome;
-	snprintf(r.result, sizeof r.result, "%s", outcome == 'F' ? "fail" : "pass");
+	r.verdict = outcome == 'F' ? V_FAIL : V_PASS;
 	r.duration = ms * NS_PER_MS;
 	return r;
+}
+
+static struct history_result result(const char *test, char outcome, int64_t ms)
+{
+	return result_of(test_named("bin/a", test), outcome, ms);
 }
 
 static void merge(struct history_result *r, size_t n)
@@ -116,6 +142,34 @@ static void test_after(void)
 }
 
 /* Lines it cannot read are dropped and said; the rest is kept. */
+static char *printed(const char *path);
+
+/* The last result a line keeps: flaky for K, else the verdict as JSON names it. */
+static void test_result_names(void)
+{
+	char *path = xasprintf("%s/names.gz", dir), *text;
+	struct history_result r[3];
+	struct buf err = BUF_INIT;
+
+	r[0] = result("N.flaky", 'K', 1);
+	r[1] = result("N.crash", 'F', 1);
+	r[1].verdict = V_SIGNAL;
+	r[1].signo = SIGSEGV;
+	r[2] = result("N.skip", 'S', 1);
+	r[2].verdict = V_SKIP;
+	CHECK_INT(history_merge(path, NULL, "id", r, 3, &err), 0);
+	text = printed(path);
+	CHECK(strstr(text, "\"test\":\"N.flaky\"") &&
+	      strstr(strstr(text, "\"test\":\"N.flaky\""), "\"last_result\":\"flaky\""));
+	CHECK(strstr(text, "\"test\":\"N.crash\"") &&
+	      strstr(strstr(text, "\"test\":\"N.crash\""), "\"last_result\":\"sigsegv\""));
+	CHECK(strstr(text, "\"test\":\"N.skip\"") &&
+	      strstr(strstr(text, "\"test\":\"N.skip\""), "\"last_result\":\"skip\""));
+	free(text);
+	free(path);
+	buf_free(&err);
+}
+
 static void test_damaged_lines(void)
 {
 	static const char lines[] = "{not json\n"
@@ -171,8 +225,7 @@ static void test_merge_from_memory(void)
 	first[0] = result("T.one", 'P', 10);
 	first[1] = result("T.two", 'F', 20);
 	first[2] = result("T.\"q\"", 'P', 30);
-	first[3] = result("T.other", 'P', 40);
-	first[3].binary_id = "bin/b";
+	first[3] = result_of(test_named("bin/b", "T.other"), 'P', 40);
 	for (i = 0; i < 3; i++)
 		CHECK_INT(history_merge(a, NULL, "r1", first, 4, &err), 0);
 	cmd = xasprintf("cp '%s' '%s'", a, b);
@@ -187,9 +240,8 @@ static void test_merge_from_memory(void)
 	CHECK_INT(history_load(a, &l, &h, &err), 0);
 	CHECK(history_stamp(h)->valid);
 	for (i = 0; i < 3; i++) {
-		r[i] = result(l.tests[i + (i == 2)].name, i == 1 ? 'F' : 'P', 50 + i);
+		r[i] = result_of(&l.tests[i + (i == 2)], i == 1 ? 'F' : 'P', 50 + i);
 		r[i].looked_up = true;
-		r[i].before = l.tests[i + (i == 2)].history;
 	}
 	/* a: from memory; b (a copy, another file): parsed line by line. */
 	CHECK_INT(history_merge(a, history_stamp(h), "r2", r, 3, &err), 0);
@@ -202,6 +254,8 @@ static void test_merge_from_memory(void)
 	CHECK(strstr(pa, "\"test\":\"T.other\",\"suite\":\"s\",\"runs\":3") != NULL);
 	CHECK(strstr(pa, "\"test\":\"T.new\",\"suite\":\"s\",\"runs\":1") != NULL);
 	CHECK(strstr(pa, "\"recent\":\"FFFF\"") != NULL);
+	CHECK(strstr(pa, "\"test\":\"T.two\"") &&
+	      strstr(strstr(pa, "\"test\":\"T.two\""), "\"last_result\":\"fail\""));
 	/* The stamp is a's as it was: a has changed since, and is parsed again. */
 	CHECK_INT(history_merge(a, history_stamp(h), "r3", r, 3, &err), 0);
 	CHECK_INT(history_merge(b, NULL, "r3", r, 3, &err), 0);
@@ -229,7 +283,9 @@ int main(void)
 	RUN(test_merge_and_load);
 	RUN(test_after);
 	RUN(test_damaged_lines);
+	RUN(test_result_names);
 	RUN(test_merge_from_memory);
+	test_list_free(&named);
 	rc = check_done();
 	if (!rc) {
 		char *cmd = xasprintf("rm -rf '%s'", dir);
