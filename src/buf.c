@@ -197,59 +197,47 @@ void strvec_init(struct strvec *sv)
 {
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
-	sv->block = NULL;
-	sv->block_len = 0;
-}
-
-/* Whether s was copied into the block (and is freed with it). */
-static bool in_block(const struct strvec *sv, const char *s)
-{
-	uintptr_t p = (uintptr_t)s, b = (uintptr_t)sv->block;
-
-	return sv->block && p >= b && p < b + sv->block_len;
+	sv->nborrowed = 0;
 }
 
 void strvec_free(struct strvec *sv)
 {
 	size_t i;
 
-	for (i = 0; i < sv->n; i++)
-		if (!in_block(sv, sv->v[i]))
-			free(sv->v[i]);
+	for (i = sv->nborrowed; i < sv->n; i++)
+		free(sv->v[i]);
 	free(sv->v);
-	free(sv->block);
 	strvec_init(sv);
 }
 
 void strvec_replace(struct strvec *sv, size_t i, char *s)
 {
-	if (!in_block(sv, sv->v[i]))
-		free(sv->v[i]);
+	size_t k;
+
+	/* A borrowed string replaced (rare): from then on the vector owns them all. */
+	for (k = 0; i < sv->nborrowed && k < sv->nborrowed; k++)
+		sv->v[k] = xstrdup(sv->v[k]);
+	if (i < sv->nborrowed)
+		sv->nborrowed = 0;
+	free(sv->v[i]);
 	sv->v[i] = s;
 }
 
-void strvec_pushv_block(struct strvec *sv, char *const *v)
+void strvec_pushv_borrowed(struct strvec *sv, char *const *v)
 {
-	size_t len = 0, n = 0, i;
-	char *p;
+	size_t n = 0;
 
-	if (sv->block)
-		die("internal error: a second block for one strvec");
-	for (; v && v[n]; n++)
-		len += strlen(v[n]) + 1;
-	if (!n)
-		return;
-	sv->block = p = xmalloc(len);
-	sv->block_len = len;
-	if (sv->n + n + 1 > sv->cap) {
-		sv->cap = sv->n + n + 8;
+	if (sv->n)
+		die("internal error: borrowed strings after owned ones");
+	while (v && v[n])
+		n++;
+	if (n + 1 > sv->cap) {
+		sv->cap = n + 8;
 		sv->v = xreallocarray(sv->v, sv->cap, sizeof *sv->v);
 	}
-	for (i = 0; i < n; i++) {
-		sv->v[sv->n++] = p;
-		p = stpcpy(p, v[i]) + 1;
-	}
-	sv->v[sv->n] = NULL;
+	memcpy(sv->v, v, n * sizeof *sv->v);
+	sv->n = sv->nborrowed = n;
+	sv->v[n] = NULL;
 }
 
 void strvec_push_owned(struct strvec *sv, char *s)

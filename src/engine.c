@@ -38,7 +38,7 @@
  * queue more) once every few tests, not once per test.  Workers wake it
  * when no more than one job per worker is left.
  */
-#define AHEAD_PER_WORKER 4
+#define AHEAD_PER_WORKER 16
 
 /* What the engine knows of one worker. */
 struct worker_state {

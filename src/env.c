@@ -98,7 +98,8 @@ void env_for_job(struct strvec *env, char *const *base, const char *run_id,
 		 const char *profile)
 {
 	strvec_free(env);
-	strvec_pushv_block(env, base);
+	/* The cache's strings, shared by every job: the job owns only what it adds. */
+	strvec_pushv_borrowed(env, base);
 	/* base has no TESTRIG* variable (main and the config loader see to it). */
 	strvec_push(env, "TESTRIG=1");
 	env_set(env, "TESTRIG_RUN_ID", run_id);

@@ -853,10 +853,11 @@ static void free_reports(struct report_set *rs)
 static size_t run_units(const struct session *ss)
 {
 	size_t n = ss->selected, i, binaries = test_list_selected_binaries(&ss->list);
+	unsigned threads = pool_threads(ss);
 
 	for (i = 0; i < ss->list.ntests; i++) {
 		const struct test *t = &ss->list.tests[i];
-		unsigned shards = suite_shards(t->bin->suite, pool_threads(ss), binaries);
+		unsigned shards = suite_shards(t->bin->suite, threads, binaries);
 
 		if (t->selected && t->whole && shards > 1)
 			n += shards - 1;

@@ -56,20 +56,20 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int buf_read_file(const char *path, struct buf *out);
 
 /*
- * A NULL-terminated vector of owned strings, usable as argv or envp.  The
- * strings are each malloc'd, or copied together into one block by
- * strvec_pushv_block (a job's inherited environment: one allocation instead
- * of one per variable); strvec_free and strvec_replace know which is which.
+ * A NULL-terminated vector of owned strings, usable as argv or envp.  Its
+ * strings are each malloc'd, but for the first `nborrowed`, which
+ * strvec_pushv_borrowed put there without copying them (a job's inherited
+ * environment: no copy per job of what every job shares); strvec_free and
+ * strvec_replace know which is which.
  */
 struct strvec {
 	char **v;
 	size_t n;
 	size_t cap;
-	char *block;
-	size_t block_len;
+	size_t nborrowed;
 };
 
-#define STRVEC_INIT { NULL, 0, 0, NULL, 0 }
+#define STRVEC_INIT { NULL, 0, 0, 0 }
 
 void strvec_init(struct strvec *sv);
 void strvec_free(struct strvec *sv);
@@ -78,8 +78,11 @@ void strvec_push_owned(struct strvec *sv, char *s);      /* takes s */
 void strvec_pushf(struct strvec *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void strvec_pushv(struct strvec *sv, char *const *v);    /* copies each */
-/* Copies every string of v into one block (once per vector). */
-void strvec_pushv_block(struct strvec *sv, char *const *v);
+/*
+ * Into an empty vector: v's strings, not copied (they stay the caller's and
+ * must outlive the vector).
+ */
+void strvec_pushv_borrowed(struct strvec *sv, char *const *v);
 /* Puts s (taken) in place of element i, freeing the old one. */
 void strvec_replace(struct strvec *sv, size_t i, char *s);
 /* The vector, NULL-terminated even when empty. */

@@ -93,33 +93,37 @@ static void test_strvec(void)
 }
 
 /* A block of copied strings beside malloc'd ones; replacing either frees right (ASan). */
-static void test_strvec_block(void)
+/* Borrowed strings: not copied, not freed, copied only once one is replaced. */
+static void test_strvec_borrowed(void)
 {
 	char *base[] = { "A=1", "BB=22", "", "CCC=333", NULL };
 	struct strvec sv = STRVEC_INIT;
 	size_t i;
 
-	strvec_push(&sv, "first");
-	strvec_pushv_block(&sv, base);
+	strvec_pushv_borrowed(&sv, base);
 	strvec_push(&sv, "last");
-	CHECK_INT(sv.n, 6);
-	CHECK_STR(sv.v[0], "first");
-	for (i = 0; i < 4; i++) {
-		CHECK_STR(sv.v[i + 1], base[i]);
-		CHECK(sv.v[i + 1] != base[i]);
-	}
-	CHECK_STR(sv.v[5], "last");
-	CHECK(sv.v[6] == NULL);
-	strvec_replace(&sv, 2, xstrdup("BB=new"));     /* was in the block */
-	strvec_replace(&sv, 5, xstrdup("LAST"));       /* was malloc'd */
-	CHECK_STR(sv.v[2], "BB=new");
-	CHECK_STR(sv.v[5], "LAST");
+	CHECK_INT(sv.n, 5);
+	for (i = 0; i < 4; i++)
+		CHECK(sv.v[i] == base[i]);
+	CHECK_STR(sv.v[4], "last");
+	CHECK(sv.v[5] == NULL);
+	strvec_replace(&sv, 4, xstrdup("LAST"));       /* owned */
+	CHECK(sv.v[0] == base[0]);
+	strvec_replace(&sv, 1, xstrdup("BB=new"));     /* borrowed: all are copied */
+	CHECK_STR(sv.v[1], "BB=new");
+	CHECK_STR(sv.v[0], "A=1");
+	CHECK(sv.v[0] != base[0]);
+	CHECK_STR(sv.v[3], "CCC=333");
+	CHECK_STR(sv.v[4], "LAST");
+	CHECK_STR(base[1], "BB=22");
 	strvec_free(&sv);
 	CHECK_INT(sv.n, 0);
-	CHECK(sv.block == NULL);
-	/* An empty vector makes no block. */
-	strvec_pushv_block(&sv, base + 4);
-	CHECK(sv.block == NULL && sv.n == 0);
+	/* Freed without copies, the caller's strings untouched. */
+	strvec_pushv_borrowed(&sv, base);
+	strvec_free(&sv);
+	CHECK_STR(base[3], "CCC=333");
+	strvec_pushv_borrowed(&sv, base + 4);
+	CHECK(sv.n == 0 && strvec_get(&sv)[0] == NULL);
 	strvec_free(&sv);
 }
 
@@ -130,6 +134,6 @@ int main(void)
 	RUN(test_printf_long);
 	RUN(test_setlen_and_tail);
 	RUN(test_strvec);
-	RUN(test_strvec_block);
+	RUN(test_strvec_borrowed);
 	return check_done();
 }
