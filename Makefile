@@ -4,7 +4,7 @@
 #   make check            unit tests, end-to-end tests, dogfood run, verdict check
 #   make check-sanitize   the same suite under ASan+UBSan and under TSan
 #   make check-mutants    the suite must fail on testrigs that decide wrong
-#   make bench            time testrig against xargs -P and a bare spawn loop, and more
+#   make bench            testrig against a bare spawn loop and its targets: one table of verdicts
 #   make fuzz             run the libFuzzer targets for a while (needs clang)
 #   make static           a stripped static ./testrig-static (musl-gcc when installed)
 #   make check-static     that binary in a busybox-only chroot (as root)
@@ -196,7 +196,8 @@ soak: $(RIG) $(FIXTURE)
 check-mutants:
 	sh test/mutants.sh
 
-# make bench BENCH="trivial": one part only (trivial, longtail, flood, make, huge, gtest).
+# make bench BENCH="trivial": one part only (trivial, sleepy, chatty, longtail, flood, make,
+# huge, gtest).
 bench: $(RIG)
 	RIG=$(RIG) sh bench/bench.sh $(BENCH)
 

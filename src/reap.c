@@ -117,11 +117,14 @@ void reap_escapees(void (*say)(void *ctx, const char *text), void *ctx)
 	 */
 	for (round = 0; round < 64; round++) {
 		struct strvec found = STRVEC_INIT;
-		pid_t *pids;
+		pid_t *pids, w;
 		size_t i, n;
 
-		while (waitpid(-1, NULL, WNOHANG) > 0)
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
+		/* No child at all (how a run usually ends): nothing to look for in /proc. */
+		if (w < 0 && errno == ECHILD)
+			break;
 		n = spawn_find_children(&pids, &found);
 		for (i = 0; i < n; i++) {
 			char *m = xasprintf("process %d (%s) left its test's process group and "
@@ -144,8 +147,7 @@ void reap_escapees(void (*say)(void *ctx, const char *text), void *ctx)
 			 * is still dying (or became our zombie after the scan) is
 			 * waited for, so that none outlives testrig as a zombie.
 			 */
-			pid_t w = waitpid(-1, NULL, WNOHANG);
-
+			w = waitpid(-1, NULL, WNOHANG);
 			if (w < 0 && errno == ECHILD)
 				break;
 			if (w == 0)

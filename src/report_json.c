@@ -201,8 +201,8 @@ static void record_stream(struct json *j, const char *name, const struct capture
 	if (head && s[head - 1] != '\n')
 		buf_addc(&kept, '\n');
 	buf_printf(&kept, "[testrig: %zu bytes left out here: a run record keeps only about "
-		   "the first %d KiB and the last %d KiB of a passing test's output]\n",
-		   tail - head, RECORD_PASS_HEAD / 1024, RECORD_PASS_TAIL / 1024);
+		   "the first %d and the last %d bytes of a passing test's output]\n",
+		   tail - head, RECORD_PASS_HEAD, RECORD_PASS_TAIL);
 	buf_add(&kept, s + tail, n - tail);
 	stream_bytes(j, name, kept.data, kept.len);
 	snprintf(key, sizeof key, "%s_omitted", name);
