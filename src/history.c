@@ -513,7 +513,7 @@ int history_merge(const char *path, const struct history_stamp *loaded, const ch
 	int fd, rc = 0;
 
 	if (n)
-		qsort(results, n, sizeof *results, by_result);
+		sort_in_place(results, n, sizeof *results, by_result);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		buf_printf(err, "cannot write %s: %s", tmp, strerror(errno));

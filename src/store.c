@@ -208,11 +208,16 @@ void store_prune(const struct store *s, const char *keep)
 	size_t i, kept = 0;
 	bool cut = false;
 
+	/* Each record by its name in the directory: no path walk per record. */
+	int dir = open(s->runs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
 	store_records(s, &all);
 	/* Newest first: keep while both limits hold; from there on, delete. */
 	for (i = 0; i < all.n; i++) {
 		struct stat st;
-		uint64_t size = stat(all.v[i], &st) == 0 ? (uint64_t)st.st_size : 0;
+		const char *name = all.v[i] + strlen(s->runs) + 1;
+		uint64_t size = (dir >= 0 ? fstatat(dir, name, &st, 0) : stat(all.v[i], &st)) == 0 ?
+			(uint64_t)st.st_size : 0;
 		bool is_keep = keep && strcmp(all.v[i], keep) == 0;
 
 		if (!is_keep && (kept >= s->keep_runs || total + size > s->max_size))
@@ -222,8 +227,10 @@ void store_prune(const struct store *s, const char *keep)
 			total += size;
 			continue;
 		}
-		if (unlink(all.v[i]) && errno != ENOENT)
+		if ((dir >= 0 ? unlinkat(dir, name, 0) : unlink(all.v[i])) && errno != ENOENT)
 			warnx_("cannot remove the old record %s: %s", all.v[i], strerror(errno));
 	}
+	if (dir >= 0)
+		close(dir);
 	strvec_free(&all);
 }

@@ -240,11 +240,11 @@ static void special(struct buf *b, enum escaping e, unsigned char c)
 
 	if (e == ESC_JSON) {
 		switch (c) {
-		case '"': buf_adds(b, "\\\""); return;
-		case '\\': buf_adds(b, "\\\\"); return;
-		case '\n': buf_adds(b, "\\n"); return;
-		case '\r': buf_adds(b, "\\r"); return;
-		case '\t': buf_adds(b, "\\t"); return;
+		case '"': buf_add(b, "\\\"", 2); return;
+		case '\\': buf_add(b, "\\\\", 2); return;
+		case '\n': buf_add(b, "\\n", 2); return;
+		case '\r': buf_add(b, "\\r", 2); return;
+		case '\t': buf_add(b, "\\t", 2); return;
 		default: buf_printf(b, "\\u%04x", c); return;
 		}
 	}
@@ -265,7 +265,9 @@ static void special(struct buf *b, enum escaping e, unsigned char c)
 	}
 }
 
-static void escape(struct buf *b, const char *s, size_t n, enum escaping e)
+/* Inlined into each caller with `e` a constant: the per-byte test folds. */
+static inline __attribute__((always_inline)) void escape(struct buf *b, const char *s, size_t n,
+							 enum escaping e)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -319,11 +321,21 @@ static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 static bool plain_utf8(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
 	size_t i = 0;
 
 	while (i < n) {
 		bool valid;
+		uint64_t v;
 
+		/* Eight ASCII bytes, none of them NUL, at a time. */
+		if (n - i >= 8) {
+			memcpy(&v, p + i, 8);
+			if (!(v & highs) && !((v - ones) & ~v & highs)) {
+				i += 8;
+				continue;
+			}
+		}
 		if (p[i] == 0)
 			return false;
 		if (p[i] < 0x80) {

@@ -138,6 +138,49 @@ void release_free_memory(void)
 #endif
 }
 
+static void swap_bytes(unsigned char *a, unsigned char *b, size_t size)
+{
+	while (size--) {
+		unsigned char t = *a;
+
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+/* Moves element i of the heap [0, n) down until both its children are smaller. */
+static void sift_down(unsigned char *base, size_t i, size_t n, size_t size,
+		      int (*cmp)(const void *, const void *))
+{
+	for (;;) {
+		size_t child = 2 * i + 1;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size) < 0)
+			child++;
+		if (cmp(base + i * size, base + child * size) >= 0)
+			return;
+		swap_bytes(base + i * size, base + child * size, size);
+		i = child;
+	}
+}
+
+void sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	unsigned char *b = base;
+	size_t i;
+
+	if (n < 2)
+		return;
+	for (i = n / 2; i-- > 0;)
+		sift_down(b, i, n, size, cmp);
+	for (i = n - 1; i > 0; i--) {
+		swap_bytes(b, b + i * size, size);
+		sift_down(b, 0, i, size, cmp);
+	}
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));

@@ -33,9 +33,9 @@
  * end nearby), unless the whole is at most SLACK bytes longer than that.
  * Failing attempts are kept whole.
  */
-#define RECORD_PASS_HEAD 512
-#define RECORD_PASS_TAIL 1536
-#define RECORD_PASS_SLACK 512
+#define RECORD_PASS_HEAD 256
+#define RECORD_PASS_TAIL 1024
+#define RECORD_PASS_SLACK 256
 
 struct record_options {
 	const struct store *store;          /* prepared (store_prepare) */

@@ -44,6 +44,12 @@ char *xstrndup(const char *s, size_t n);
  * musl needs no telling): called once what a run set up with is freed.
  */
 void release_free_memory(void);
+/*
+ * qsort(3) without its scratch copy (glibc's merge sort mallocs one as big
+ * as the array): a heapsort in place, for large arrays sorted where peak
+ * memory counts.  Not stable.
+ */
+void sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC). */
 int64_t mono_ns(void);

@@ -1,5 +1,6 @@
-/* test_buf.c - struct buf and struct strvec. */
+/* test_buf.c - struct buf and struct strvec; sort_in_place. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -127,6 +128,45 @@ static void test_strvec_borrowed(void)
 	strvec_free(&sv);
 }
 
+struct item {
+	unsigned key;
+	char tag[13];   /* an odd size: elements are swapped byte by byte */
+};
+
+static int by_key(const void *a, const void *b)
+{
+	unsigned x = ((const struct item *)a)->key, y = ((const struct item *)b)->key;
+
+	return (x > y) - (x < y);
+}
+
+/* Against qsort(3) on every size up to 70 and a large one, with many equal keys. */
+static void test_sort_in_place(void)
+{
+	static struct item a[5000], b[5000];
+	size_t sizes[72], n, i, k;
+	unsigned seed = 12345;
+
+	for (i = 0; i <= 70; i++)
+		sizes[i] = i;
+	sizes[71] = ARRAY_SIZE(a);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		n = sizes[k];
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			a[i].key = (seed >> 16) % (n / 2 + 1);
+			snprintf(a[i].tag, sizeof a[i].tag, "%u", a[i].key);
+			b[i] = a[i];
+		}
+		sort_in_place(a, n, sizeof *a, by_key);
+		qsort(b, n, sizeof *b, by_key);
+		for (i = 0; i < n; i++) {
+			CHECK_INT(a[i].key, b[i].key);
+			CHECK_STR(a[i].tag, b[i].tag);   /* moved whole */
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_empty);
@@ -135,5 +175,6 @@ int main(void)
 	RUN(test_setlen_and_tail);
 	RUN(test_strvec);
 	RUN(test_strvec_borrowed);
+	RUN(test_sort_in_place);
 	return check_done();
 }

@@ -1250,12 +1250,12 @@ static void test_record_lines(void)
 	CHECK_INT(occurs(text, "\"test\":\"Net.Flaky\",\"suite\":\"unit\",\"attempt\":1}"), 1);
 	CHECK_INT(occurs(text, "\"test\":\"Net.Flaky\",\"suite\":\"unit\",\"attempt\":2}"), 1);
 	CHECK_INT(occurs(text, "\"test\":\"Net.Pass\",\"suite\":\"unit\",\"attempt\":1}"), 0);
-	/* Net.Pass: the first 512 and the last 1536 bytes of its stdout, cut at line ends. */
+	/* Net.Pass: the first 256 and the last 1024 bytes of its stdout, cut at line ends. */
 	p = strstr(text, "\"test\":\"Net.Pass\",\"suite\":\"unit\",\"result\"");
 	CHECK(p && strstr(p, "\"stdout\":\"line 00000 of a long output\\n"));
 	CHECK(p && strstr(p, "of a long output\\n[testrig: ") &&
-	      strstr(p, "bytes left out here: a run record keeps only about the first 512 and "
-		     "the last 1536 bytes of a passing test's output]\\nline 039"));
+	      strstr(p, "bytes left out here: a run record keeps only about the first 256 and "
+		     "the last 1024 bytes of a passing test's output]\\nline 039"));
 	CHECK(p && strstr(p, "line 03999 of a long output\\n\",\"stdout_omitted\":"));
 	CHECK(p && strstr(p, "\"stderr\":\"e\\n\""));
 	CHECK_INT(occurs(text, "_omitted"), 1);

@@ -181,6 +181,22 @@ static void test_json_bytes(void)
 	CHECK_INT(base64_decode("Yf8", 3, &back), -1);
 	CHECK_INT(base64_decode("Y=8A", 4, &back), -1);
 	CHECK_INT(base64_decode("Yf!A", 4, &back), -1);
+	/* One NUL, invalid or UTF-8 byte anywhere in a long ASCII run (eight at a time). */
+	for (max = 0; max < 40; max++) {
+		char run[40];
+		static const char odd[] = { 0, (char)0xff, (char)0x80, 0x7f, (char)0xc3 };
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(odd); k++) {
+			memset(run, 'a', sizeof run);
+			run[max] = odd[k];
+			buf_reset(&whole);
+			json_bytes(&whole, "o", run, sizeof run);
+			/* DEL is plain text; a lone 0xc3 at the end or before 'a' is not UTF-8. */
+			CHECK(strncmp(whole.data, odd[k] == 0x7f ? ",\"o\":\"" : ",\"o_base64\":\"",
+				      odd[k] == 0x7f ? 6 : 13) == 0);
+		}
+	}
 	buf_reset(&whole);
 	json_bytes(&whole, "e", "", 0);
 	CHECK_STR(whole.data, ",\"e\":\"\"");
