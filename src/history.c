@@ -26,11 +26,31 @@
 
 struct history {
 	struct test_history *entries;
+	uint32_t *lines;            /* entries[i] was read from line lines[i] (from 0) */
 	size_t n;
 	struct history_stamp stamp;
 };
 
 /* ---- one line ------------------------------------------------------------ */
+
+/* A plain JSON string (no escape, no control byte) at s, its quote included: its length. */
+static bool plain_string(const char *s, const char *end, const char **body, size_t *len)
+{
+	const char *p = s + 1;
+
+	if (s >= end || *s != '"')
+		return false;
+	while (p < end && *p != '"') {
+		if (*p == '\\' || (unsigned char)*p < 0x20)
+			return false;
+		p++;
+	}
+	if (p >= end)
+		return false;
+	*body = s + 1;
+	*len = (size_t)(p - s - 1);
+	return true;
+}
 
 /* An entry read from one line; false when the line is not one. */
 static bool parse_entry(const struct jvalue *v, const char **bin, const char **test,
@@ -52,6 +72,112 @@ static bool parse_entry(const struct jvalue *v, const char **bin, const char **t
 	if (!jvalue_num(v, "mean_duration", &h->mean_duration) || !(h->mean_duration >= 0) ||
 	    !jvalue_num(v, "last_duration", &h->last_duration) || !(h->last_duration >= 0))
 		return false;
+	return true;
+}
+
+/* The rest of a line after `lit`, or NULL (also for p NULL). */
+static const char *expect(const char *p, const char *end, const char *lit, size_t n)
+{
+	return p && (size_t)(end - p) >= n && memcmp(p, lit, n) == 0 ? p + n : NULL;
+}
+
+#define EXPECT(p, end, lit) expect(p, end, lit, sizeof lit - 1)
+
+/* Past the plain string at p (its body and length out), or NULL. */
+static const char *skip_string(const char *p, const char *end, const char **body, size_t *len)
+{
+	return p && plain_string(p, end, body, len) ? *body + *len + 1 : NULL;
+}
+
+/* Past a JSON integer of at most nine digits at p, or NULL. */
+static const char *skip_count(const char *p, const char *end)
+{
+	const char *q = p;
+
+	if (!p)
+		return NULL;
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	return q > p && q - p <= 9 && (*p != '0' || q - p == 1) ? q : NULL;
+}
+
+/*
+ * A JSON number of digits with an optional fraction, 15 digits at most
+ * (as add_micros writes durations): m / 10^k, one correctly rounded
+ * division of two exact doubles, which is the very value strtod gives.
+ */
+static const char *read_seconds(const char *p, const char *end, double *v)
+{
+	static const double tens[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+				       1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	const char *q = skip_count(p, end), *f;
+	uint64_t m = 0;
+	size_t digits;
+
+	if (!q || (size_t)(q - p) > 15)
+		return NULL;
+	for (f = p; f < q; f++)
+		m = m * 10 + (uint64_t)(*f - '0');
+	digits = (size_t)(q - p);
+	if (q < end && *q == '.') {
+		for (f = ++q; q < end && *q >= '0' && *q <= '9'; q++)
+			m = m * 10 + (uint64_t)(*q - '0');
+		if (q == f || digits + (size_t)(q - f) > 15)
+			return NULL;
+		*v = (double)m / tens[q - f];
+		return q;
+	}
+	*v = (double)m;
+	return q;
+}
+
+/*
+ * A line exactly as write_entry writes it, all printable ASCII without
+ * escapes, read without building a JSON tree: what parse_entry would make
+ * of it, with the binary id and test name ended in place.  False for any
+ * other line, which then goes through the parser.
+ */
+static bool fast_entry(char *line, size_t n, const char **bin, const char **test,
+		       struct test_history *h)
+{
+	static const char *const counts[] = { ",\"runs\":", ",\"passes\":", ",\"failures\":",
+					      ",\"flaky\":", ",\"skips\":" };
+	const char *end, *p = line, *b, *t, *r, *ignored;
+	size_t bl, tl, rl, len, i;
+	double mean, last;
+
+	if (!n)
+		return false;   /* an empty line's buffer may have no data at all */
+	end = line + n;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f || line[i] == '\\')
+			return false;
+	p = skip_string(EXPECT(p, end, "{\"binary_id\":"), end, &b, &bl);
+	p = skip_string(EXPECT(p, end, ",\"test\":"), end, &t, &tl);
+	p = skip_string(EXPECT(p, end, ",\"suite\":"), end, &ignored, &len);
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		p = skip_count(expect(p, end, counts[i], strlen(counts[i])), end);
+	p = skip_string(EXPECT(p, end, ",\"last_result\":"), end, &ignored, &len);
+	p = skip_string(EXPECT(p, end, ",\"last_run\":"), end, &ignored, &len);
+	p = EXPECT(p, end, ",\"mean_duration\":");
+	p = p ? read_seconds(p, end, &mean) : NULL;
+	p = EXPECT(p, end, ",\"last_duration\":");
+	p = p ? read_seconds(p, end, &last) : NULL;
+	p = skip_string(EXPECT(p, end, ",\"recent\":"), end, &r, &rl);
+	p = EXPECT(p, end, "}");
+	if (p != end || !bl || !tl || rl > HISTORY_WINDOW)
+		return false;
+	for (i = 0; i < rl; i++)
+		if (!strchr("PKFS", r[i]))
+			return false;
+	memset(h, 0, sizeof *h);
+	memcpy(h->recent, r, rl);
+	h->mean_duration = mean;
+	h->last_duration = last;
+	line[b - line + bl] = 0;
+	line[t - line + tl] = 0;
+	*bin = b;
+	*test = t;
 	return true;
 }
 
@@ -215,7 +341,7 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 	struct buf line = BUF_INIT, why = BUF_INIT;
 	struct gz_reader *r;
 	struct test **sorted;
-	size_t i, cap = 0;
+	size_t i, cap = 0, lineno;
 	bool missing;
 	int rc = 0, got;
 
@@ -228,14 +354,16 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 		sorted[i] = &list->tests[i];
 	qsort(sorted, list->ntests, sizeof *sorted, by_key);
 	/* Pointers into h->entries are handed out once it stops growing: indices first. */
-	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
-		struct jvalue *v = jvalue_parse(line.data, line.len, NULL);
+	for (lineno = 0; (got = gz_getline(r, &line, MAX_LINE, &why)) > 0; lineno++) {
+		struct jvalue *v = NULL;
 		struct test_history e;
 		const char *bin, *test;
 		struct test *t;
 
-		if (v && parse_entry(v, &bin, &test, &e) && (t = find_test(sorted, list->ntests, bin, test)) &&
-		    !t->history) {
+		if ((fast_entry(line.data, line.len, &bin, &test, &e) ||
+		     ((v = jvalue_parse(line.data, line.len, NULL)) && parse_entry(v, &bin, &test, &e))) &&
+		    (t = find_test(sorted, list->ntests, bin, test)) && !t->history &&
+		    lineno < UINT32_MAX) {
 			/*
 			 * At most one entry per test of the list: room for that
 			 * at once (growing by doubling would hold two arrays at
@@ -244,8 +372,10 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 			if (!cap) {
 				cap = list->ntests;
 				h->entries = xreallocarray(NULL, cap, sizeof *h->entries);
+				h->lines = xreallocarray(NULL, cap, sizeof *h->lines);
 			}
 			h->entries[h->n] = e;
+			h->lines[h->n] = (uint32_t)lineno;
 			t->history = (const struct test_history *)(uintptr_t)(h->n + 1);
 			h->n++;
 		}
@@ -256,8 +386,15 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 		rc = -1;
 		h->stamp.valid = false;
 	}
-	if (h->n && cap > h->n)
+	if (h->n && cap > h->n) {
 		h->entries = xreallocarray(h->entries, h->n, sizeof *h->entries);
+		h->lines = xreallocarray(h->lines, h->n, sizeof *h->lines);
+	}
+	if (!rc) {
+		h->stamp.entries = h->entries;
+		h->stamp.lines = h->lines;
+		h->stamp.nentries = h->n;
+	}
 	for (i = 0; i < list->ntests; i++) {
 		struct test *t = &list->tests[i];
 		size_t k = (size_t)(uintptr_t)t->history;
@@ -281,6 +418,7 @@ void history_free(struct history *h)
 	if (!h)
 		return;
 	free(h->entries);
+	free(h->lines);
 	free(h);
 }
 
@@ -325,33 +463,60 @@ void history_order(size_t *order, size_t n, const struct test_list *list)
 
 /* ---- merging ------------------------------------------------------------- */
 
-static int by_result(const void *a, const void *b)
-{
-	const struct test *x = ((const struct history_result *)a)->test;
-	const struct test *y = ((const struct history_result *)b)->test;
-
-	return key_cmp(x->bin->id, x->name, y->bin->id, y->name);
-}
-
 /* What a line names, to be looked for among the results. */
 struct result_key {
 	const char *bin, *test;
 };
 
-static int key_to_result(const void *k, const void *r)
-{
-	const struct result_key *key = k;
-	const struct test *t = ((const struct history_result *)r)->test;
+/* A run's results, looked up by key through an index made when first needed. */
+struct merge {
+	struct history_result *res;
+	size_t n;
+	uint32_t *by_key;           /* result positions sorted by (binary id, name) */
+	bool *merged;               /* res[i] has its line in the new file */
+	const char *run_id;
+};
 
-	return key_cmp(key->bin, key->test, t->bin->id, t->name);
+static int by_result_key(const void *a, const void *b, void *ctx)
+{
+	const struct history_result *res = ctx;
+	const struct test *x = res[*(const uint32_t *)a].test;
+	const struct test *y = res[*(const uint32_t *)b].test;
+
+	return key_cmp(x->bin->id, x->name, y->bin->id, y->name);
 }
 
-static struct history_result *find_result(struct history_result *v, size_t n, const char *bin,
-					  const char *test)
+static void sort_results(struct merge *m)
 {
-	struct result_key key = { bin, test };
+	size_t i;
 
-	return n ? bsearch(&key, v, n, sizeof *v, key_to_result) : NULL;
+	if (m->by_key)
+		return;
+	m->by_key = xcalloc(m->n + 1, sizeof *m->by_key);
+	for (i = 0; i < m->n; i++)
+		m->by_key[i] = (uint32_t)i;
+	sort_in_place(m->by_key, m->n, sizeof *m->by_key, by_result_key, m->res);
+}
+
+/* The position of a result for (bin, test), or -1. */
+static long find_result(struct merge *m, const char *bin, const char *test)
+{
+	size_t lo = 0, hi = m->n;
+
+	sort_results(m);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct test *t = m->res[m->by_key[mid]].test;
+		int c = key_cmp(bin, test, t->bin->id, t->name);
+
+		if (!c)
+			return (long)m->by_key[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
 }
 
 /* "flaky", or the final attempt's verdict as JSON names it. */
@@ -377,23 +542,20 @@ static void write_result(struct buf *b, const struct history_result *r,
 		    result_name(r, name), run_id);
 }
 
-/* A plain JSON string (no escape, no control byte) at s, its quote included: its length. */
-static bool plain_string(const char *s, const char *end, const char **body, size_t *len)
+/* Result i's line, from `e` (its entry before this run; NULL: none). */
+static void merge_result(struct merge *m, size_t i, const struct test_history *e, struct buf *out,
+			 struct gz_writer *w)
 {
-	const char *p = s + 1;
+	struct test_history h;
 
-	if (s >= end || *s != '"')
-		return false;
-	while (p < end && *p != '"') {
-		if (*p == '\\' || (unsigned char)*p < 0x20)
-			return false;
-		p++;
-	}
-	if (p >= end)
-		return false;
-	*body = s + 1;
-	*len = (size_t)(p - s - 1);
-	return true;
+	memset(&h, 0, sizeof h);
+	if (e)
+		h = *e;
+	add_outcome(&h, m->res[i].outcome, m->res[i].duration);
+	buf_reset(out);
+	write_result(out, &m->res[i], &h, m->run_id);
+	gz_write(w, out->data, out->len);
+	m->merged[i] = true;
 }
 
 /*
@@ -427,62 +589,85 @@ static bool line_keys(const struct buf *line, struct result_key *key, struct buf
 }
 
 /*
- * Copies the old file through, each line updated if this run finished its
- * test.  When the file is the one the run read at its start (`same`), a
- * line of a test the run looked up is rewritten from that entry, and a line
- * of a test it did not run is copied unread: only other lines are parsed.
+ * For a merge from what was read (`loaded`, the very file): which result
+ * each entry has, 1-based (0: none).  A second result for one test is
+ * taken as merged: the first stands.
  */
-static void merge_old(struct gz_reader *r, struct gz_writer *w, bool same, const char *run_id,
-		      struct history_result *results, size_t n, bool *merged, struct buf *err)
+static uint32_t *results_of_entries(struct merge *m, const struct history_stamp *loaded)
+{
+	uint32_t *of = xcalloc(loaded->nentries + 1, sizeof *of);
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct test_history *e = m->res[i].test->history;
+		size_t k;
+
+		if (!m->res[i].looked_up || !e || e < loaded->entries ||
+		    e >= loaded->entries + loaded->nentries)
+			continue;
+		k = (size_t)(e - loaded->entries);
+		if (of[k])
+			m->merged[i] = true;
+		else
+			of[k] = (uint32_t)i + 1;
+	}
+	return of;
+}
+
+/*
+ * Copies the old file through, each line updated if this run finished its
+ * test.  When the file is the one the run read at its start (`loaded`),
+ * the lines its entries came from are known by number: a result's line is
+ * rewritten from its entry and a line of a test the run did not finish is
+ * copied unread, with no lookup; other lines are looked up by key and
+ * parsed only if a result of a test the run did not look up (a case) may
+ * be theirs.
+ */
+static void merge_old(struct gz_reader *r, struct gz_writer *w, const struct history_stamp *loaded,
+		      struct merge *m, struct buf *err)
 {
 	struct buf line = BUF_INIT, out = BUF_INIT, why = BUF_INIT, space = BUF_INIT;
-	size_t dropped = 0;
+	uint32_t *of = loaded ? results_of_entries(m, loaded) : NULL;
+	size_t dropped = 0, lineno = 0, next = 0;
 	int got;
 
 	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
 		struct jvalue *v;
 		struct test_history e;
-		struct history_result *res;
 		struct result_key key;
 		const char *bin, *test;
+		long i;
+		size_t at = lineno++;
 
-		if (same && line_keys(&line, &key, &space)) {
-			res = find_result(results, n, key.bin, key.test);
-			if (!res) {
+		if (loaded && next < loaded->nentries && loaded->lines[next] == at) {
+			size_t k = next++;
+
+			if (of[k]) {
+				merge_result(m, of[k] - 1, &loaded->entries[k], &out, w);
+			} else {
+				buf_addc(&line, '\n');
+				gz_write(w, line.data, line.len);
+			}
+			continue;
+		}
+		if (loaded && line_keys(&line, &key, &space)) {
+			i = find_result(m, key.bin, key.test);
+			if (i < 0) {
 				buf_addc(&line, '\n');
 				gz_write(w, line.data, line.len);
 				continue;
 			}
-			if (res->looked_up) {
-				/* A second line for one test: it was not the one read, and goes. */
-				if (merged[res - results])
-					continue;
-				memset(&e, 0, sizeof e);
-				if (res->test->history)
-					e = *res->test->history;
-				add_outcome(&e, res->outcome, res->duration);
-				buf_reset(&out);
-				write_result(&out, res, &e, run_id);
-				gz_write(w, out.data, out.len);
-				merged[res - results] = true;
+			/* Another line of a test whose entry came from its first one: it goes. */
+			if (m->res[i].looked_up)
 				continue;
-			}
 		}
 		v = jvalue_parse(line.data, line.len, NULL);
 		if (!v || !parse_entry(v, &bin, &test, &e)) {
 			dropped++;
-		} else if ((res = find_result(results, n, bin, test)) && !merged[res - results]) {
-			const char *suite = jvalue_str(v, "suite");
-
-			add_outcome(&e, res->outcome, res->duration);
-			buf_reset(&out);
-			char name[16];
-
-			write_entry(&out, bin, test, suite ? suite : res->test->bin->suite->name, &e,
-				    result_name(res, name), run_id);
-			gz_write(w, out.data, out.len);
-			merged[res - results] = true;
-		} else if (!res) {
+		} else if ((i = find_result(m, bin, test)) >= 0 && !m->merged[i]) {
+			/* Its suite is the one it ran in now, as a line rewritten from memory says. */
+			merge_result(m, (size_t)i, &e, &out, w);
+		} else if (i < 0) {
 			buf_addc(&line, '\n');
 			gz_write(w, line.data, line.len);
 		}
@@ -494,50 +679,61 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, bool same, const
 	else if (dropped)
 		buf_printf(err, "%zu unreadable line%s of the history dropped", dropped,
 			   dropped == 1 ? "" : "s");
+	free(of);
 	buf_free(&line);
 	buf_free(&out);
 	buf_free(&why);
 	buf_free(&space);
 }
 
+/* Results with no line yet, in key order (a test's second result goes). */
+static void merge_new(struct merge *m, struct gz_writer *w)
+{
+	struct buf out = BUF_INIT;
+	size_t i, left = 0;
+
+	for (i = 0; i < m->n; i++)
+		left += !m->merged[i];
+	if (!left)
+		return;
+	sort_results(m);
+	for (i = 0; i < m->n; i++) {
+		uint32_t k = m->by_key[i];
+
+		if (m->merged[k] || (i && !by_result_key(&m->by_key[i], &m->by_key[i - 1], m->res)))
+			continue;
+		merge_result(m, k, NULL, &out, w);
+	}
+	buf_free(&out);
+}
+
 int history_merge(const char *path, const struct history_stamp *loaded, const char *run_id,
 		  struct history_result *results, size_t n, struct buf *err)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	bool *merged = xcalloc(n + 1, sizeof *merged), missing;
+	struct merge m = { results, n, NULL, xcalloc(n + 1, sizeof *m.merged), run_id };
 	struct history_stamp now;
 	struct gz_reader *r;
 	struct gz_writer *w;
-	struct buf out = BUF_INIT;
-	size_t i;
+	bool missing;
 	int fd, rc = 0;
 
-	if (n)
-		sort_in_place(results, n, sizeof *results, by_result);
+	if (n > UINT32_MAX - 1)
+		die("more than %u results", (unsigned)UINT32_MAX - 1);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		buf_printf(err, "cannot write %s: %s", tmp, strerror(errno));
 		free(tmp);
-		free(merged);
+		free(m.merged);
 		return -1;
 	}
 	/* Rewritten at the end of every run, while the run waits: the fastest level. */
 	w = gz_writer_open(fd, 1);
 	if ((r = open_history(path, &missing, &now, err))) {
-		merge_old(r, w, same_stamp(loaded, &now), run_id, results, n, merged, err);
+		merge_old(r, w, same_stamp(loaded, &now) && loaded->lines ? loaded : NULL, &m, err);
 		gz_reader_close(r);
 	}
-	for (i = 0; i < n; i++) {
-		struct test_history e;
-
-		if (merged[i] || (i && !by_result(&results[i], &results[i - 1])))
-			continue;
-		memset(&e, 0, sizeof e);
-		add_outcome(&e, results[i].outcome, results[i].duration);
-		buf_reset(&out);
-		write_result(&out, &results[i], &e, run_id);
-		gz_write(w, out.data, out.len);
-	}
+	merge_new(&m, w);
 	if (gz_writer_close(w, true) || rename(tmp, path)) {
 		if (err->len)
 			buf_adds(err, "; ");
@@ -545,8 +741,8 @@ int history_merge(const char *path, const struct history_stamp *loaded, const ch
 		unlink(tmp);
 		rc = -1;
 	}
-	buf_free(&out);
-	free(merged);
+	free(m.by_key);
+	free(m.merged);
 	free(tmp);
 	return rc;
 }

@@ -20,10 +20,10 @@
 #include "testrig/text.h"
 #include "testrig/util.h"
 
-/* A test-started line a record holds back (see hold_started). */
+/* A test-started line a record holds back (see hold_started): made only if written. */
 struct held {
 	const struct test *test;
-	size_t off, len;
+	int64_t time;               /* wall clock, ns */
 	bool dropped;
 };
 
@@ -33,7 +33,7 @@ struct json {
 	char *run_id;
 	struct buf line;            /* the event being built */
 	bool write_failed;          /* then nothing more is written */
-	struct buf held_lines;      /* recording: test-started lines not written yet */
+	struct buf held_line;       /* recording: a held test-started line, being written */
 	struct held *held;
 	size_t nheld, held_cap, held_first;
 };
@@ -53,14 +53,9 @@ static void field_exit(struct buf *b, const struct attempt *a)
 	json_string(b, "signal", a && a->signo ? signal_name(a->signo, sig) : NULL);
 }
 
-/* Starts an event: {"type":...,"run_id":...,"time":"2024-05-01T12:34:56.789Z". */
-static struct buf *begin(struct json *j, const char *type)
+/* {"type":...,"run_id":...,"time":"2024-05-01T12:34:56.789Z" into b. */
+static void event_head(struct json *j, struct buf *b, const char *type, int64_t time)
 {
-	struct buf *b = &j->line;
-
-	/* Lines held back go out before any other kind of event (see hold_started). */
-	if (j->nheld && strcmp(type, "test-started") != 0 && strcmp(type, "test-finished") != 0)
-		release_held(j);
 	buf_reset(b);
 	buf_adds(b, "{\"type\":\"");
 	buf_adds(b, type);
@@ -68,9 +63,28 @@ static struct buf *begin(struct json *j, const char *type)
 	json_string(b, "run_id", j->run_id);
 	json_key(b, "time");
 	buf_addc(b, '"');
-	format_timestamp(b, wall_ns());
+	format_timestamp(b, time);
 	buf_addc(b, '"');
-	return b;
+}
+
+/* Starts an event, now. */
+static struct buf *begin(struct json *j, const char *type)
+{
+	/* Lines held back go out before any other kind of event (see hold_started). */
+	if (j->nheld && strcmp(type, "test-started") != 0 && strcmp(type, "test-finished") != 0)
+		release_held(j);
+	event_head(j, &j->line, type, wall_ns());
+	return &j->line;
+}
+
+/* A test-started event's fields after its head. */
+static void started_fields(struct buf *b, const struct test *t, unsigned attempt)
+{
+	json_string(b, "binary_id", t->bin->id);
+	json_string(b, "test", t->name);
+	json_string(b, "suite", t->bin->suite->name);
+	json_uint(b, "attempt", attempt);
+	buf_adds(b, "}\n");
 }
 
 /* Hands what the line holds so far to stdio or the record (flush() pushes it out). */
@@ -101,14 +115,11 @@ static void end(struct json *j)
  */
 static void hold_started(struct json *j, const struct test *t)
 {
-	buf_adds(&j->line, "}\n");
 	if (j->nheld == j->held_cap) {
 		j->held_cap = j->held_cap ? j->held_cap * 2 : 64;
 		j->held = xreallocarray(j->held, j->held_cap, sizeof *j->held);
 	}
-	j->held[j->nheld++] = (struct held){ t, j->held_lines.len, j->line.len, false };
-	buf_add(&j->held_lines, j->line.data, j->line.len);
-	buf_reset(&j->line);
+	j->held[j->nheld++] = (struct held){ t, wall_ns(), false };
 }
 
 /* The test finished: its start need not be written if it is still held. */
@@ -130,12 +141,15 @@ static void release_held(struct json *j)
 {
 	size_t i;
 
-	for (i = j->held_first; i < j->nheld && !j->write_failed; i++)
-		if (!j->held[i].dropped && gz_write(j->opt.gz, j->held_lines.data + j->held[i].off,
-						    j->held[i].len))
+	for (i = j->held_first; i < j->nheld && !j->write_failed; i++) {
+		if (j->held[i].dropped)
+			continue;
+		event_head(j, &j->held_line, "test-started", j->held[i].time);
+		started_fields(&j->held_line, j->held[i].test, 1);
+		if (gz_write(j->opt.gz, j->held_line.data, j->held_line.len))
 			j->write_failed = true;
+	}
 	j->nheld = j->held_first = 0;
-	buf_reset(&j->held_lines);
 }
 
 /* A record keeps what the stream leaves to the output options, and a bit more. */
@@ -358,15 +372,13 @@ static void js_script_finished(struct reporter *r, const struct script_outcome *
 static void js_test_started(struct reporter *r, const struct test *t, unsigned attempt)
 {
 	struct json *j = (struct json *)r;
-	struct buf *b = begin(j, "test-started");
 
-	test_fields(b, t);
-	json_string(b, "suite", t->bin->suite->name);
-	json_uint(b, "attempt", attempt);
-	if (recording(j) && attempt == 1)
+	if (recording(j) && attempt == 1) {
 		hold_started(j, t);
-	else
-		end(j);
+		return;
+	}
+	started_fields(begin(j, "test-started"), t, attempt);
+	write_out(j);
 }
 
 static void js_test_slow(struct reporter *r, const struct test *t, unsigned attempt,
@@ -556,7 +568,7 @@ static void js_free(struct reporter *r)
 	struct json *j = (struct json *)r;
 
 	buf_free(&j->line);
-	buf_free(&j->held_lines);
+	buf_free(&j->held_line);
 	free(j->held);
 	free(j->run_id);
 	free(j);

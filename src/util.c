@@ -150,23 +150,24 @@ static void swap_bytes(unsigned char *a, unsigned char *b, size_t size)
 
 /* Moves element i of the heap [0, n) down until both its children are smaller. */
 static void sift_down(unsigned char *base, size_t i, size_t n, size_t size,
-		      int (*cmp)(const void *, const void *))
+		      int (*cmp)(const void *, const void *, void *), void *ctx)
 {
 	for (;;) {
 		size_t child = 2 * i + 1;
 
 		if (child >= n)
 			return;
-		if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size) < 0)
+		if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size, ctx) < 0)
 			child++;
-		if (cmp(base + i * size, base + child * size) >= 0)
+		if (cmp(base + i * size, base + child * size, ctx) >= 0)
 			return;
 		swap_bytes(base + i * size, base + child * size, size);
 		i = child;
 	}
 }
 
-void sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+void sort_in_place(void *base, size_t n, size_t size,
+		   int (*cmp)(const void *, const void *, void *ctx), void *ctx)
 {
 	unsigned char *b = base;
 	size_t i;
@@ -174,10 +175,10 @@ void sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void *, c
 	if (n < 2)
 		return;
 	for (i = n / 2; i-- > 0;)
-		sift_down(b, i, n, size, cmp);
+		sift_down(b, i, n, size, cmp, ctx);
 	for (i = n - 1; i > 0; i--) {
 		swap_bytes(b, b + i * size, size);
-		sift_down(b, 0, i, size, cmp);
+		sift_down(b, 0, i, size, cmp, ctx);
 	}
 }
 

@@ -43,6 +43,10 @@ struct history_stamp {
 	bool valid;
 	uint64_t dev, ino, size;
 	int64_t mtime_ns;
+	/* What was read from it: entries[i] came from line lines[i] (counted from 0). */
+	const struct test_history *entries;
+	const uint32_t *lines;
+	size_t nentries;
 };
 
 /*

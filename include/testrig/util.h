@@ -45,11 +45,12 @@ char *xstrndup(const char *s, size_t n);
  */
 void release_free_memory(void);
 /*
- * qsort(3) without its scratch copy (glibc's merge sort mallocs one as big
+ * qsort_r(3) without its scratch copy (glibc's merge sort mallocs one as big
  * as the array): a heapsort in place, for large arrays sorted where peak
- * memory counts.  Not stable.
+ * memory counts; cmp gets ctx.  Not stable.
  */
-void sort_in_place(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+void sort_in_place(void *base, size_t n, size_t size,
+		   int (*cmp)(const void *, const void *, void *ctx), void *ctx);
 
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC). */
 int64_t mono_ns(void);

@@ -2,7 +2,8 @@
  * fuzz_history.c - libFuzzer target for history.gz: any text (gzipped
  * here) is loaded for a small test list, merged with a run's results and
  * printed without a fault or a leak; the merged file must load again with
- * every result of the run in it.
+ * every result of the run in it, and read as `testrig history` reads it,
+ * it must be what a merge that parses every line makes of a copy.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -18,7 +19,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char path[64];
+static char path[64], copy[80];
+
+/* What `testrig history --format json` prints of p. */
+static char *printed(const char *p)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+
+	(void)history_print(p, NULL, 0, true, &out, &err);
+	buf_free(&err);
+	return buf_detach(&out, NULL);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,9 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 	int fd;
 
-	if (!path[0])
+	if (!path[0]) {
 		snprintf(path, sizeof path, "/tmp/fuzz_history.%ld", (long)getpid());
+		snprintf(copy, sizeof copy, "%s.copy", path);
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		abort();
+	w = gz_writer_open(fd, 1);
+	gz_write(w, data, size);
+	gz_writer_close(w, false);
+	fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		abort();
 	w = gz_writer_open(fd, 1);
@@ -57,7 +76,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	buf_reset(&err);
 	/* The file the entries were read from: its known lines are not parsed again. */
-	if (history_merge(path, history_stamp(h), "run", r, 2, &err) == 0) {
+	if (history_merge(path, history_stamp(h), "run", r, 2, &err) == 0 &&
+	    history_merge(copy, NULL, "run", r, 2, &err) == 0) {
+		char *a = printed(path), *c = printed(copy);
+
+		if (strcmp(a, c) != 0)
+			abort();        /* from memory and by parsing: one history */
+		free(a);
+		free(c);
 		history_free(h);
 		h = NULL;
 		for (i = 0; i < l.ntests; i++)

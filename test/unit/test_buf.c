@@ -133,10 +133,11 @@ struct item {
 	char tag[13];   /* an odd size: elements are swapped byte by byte */
 };
 
-static int by_key(const void *a, const void *b)
+static int by_key(const void *a, const void *b, void *ctx)
 {
 	unsigned x = ((const struct item *)a)->key, y = ((const struct item *)b)->key;
 
+	++*(size_t *)ctx;       /* the context reaches the comparison */
 	return (x > y) - (x < y);
 }
 
@@ -144,7 +145,7 @@ static int by_key(const void *a, const void *b)
 static void test_sort_in_place(void)
 {
 	static struct item a[5000], b[5000];
-	size_t sizes[72], n, i, k;
+	size_t sizes[72], n, i, k, calls = 0;
 	unsigned seed = 12345;
 
 	for (i = 0; i <= 70; i++)
@@ -158,13 +159,14 @@ static void test_sort_in_place(void)
 			snprintf(a[i].tag, sizeof a[i].tag, "%u", a[i].key);
 			b[i] = a[i];
 		}
-		sort_in_place(a, n, sizeof *a, by_key);
-		qsort(b, n, sizeof *b, by_key);
+		sort_in_place(a, n, sizeof *a, by_key, &calls);
+		qsort_r(b, n, sizeof *b, by_key, &calls);
 		for (i = 0; i < n; i++) {
 			CHECK_INT(a[i].key, b[i].key);
 			CHECK_STR(a[i].tag, b[i].tag);   /* moved whole */
 		}
 	}
+	CHECK(calls > 0);
 }
 
 int main(void)

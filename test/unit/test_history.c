@@ -273,6 +273,172 @@ static void test_merge_from_memory(void)
 	free(b);
 }
 
+/* Writes `text` as the gzip file `path`. */
+static void write_gz(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct gz_writer *w = gz_writer_open(fd, 6);
+
+	gz_write(w, text, strlen(text));
+	CHECK_INT(gz_writer_close(w, false), 0);
+}
+
+/* The whole decompressed text of `path`. */
+static char *read_all(const char *path)
+{
+	struct gz_reader *r = gz_reader_open(open(path, O_RDONLY | O_CLOEXEC));
+	struct buf all = BUF_INIT, line = BUF_INIT, why = BUF_INIT;
+
+	while (gz_getline(r, &line, 1 << 20, &why) > 0) {
+		buf_add(&all, line.data, line.len);
+		buf_addc(&all, '\n');
+	}
+	gz_reader_close(r);
+	buf_free(&line);
+	buf_free(&why);
+	return buf_detach(&all, NULL);
+}
+
+#define LINE(test, runs, mean, recent) \
+	"{\"binary_id\":\"bin/a\",\"test\":\"" test "\",\"suite\":\"s\",\"runs\":" runs \
+	",\"passes\":1,\"failures\":0,\"flaky\":0,\"skips\":0,\"last_result\":\"pass\"," \
+	"\"last_run\":\"r0\",\"mean_duration\":" mean ",\"last_duration\":0.5,\"recent\":\"" \
+	recent "\"}\n"
+
+/*
+ * Lines as testrig writes them are read without a JSON tree, any other by
+ * the parser, with the same result: what the parser refuses (a count
+ * "01", an empty line) is refused, what it takes (spaces, an exponent, an escape) is
+ * taken, a test's first good line is its entry.  A merge into the file
+ * read then (by line numbers) gives the history a merge that parses every
+ * line gives; it copies a line of a test it did not run unread, even one
+ * the parser would drop.
+ */
+static void test_fast_lines(void)
+{
+	static const char text[] =
+		LINE("T.one", "3", "0.250000", "PPP")
+		"\n"
+		"{not json\n"
+		"{ \"binary_id\": \"bin/a\", \"test\": \"T.two\", \"suite\": \"old\", \"recent\": \"F\", "
+		"\"mean_duration\": 0.125, \"last_duration\": 2 }\n"
+		LINE("T.one", "1", "9.000000", "F")
+		LINE("T.gone", "1", "1.000000", "P")
+		LINE("Case.found", "2", "0.100000", "PP")
+		LINE("T.three", "01", "1.000000", "P")
+		LINE("T.four", "1", "1e-3", "P")
+		LINE("T.\\\"q\\\"", "1", "0.000001", "S")
+		LINE("T.five", "1", "00.5", "P")
+		LINE("T.six", "1", "0.5", "PX");
+	char *a = xasprintf("%s/fast_a.gz", dir), *b = xasprintf("%s/fast_b.gz", dir), *ta, *tb;
+	static const char *const names[] = { "T.one", "T.two", "T.three", "T.four", "T.\"q\"",
+					     "T.five", "T.six", "T.new" };
+	struct history_result r[5];
+	struct buf err = BUF_INIT;
+	struct test_list l;
+	struct binary *bin;
+	struct history *h;
+	size_t i;
+
+	write_gz(a, text);
+	write_gz(b, text);
+	test_list_init(&l);
+	bin = test_list_add_binary(&l, test_list_add_suite(&l, "s", PROTO_GTEST), "bin/a", "bin/a");
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		test_list_add_test(&l, bin, names[i], false);
+	CHECK_INT(history_load(a, &l, &h, &err), 0);
+	CHECK(l.tests[0].history && strcmp(l.tests[0].history->recent, "PPP") == 0 &&
+	      l.tests[0].history->mean_duration == 0.25);
+	CHECK(l.tests[1].history && l.tests[1].history->mean_duration == 0.125 &&
+	      l.tests[1].history->last_duration == 2);
+	CHECK(l.tests[2].history == NULL);
+	CHECK(l.tests[3].history && l.tests[3].history->mean_duration == 1e-3);
+	CHECK(l.tests[4].history && strcmp(l.tests[4].history->recent, "S") == 0 &&
+	      l.tests[4].history->mean_duration == 0.000001);
+	CHECK(l.tests[5].history == NULL);
+	CHECK(l.tests[6].history == NULL);
+	CHECK(l.tests[7].history == NULL);
+	/* Results: T.one, T.two, T."q", T.new (looked up), and a case found running. */
+	r[0] = result_of(&l.tests[0], 'P', 100);
+	r[1] = result_of(&l.tests[1], 'F', 200);
+	r[2] = result_of(&l.tests[4], 'P', 300);
+	r[3] = result_of(&l.tests[7], 'P', 400);
+	for (i = 0; i < 4; i++)
+		r[i].looked_up = true;
+	r[4] = result_of(test_named("bin/a", "Case.found"), 'P', 500);
+	CHECK_INT(history_merge(a, history_stamp(h), "r1", r, 5, &err), 0);
+	CHECK_INT(history_merge(b, NULL, "r1", r, 5, &err), 0);
+	/* As `testrig history` reads them: the same (a refused line of a test not run is copied unread into a). */
+	ta = printed(a);
+	tb = printed(b);
+	CHECK_STR(ta, tb);
+	free(ta);
+	free(tb);
+	ta = read_all(a);
+	tb = read_all(b);
+	CHECK(strstr(tb, "T.three") == NULL && strstr(ta, "T.three") != NULL);
+	CHECK(strstr(ta, "\"test\":\"T.one\",\"suite\":\"s\",\"runs\":4") != NULL);
+	/* A test's line says the suite it ran in now. */
+	CHECK(strstr(ta, "\"test\":\"T.two\",\"suite\":\"s\",\"runs\":2") != NULL);
+	CHECK(strstr(ta, "\"runs\":1,\"passes\":1,\"failures\":0,\"flaky\":0,\"skips\":0,"
+		     "\"last_result\":\"pass\",\"last_run\":\"r0\",\"mean_duration\":9.000000") == NULL);
+	CHECK(strstr(ta, "\"test\":\"Case.found\",\"suite\":\"s\",\"runs\":3") != NULL);
+	CHECK(strstr(ta, "\"test\":\"T.gone\"") != NULL);
+	CHECK(strstr(ta, "\"test\":\"T.new\",\"suite\":\"s\",\"runs\":1") != NULL);
+	CHECK(strstr(ta, "not json") == NULL);
+	free(ta);
+	free(tb);
+	history_free(h);
+	test_list_free(&l);
+	buf_free(&err);
+	free(a);
+	free(b);
+}
+
+/* Durations as add_micros writes them read back bit for bit as strtod reads them. */
+static void test_fast_durations(void)
+{
+	char *path = xasprintf("%s/durations.gz", dir), name[32], mean[32];
+	struct buf text = BUF_INIT, err = BUF_INIT;
+	struct test_list l;
+	struct binary *bin;
+	struct history *h;
+	uint64_t seed = 99;
+	size_t i, n = 2000;
+	double *want = xcalloc(n, sizeof *want);
+
+	test_list_init(&l);
+	bin = test_list_add_binary(&l, test_list_add_suite(&l, "s", PROTO_GTEST), "bin/a", "bin/a");
+	for (i = 0; i < n; i++) {
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		snprintf(name, sizeof name, "T%04zu", i);
+		/* Up to nine digits before the point, six after. */
+		snprintf(mean, sizeof mean, "%llu.%06llu",
+			 (unsigned long long)(seed >> 20) % (i % 2 ? 1000000000u : 100u),
+			 (unsigned long long)(seed >> 7) % 1000000u);
+		want[i] = strtod(mean, NULL);
+		buf_printf(&text, "{\"binary_id\":\"bin/a\",\"test\":\"%s\",\"suite\":\"s\",\"runs\":1,"
+			   "\"passes\":1,\"failures\":0,\"flaky\":0,\"skips\":0,\"last_result\":\"pass\","
+			   "\"last_run\":\"r\",\"mean_duration\":%s,\"last_duration\":%s,\"recent\":\"P\"}\n",
+			   name, mean, mean);
+		test_list_add_test(&l, bin, name, false);
+	}
+	write_gz(path, text.data);
+	CHECK_INT(history_load(path, &l, &h, &err), 0);
+	for (i = 0; i < n; i++) {
+		const struct test_history *e = l.tests[i].history;
+
+		CHECK(e && memcmp(&e->mean_duration, &want[i], sizeof want[i]) == 0 &&
+		      memcmp(&e->last_duration, &want[i], sizeof want[i]) == 0);
+	}
+	history_free(h);
+	test_list_free(&l);
+	buf_free(&text);
+	buf_free(&err);
+	free(want);
+	free(path);
+}
+
 int main(void)
 {
 	int rc;
@@ -285,6 +451,8 @@ int main(void)
 	RUN(test_damaged_lines);
 	RUN(test_result_names);
 	RUN(test_merge_from_memory);
+	RUN(test_fast_lines);
+	RUN(test_fast_durations);
 	test_list_free(&named);
 	rc = check_done();
 	if (!rc) {
