@@ -1,7 +1,10 @@
 /*
  * gz.c - gzip writer and reader of gz.h on plain fds: a z_stream each, a
  * 16 KiB buffer each way (a record is open for the whole run: small is
- * better).  Owns the fd it is given and its buffers.
+ * better), and the writer's 16 KiB of input gathered before deflate sees
+ * it (deflate called per JSON line of a few hundred bytes ran at a third
+ * of its speed while tests ran beside it).  Owns the fd it is given and
+ * its buffers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +23,8 @@
 struct gz_writer {
 	int fd;
 	z_stream z;
+	unsigned char in[CHUNK];    /* written, not yet given to deflate: in[0..nin) */
+	size_t nin;
 	unsigned char out[CHUNK];
 	size_t written;
 	int error;                  /* errno of the first failure, or 0 */
@@ -82,23 +87,50 @@ static int pump_out(struct gz_writer *w, int flush)
 	}
 }
 
+/* Gives deflate n bytes at p (with `flush` once they are in). */
+static int deflate_bytes(struct gz_writer *w, const void *p, size_t n, int flush)
+{
+	do {
+		uInt k = n > (1u << 30) ? 1u << 30 : (uInt)n;
+
+		w->z.next_in = (Bytef *)(uintptr_t)p;
+		w->z.avail_in = k;
+		if (pump_out(w, k == n ? flush : Z_NO_FLUSH))
+			return -1;
+		p = (const char *)p + k;
+		n -= k;
+	} while (n);
+	return 0;
+}
+
+/* Gives deflate what was gathered, and `flush`. */
+static int deflate_gathered(struct gz_writer *w, int flush)
+{
+	size_t n = w->nin;
+
+	w->nin = 0;
+	return deflate_bytes(w, w->in, n, flush);
+}
+
 int gz_write(struct gz_writer *w, const void *p, size_t n)
 {
 	if (w->error) {
 		errno = w->error;
 		return -1;
 	}
-	while (n) {
-		uInt k = n > (1u << 30) ? 1u << 30 : (uInt)n;
-
-		w->z.next_in = (Bytef *)(uintptr_t)p;
-		w->z.avail_in = k;
-		if (pump_out(w, Z_NO_FLUSH))
-			return -1;
-		p = (const char *)p + k;
-		n -= k;
+	if (n <= CHUNK - w->nin) {
+		memcpy(w->in + w->nin, p, n);
+		w->nin += n;
+		return 0;
 	}
-	return 0;
+	if (w->nin && deflate_gathered(w, Z_NO_FLUSH))
+		return -1;
+	if (n < CHUNK) {
+		memcpy(w->in, p, n);
+		w->nin = n;
+		return 0;
+	}
+	return deflate_bytes(w, p, n, Z_NO_FLUSH);
 }
 
 int gz_flush(struct gz_writer *w)
@@ -107,12 +139,12 @@ int gz_flush(struct gz_writer *w)
 		errno = w->error;
 		return -1;
 	}
-	return pump_out(w, Z_SYNC_FLUSH);
+	return deflate_gathered(w, Z_SYNC_FLUSH);
 }
 
 int gz_writer_close(struct gz_writer *w, bool sync)
 {
-	int rc = w->error ? -1 : pump_out(w, Z_FINISH), err = w->error;
+	int rc = w->error ? -1 : deflate_gathered(w, Z_FINISH), err = w->error;
 
 	deflateEnd(&w->z);
 	if (!rc && sync) {

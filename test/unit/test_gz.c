@@ -214,6 +214,48 @@ static void test_deterministic(void)
 	buf_free(&b);
 }
 
+/*
+ * Writes of every size around the writer's 16 KiB of gathered input (none,
+ * one byte, up to it, past it, far past it), flushes between some: the
+ * bytes read back are the bytes written, and each flush reaches the file.
+ */
+static void test_write_sizes(void)
+{
+	static const size_t sizes[] = { 0, 1, 100, 16383, 16384, 16385, 5, 40000, 16000, 700,
+					32768, 3, 100000, 1 };
+	struct gz_writer *w = create("sizes.gz");
+	struct gz_reader *r;
+	struct buf want = BUF_INIT, got = BUF_INIT, err = BUF_INIT;
+	char chunk[4096];
+	size_t i, k, before;
+	ssize_t n;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t at = want.len;
+
+		for (k = 0; k < sizes[i]; k++)
+			buf_addc(&want, (char)('a' + (at + k) * 7 % 26));
+		CHECK_INT(gz_write(w, want.data ? want.data + at : "", sizes[i]), 0);
+		if (i % 3 == 2) {
+			before = gz_written(w);
+			CHECK_INT(gz_flush(w), 0);
+			CHECK(gz_written(w) > before);
+		}
+	}
+	CHECK_INT(gz_writer_close(w, false), 0);
+	r = reopen("sizes.gz");
+	while ((n = gz_read(r, chunk, sizeof chunk, &err)) > 0)
+		buf_add(&got, chunk, (size_t)n);
+	CHECK_INT(n, 0);
+	CHECK(gz_complete(r));
+	CHECK_INT(got.len, want.len);
+	CHECK(got.len == want.len && memcmp(got.data, want.data, want.len) == 0);
+	gz_reader_close(r);
+	buf_free(&want);
+	buf_free(&got);
+	buf_free(&err);
+}
+
 int main(void)
 {
 	int rc;
@@ -224,6 +266,7 @@ int main(void)
 	RUN(test_cut_after_flush);
 	RUN(test_damage);
 	RUN(test_deterministic);
+	RUN(test_write_sizes);
 	rc = check_done();
 	if (!rc) {
 		char *cmd = xasprintf("rm -rf '%s'", dir);
