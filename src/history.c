@@ -52,9 +52,9 @@ static bool plain_string(const char *s, const char *end, const char **body, size
 	return true;
 }
 
-/* An entry read from one line; false when the line is not one. */
+/* An entry read from one line (and its last duration); false when the line is not one. */
 static bool parse_entry(const struct jvalue *v, const char **bin, const char **test,
-			struct test_history *h)
+			struct test_history *h, double *last)
 {
 	const char *recent;
 	size_t i;
@@ -70,7 +70,7 @@ static bool parse_entry(const struct jvalue *v, const char **bin, const char **t
 	memset(h, 0, sizeof *h);
 	memcpy(h->recent, recent, strlen(recent) + 1);
 	if (!jvalue_num(v, "mean_duration", &h->mean_duration) || !(h->mean_duration >= 0) ||
-	    !jvalue_num(v, "last_duration", &h->last_duration) || !(h->last_duration >= 0))
+	    !jvalue_num(v, "last_duration", last) || !(*last >= 0))
 		return false;
 	return true;
 }
@@ -173,7 +173,7 @@ static bool fast_entry(char *line, size_t n, const char **bin, const char **test
 	memset(h, 0, sizeof *h);
 	memcpy(h->recent, r, rl);
 	h->mean_duration = mean;
-	h->last_duration = last;
+	(void)last;         /* read to be sure the line is whole; a run replaces it */
 	line[b - line + bl] = 0;
 	line[t - line + tl] = 0;
 	*bin = b;
@@ -207,7 +207,8 @@ static void add_micros(struct buf *b, double secs)
 }
 
 static void write_entry(struct buf *b, const char *bin, const char *test, const char *suite,
-			const struct test_history *h, const char *last_result, const char *last_run)
+			const struct test_history *h, double last_duration, const char *last_result,
+			const char *last_run)
 {
 	buf_adds(b, "{\"binary_id\":");
 	json_quote(b, bin, strlen(bin));
@@ -223,7 +224,7 @@ static void write_entry(struct buf *b, const char *bin, const char *test, const 
 	json_key(b, "mean_duration");
 	add_micros(b, h->mean_duration);
 	json_key(b, "last_duration");
-	add_micros(b, h->last_duration);
+	add_micros(b, last_duration);
 	json_string(b, "recent", h->recent);
 	buf_adds(b, "}\n");
 }
@@ -241,7 +242,6 @@ static void add_outcome(struct test_history *h, char outcome, int64_t duration)
 	}
 	h->recent[n] = outcome;
 	h->recent[n + 1] = 0;
-	h->last_duration = d;
 	if (outcome != 'P' && outcome != 'K')
 		return;
 	/* The mean of the passing runs in the window (a running mean once it is full). */
@@ -357,11 +357,12 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 	for (lineno = 0; (got = gz_getline(r, &line, MAX_LINE, &why)) > 0; lineno++) {
 		struct jvalue *v = NULL;
 		struct test_history e;
+		double last;
 		const char *bin, *test;
 		struct test *t;
 
 		if ((fast_entry(line.data, line.len, &bin, &test, &e) ||
-		     ((v = jvalue_parse(line.data, line.len, NULL)) && parse_entry(v, &bin, &test, &e))) &&
+		     ((v = jvalue_parse(line.data, line.len, NULL)) && parse_entry(v, &bin, &test, &e, &last))) &&
 		    (t = find_test(sorted, list->ntests, bin, test)) && !t->history &&
 		    lineno < UINT32_MAX) {
 			/*
@@ -539,7 +540,7 @@ static void write_result(struct buf *b, const struct history_result *r,
 	char name[16];
 
 	write_entry(b, r->test->bin->id, r->test->name, r->test->bin->suite->name, e,
-		    result_name(r, name), run_id);
+		    (double)r->duration / (double)NS_PER_SEC, result_name(r, name), run_id);
 }
 
 /* Result i's line, from `e` (its entry before this run; NULL: none). */
@@ -634,6 +635,7 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, const struct his
 	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
 		struct jvalue *v;
 		struct test_history e;
+		double last;
 		struct result_key key;
 		const char *bin, *test;
 		long i;
@@ -662,7 +664,7 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, const struct his
 				continue;
 		}
 		v = jvalue_parse(line.data, line.len, NULL);
-		if (!v || !parse_entry(v, &bin, &test, &e)) {
+		if (!v || !parse_entry(v, &bin, &test, &e, &last)) {
 			dropped++;
 		} else if ((i = find_result(m, bin, test)) >= 0 && !m->merged[i]) {
 			/* Its suite is the one it ran in now, as a line rewritten from memory says. */
@@ -755,9 +757,11 @@ static void print_entry(const struct jvalue *v, const char *bin, const char *tes
 	const char *suite = jvalue_str(v, "suite"), *last = jvalue_str(v, "last_result");
 	const char *run = jvalue_str(v, "last_run");
 	size_t n = strlen(e->recent);
+	double last_duration = 0;
 
 	if (json) {
-		write_entry(out, bin, test, suite ? suite : "", e, last ? last : "",
+		(void)jvalue_num(v, "last_duration", &last_duration);
+		write_entry(out, bin, test, suite ? suite : "", e, last_duration, last ? last : "",
 			    run ? run : "");
 		return;
 	}
@@ -784,9 +788,10 @@ int history_print(const char *path, struct filter *const *filters, size_t nfilte
 	while ((got = gz_getline(r, &line, MAX_LINE, &why)) > 0) {
 		struct jvalue *v = jvalue_parse(line.data, line.len, NULL);
 		struct test_history e;
+		double last;
 		const char *bin, *test;
 
-		if (v && parse_entry(v, &bin, &test, &e)) {
+		if (v && parse_entry(v, &bin, &test, &e, &last)) {
 			struct filter_subject subj;
 			const char *suite = jvalue_str(v, "suite");
 
