@@ -21,6 +21,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char path[64], copy[80];
 
+/* The fuzz input as the gzip file p. */
+static void write_gz(const char *p, const uint8_t *data, size_t size)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	struct gz_writer *w;
+
+	if (fd < 0)
+		abort();
+	w = gz_writer_open(fd, 1);
+	gz_write(w, data, size);
+	gz_writer_close(w, false);
+}
+
 /* What `testrig history --format json` prints of p. */
 static char *printed(const char *p)
 {
@@ -38,26 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct history_result r[2];
 	struct binary *b;
-	struct gz_writer *w;
 	size_t i;
-	int fd;
 
 	if (!path[0]) {
 		snprintf(path, sizeof path, "/tmp/fuzz_history.%ld", (long)getpid());
 		snprintf(copy, sizeof copy, "%s.copy", path);
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		abort();
-	w = gz_writer_open(fd, 1);
-	gz_write(w, data, size);
-	gz_writer_close(w, false);
-	fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		abort();
-	w = gz_writer_open(fd, 1);
-	gz_write(w, data, size);
-	gz_writer_close(w, false);
+	write_gz(path, data, size);
+	write_gz(copy, data, size);
 
 	test_list_init(&l);
 	b = test_list_add_binary(&l, test_list_add_suite(&l, "s", PROTO_GTEST), "bin/a", "bin/a");
