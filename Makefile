@@ -49,6 +49,8 @@ HEADERS = $(wildcard include/testrig/*.h)
 UNIT_SRCS = $(wildcard test/unit/test_*.c)
 UNIT_BINS = $(patsubst test/unit/%.c,$(BUILD)/test/unit/%,$(UNIT_SRCS))
 FIXTURE   = $(BUILD)/test/fixtures/fixture
+# An LD_PRELOAD library that makes allocations fail on cue (test/e2e/oom.sh).
+FAILMALLOC = $(BUILD)/test/fixtures/failmalloc.so
 # Each fixture mode is a symlink to the one fixture program (see fixture.c).
 FIXTURE_MODES = $(shell sed -n 's/^MODE.\([a-z0-9-]*\),.*/\1/p' test/fixtures/fixture.c)
 
@@ -107,6 +109,11 @@ $(FIXTURE): test/fixtures/fixture.c Makefile
 	$(Q)$(CC) -std=c11 $(WARNINGS) -O1 -g -o $@ $<
 	@for m in $(FIXTURE_MODES); do ln -sf ../fixture $(dir $@)/bin/$$m; done
 
+$(FAILMALLOC): test/fixtures/failmalloc.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=c11 $(WARNINGS) -Wno-missing-prototypes -O1 -fPIC -shared -o $@ $<
+
 $(PROTO_DIR)/tap_sample: test/protocols/tap_sample.c Makefile
 	@mkdir -p $(dir $@)/tap
 	@echo "  CC      $<"
@@ -133,7 +140,7 @@ $(PROTO_DIR)/libtest_shared: test/protocols/libtest_shared.rs Makefile
 	@echo "  RUSTC   $<"
 	$(Q)$(RUSTC) --test -O -o $@ $<
 
-check-build: $(RIG) $(UNIT_BINS) $(FIXTURE) $(PROTO_BINS)
+check-build: $(RIG) $(UNIT_BINS) $(FIXTURE) $(FAILMALLOC) $(PROTO_BINS)
 
 # The suite: test/run.sh runs every test directly (the independent verdicts),
 # then runs the same tests under testrig and compares the two.

@@ -8,7 +8,6 @@
  * it made so that a refusal removes exactly that.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -651,32 +650,31 @@ int archive_extract(const char *path, int dirfd, const char *dir, uint64_t max_s
 
 /* ---- removing ---------------------------------------------------------------- */
 
+static int remove_in(int dirfd);
+
+/* One entry of a directory being emptied; *failed when it stays. */
+static int remove_entry(void *ctx, const char *name)
+{
+	int *dirfd_and_failed = ctx, sub;
+
+	if (unlinkat(dirfd_and_failed[0], name, 0) == 0)
+		return 0;
+	sub = openat(dirfd_and_failed[0], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0 || remove_in(sub) || unlinkat(dirfd_and_failed[0], name, AT_REMOVEDIR))
+		dirfd_and_failed[1] = -1;
+	if (sub >= 0)
+		close(sub);
+	return 0;
+}
+
+/* Empties a directory, depth first, allocating nothing (the fatal path uses it). */
 static int remove_in(int dirfd)
 {
-	DIR *d;
-	struct dirent *de;
-	int rc = 0, fd = dup(dirfd);
+	int ctx[2] = { dirfd, 0 };
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (dir_each(dirfd, remove_entry, ctx))
 		return -1;
-	}
-	while ((de = readdir(d))) {
-		int sub;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd, de->d_name, 0) == 0)
-			continue;
-		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 || remove_in(sub) || unlinkat(dirfd, de->d_name, AT_REMOVEDIR))
-			rc = -1;
-		if (sub >= 0)
-			close(sub);
-	}
-	closedir(d);
-	return rc;
+	return ctx[1];
 }
 
 int archive_remove_tree(const char *path)

@@ -494,19 +494,48 @@ size_t spawn_find_children(pid_t **pids, struct strvec *names)
 	return n;
 }
 
+/* A /proc entry that is a living child of ours: its group goes, then it. */
+static int kill_if_child(void *self, const char *name)
+{
+	char path[64], stat[512], *close_paren;
+	ssize_t len;
+	pid_t pid;
+	int fd;
+
+	if (name[0] < '1' || name[0] > '9' || strlen(name) > 20)
+		return 0;
+	memcpy(path, "/proc/", 6);
+	memcpy(path + 6, name, strlen(name));
+	memcpy(path + 6 + strlen(name), "/stat", 6);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	len = read(fd, stat, sizeof stat - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	stat[len] = 0;
+	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
+	close_paren = strrchr(stat, ')');
+	if (!close_paren || close_paren[1] != ' ' || !close_paren[2] || close_paren[3] != ' ' ||
+	    close_paren[2] == 'Z' || atoi(close_paren + 4) != *(pid_t *)self)
+		return 0;
+	pid = (pid_t)atoi(name);
+	/* Each test leads its own group: the group takes its descendants along. */
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	return 0;
+}
+
 void spawn_kill_children(void)
 {
-	struct strvec names = STRVEC_INIT;
-	pid_t *pids;
-	size_t i, n = spawn_find_children(&pids, &names);
+	pid_t self = getpid();
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	/* Each test leads its own group: the group takes its descendants along. */
-	for (i = 0; i < n; i++) {
-		kill(-pids[i], SIGKILL);
-		kill(pids[i], SIGKILL);
-	}
-	free(pids);
-	strvec_free(&names);
+	/* Nothing here allocates: out of memory is one way to get here. */
+	if (fd < 0)
+		return;
+	(void)dir_each(fd, kill_if_child, &self);
+	close(fd);
 }
 
 bool spawn_group_alive(pid_t pg)

@@ -14,7 +14,9 @@
 #include <malloc.h>
 #endif
 #include <string.h>
+#include <dirent.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -181,6 +183,60 @@ void sort_in_place(void *base, size_t n, size_t size,
 		sift_down(b, 0, i, size, cmp, ctx);
 	}
 }
+
+#ifdef SYS_getdents64
+/* What getdents64(2) fills in (no header declares it for every libc). */
+struct dirent64_raw {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+int dir_each(int fd, int (*fn)(void *ctx, const char *name), void *ctx)
+{
+	char b[4096] __attribute__((aligned(8)));
+
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, b, sizeof b), at;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		for (at = 0; at < n;) {
+			const struct dirent64_raw *d = (const struct dirent64_raw *)(b + at);
+			int rc;
+
+			at += d->reclen;
+			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+				continue;
+			if ((rc = fn(ctx, d->name)))
+				return rc;
+		}
+	}
+}
+#else
+/* Without getdents64: readdir, which allocates (not Linux: no fatal-path promise). */
+int dir_each(int fd, int (*fn)(void *ctx, const char *name), void *ctx)
+{
+	int copy = dup(fd), rc = 0;
+	DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (copy >= 0)
+			close(copy);
+		return -1;
+	}
+	while (!rc && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = fn(ctx, e->d_name);
+	closedir(d);
+	return rc;
+}
+#endif
 
 char *xstrdup(const char *s)
 {

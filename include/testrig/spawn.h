@@ -58,7 +58,10 @@ bool spawn_become_subreaper(void);
  * returns how many, *pids malloc'd.  0 where /proc cannot be read.
  */
 size_t spawn_find_children(pid_t **pids, struct strvec *names);
-/* SIGKILL to every child of ours and its process group (the fatal-error path). */
+/*
+ * SIGKILL to every child of ours and its process group (the fatal-error
+ * path): allocates nothing, so that it works when memory ran out.
+ */
 void spawn_kill_children(void);
 /*
  * Reaps the members of process group pg that are our zombies (we are the

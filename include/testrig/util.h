@@ -52,6 +52,15 @@ void release_free_memory(void);
 void sort_in_place(void *base, size_t n, size_t size,
 		   int (*cmp)(const void *, const void *, void *ctx), void *ctx);
 
+/*
+ * Calls fn(ctx, name) for each entry of the directory open as fd except "."
+ * and "..", reading it into a buffer on the stack: nothing is allocated,
+ * for the fatal path.  Stops at fn's nonzero return and returns it; -1 with
+ * errno if the directory cannot be read.  Entries removed meanwhile may or
+ * may not be seen.
+ */
+int dir_each(int fd, int (*fn)(void *ctx, const char *name), void *ctx);
+
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC). */
 int64_t mono_ns(void);
 /* Wall-clock time in nanoseconds since the epoch (CLOCK_REALTIME). */
