@@ -1,8 +1,10 @@
 /*
  * unit.c - one unit's life on a worker thread: spawn, watch, time out,
- * detect leaks, reap, judge, retry.  Everything here runs on the worker that
- * owns the unit; the only shared state is the unit_ctl request word (under
- * its mutex) and the event queue.
+ * detect leaks, reap, judge, retry.  Where a watched process stands and
+ * what moves it is watch.c's (pure); this file looks at the pipes, the
+ * pidfd, the group and the clock, and carries out what the moves say.
+ * Everything here runs on the worker that owns the unit; the only shared
+ * state is the unit_ctl request word (under its mutex) and the event queue.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include "testrig/text.h"
 #include "testrig/unit.h"
 #include "testrig/util.h"
+#include "testrig/watch.h"
 
 #define READ_CHUNK 65536
 #define INFO_TAIL_LINES 5
@@ -133,27 +136,29 @@ int64_t unit_retry_delay(const struct unit_limits *l, unsigned next, uint64_t *r
 	return d;
 }
 
-/* The state of one attempt while it is watched. */
-struct watch {
+/*
+ * An attempt while it is watched: its process (struct child), its state
+ * (watch.h decides the moves, this file looks and acts), its stopwatch.
+ */
+struct watched {
 	struct unit_job *job;
 	struct unit_ctl *ctl;
 	struct evq *q;
 	struct attempt *a;
 	struct child c;
 	struct stopwatch sw;
-	bool exited;
-	bool terminating;       /* the TERM signal was sent */
-	bool killed;            /* SIGKILL was sent */
+	struct watch st;
 	bool timed_out;
-	unsigned periods;
-	int64_t next_slow;      /* stopwatch time of the next slow report */
-	int64_t grace_deadline;
-	int64_t leak_deadline;
 	void *parse_state;      /* the protocol parser's, or NULL */
 	struct case_reader *cases;  /* isolation = binary, or NULL */
 };
 
-static void signal_group(struct watch *w, int sig)
+static bool pipes_open(const struct watched *w)
+{
+	return w->c.out_fd >= 0 || w->c.err_fd >= 0;
+}
+
+static void signal_group(struct watched *w, int sig)
 {
 	pid_t pid = w->a->pid;
 
@@ -163,41 +168,42 @@ static void signal_group(struct watch *w, int sig)
 		return;
 	if (errno != ESRCH)
 		warnx_("cannot signal process group %d: %s", (int)pid, strerror(errno));
-	else if (!w->exited)
+	else if (watch_leader_alive(&w->st))
 		/* The test left its own group (setpgid): it is still ours to signal. */
 		kill(pid, sig);
 }
 
-static void start_termination(struct watch *w, int sig, int64_t now_el)
+/* Carries out what a move of the watch calls for (WA_SIGNAL with `sig`). */
+static void act(struct watched *w, unsigned actions, int sig)
 {
-	if (w->terminating || w->killed)
-		return;
-	w->terminating = true;
-	if (sig == SIGKILL || w->job->limits.grace_period == 0) {
-		signal_group(w, SIGKILL);
-		w->killed = true;
-		return;
+	if (actions & WA_SIGNAL) {
+		signal_group(w, sig);
+		/* A stopped group would never act on SIGTERM. */
+		signal_group(w, SIGCONT);
 	}
-	signal_group(w, sig);
-	/* A stopped group would never act on SIGTERM. */
-	signal_group(w, SIGCONT);
-	w->grace_deadline = now_el + w->job->limits.grace_period;
+	if (actions & WA_KILL) {
+		signal_group(w, SIGKILL);
+		/* A stopped process dies of SIGKILL, but a paused run's group is continued too. */
+		if (w->ctl->paused)
+			signal_group(w, SIGCONT);
+	}
+	if (actions & WA_LEAKED)
+		w->a->leaked = true;
 }
 
-static void try_reap(struct watch *w)
+static void try_reap(struct watched *w)
 {
 	struct rusage ru;
 	int st;
 	pid_t r;
 
-	if (w->exited)
+	if (!watch_leader_alive(&w->st))
 		return;
 	do
 		r = wait4(w->a->pid, &st, WNOHANG, &ru);
 	while (r < 0 && errno == EINTR);
 	if (r == 0 || (r < 0 && errno != ECHILD))
 		return;
-	w->exited = true;
 	w->a->duration = stopwatch_elapsed(&w->sw, mono_ns());
 	if (r < 0) {
 		/* Reaped by someone else: it is gone, its status with it (a failure). */
@@ -211,85 +217,102 @@ static void try_reap(struct watch *w)
 		else if (WIFSIGNALED(st))
 			w->a->signo = WTERMSIG(st);
 	}
-	w->leak_deadline = w->a->duration + w->job->limits.leak_timeout;
+	watch_leader_exit(&w->st, w->a->duration);
 	if (w->c.pidfd >= 0) {
 		close(w->c.pidfd);
 		w->c.pidfd = -1;
 	}
 }
 
-static void post_info(struct watch *w, const char *state, int64_t elapsed)
+static void post_info(struct watched *w, int64_t elapsed)
 {
 	struct event *e = event_new(EV_INFO, w->job);
+	struct buf t = BUF_INIT;
 
-	e->attempt = w->a ? w->a->number : 0;
-	e->pid = w->a && !w->exited ? w->a->pid : -1;
+	e->attempt = w->a->number;
+	e->pid = watch_leader_alive(&w->st) ? w->a->pid : -1;
 	e->elapsed = elapsed;
-	e->state = state;
-	if (w->a) {
-		struct buf t = BUF_INIT;
-		capture_tail_lines(&w->a->out, INFO_TAIL_LINES, &t);
-		if (w->c.err_fd >= 0 || w->a->err.total)
-			capture_tail_lines(&w->a->err, INFO_TAIL_LINES, &t);
-		e->text = buf_detach(&t, NULL);
-	}
+	e->state = watch_state_name(w->st.state);
+	capture_tail_lines(&w->a->out, INFO_TAIL_LINES, &t);
+	if (w->c.err_fd >= 0 || w->a->err.total)
+		capture_tail_lines(&w->a->err, INFO_TAIL_LINES, &t);
+	e->text = buf_detach(&t, NULL);
 	evq_push(w->q, e);
 }
 
-static void handle_requests(struct watch *w, int64_t now)
+/*
+ * Follows the dispatcher's pause wish with the clock of whatever the worker
+ * is doing (`sw`) and, with `w`, the attempt's process group: stopped
+ * before EV_PAUSED says so, continued after its clock restarts.  Clocks
+ * stop and restart when the dispatcher decided (`at`), not later.
+ */
+static void follow_pause(struct unit_ctl *ctl, struct unit_job *job, struct evq *q,
+			 struct stopwatch *sw, struct watched *w, bool want_paused, int64_t at,
+			 int64_t now)
+{
+	if (want_paused && !ctl->paused) {
+		if (w)
+			signal_group(w, SIGSTOP);
+		stopwatch_pause(sw, at > sw->start ? at : sw->start);
+		ctl->paused = true;
+		evq_push(q, event_new(EV_PAUSED, job));
+	} else if (!want_paused && ctl->paused) {
+		stopwatch_resume(sw, at > sw->paused_at ? at : now);
+		if (w)
+			signal_group(w, SIGCONT);
+		ctl->paused = false;
+	}
+}
+
+/* The dispatcher's requests while the attempt runs. */
+static void handle_requests(struct watched *w, int64_t now)
 {
 	int sig = SIGTERM;
 	bool want_paused;
-	int64_t at;
+	int64_t at, el;
 	unsigned r = take_requests(w->ctl, &sig, &want_paused, &at);
-	int64_t el;
 
-	if (want_paused && !w->ctl->paused) {
-		signal_group(w, SIGSTOP);
-		stopwatch_pause(&w->sw, at > w->sw.start ? at : w->sw.start);
-		w->ctl->paused = true;
-		evq_push(w->q, event_new(EV_PAUSED, w->job));
-	}
-	if (!want_paused && w->ctl->paused) {
-		stopwatch_resume(&w->sw, at > w->sw.paused_at ? at : now);
-		signal_group(w, SIGCONT);
-		w->ctl->paused = false;
-	}
+	follow_pause(w->ctl, w->job, w->q, &w->sw, w, want_paused, at, now);
 	el = stopwatch_elapsed(&w->sw, now);
 	if (r & REQ_TERMINATE) {
 		w->a->cancelled = true;
-		/*
-		 * Already in its grace period (it timed out): the user's signal
-		 * still goes to the group; the grace period stays as it was.
-		 */
-		if (w->terminating && !w->killed && !w->exited)
+		/* In its grace period already (it timed out): the user's signal still goes. */
+		if (w->st.state == W_GRACE)
 			signal_group(w, sig);
-		start_termination(w, sig, el);
+		act(w, watch_terminate(&w->st, sig == SIGKILL, el), sig);
 	}
-	if (r & REQ_STOP_RETRYING)
-		w->a->cancelled = true;
 	if (r & REQ_RUN_CANCELLED)
 		w->ctl->run_cancelled = true;
 	if (r & REQ_KILL) {
 		w->a->cancelled = true;
-		w->terminating = w->killed = true;
-		signal_group(w, SIGKILL);
-		if (w->ctl->paused)
-			signal_group(w, SIGCONT);
+		act(w, watch_kill(&w->st), SIGKILL);
 	}
 	if (r & REQ_REAP)
 		try_reap(w);
-	if (r & REQ_INFO) {
-		const char *state = w->exited ? "waiting for leaked handles"
-			: w->terminating ? "terminating" : "running";
-		post_info(w, state, el);
-	}
+	if (r & REQ_INFO)
+		post_info(w, el);
 }
 
 /*
- * Reads what is available on one pipe; closes it at EOF or error.  With `w`
- * (stdout), the protocol's parser sees the bytes too.
+ * isolation = binary: a case began (each has a slow clock of its own, as
+ * has the time between cases), or a cancelled run starts no more cases and
+ * the process goes now.
  */
+static void follow_cases(struct watched *w, const char *p, size_t n)
+{
+	int64_t el = stopwatch_elapsed(&w->sw, mono_ns());
+
+	if (w->ctl->run_cancelled)
+		case_reader_stop(w->cases);
+	if (case_reader_feed(w->cases, p, n, el))
+		watch_restart_slow(&w->st, el);
+	if (case_reader_stopped(w->cases) && w->st.state != W_KILLED &&
+	    w->st.state != W_GROUP_KILLED) {
+		w->a->cancelled = true;
+		act(w, watch_kill(&w->st), SIGKILL);
+	}
+}
+
 /*
  * A read fills the worker's read buffer, which is made only once a test
  * fills a small one on the stack (a run of tests that print little never
@@ -297,7 +320,12 @@ static void handle_requests(struct watch *w, int64_t now)
  */
 #define SMALL_READ 4096
 
-static void drain(struct watch *w, struct unit_ctl *ctl, int *fd, struct capture *cap)
+/*
+ * Reads what is available on one pipe into `cap`; closes it at EOF or
+ * error.  With `w` (the test's stdout) the protocol's parser and the case
+ * reader see the bytes too.
+ */
+static void drain(struct watched *w, struct unit_ctl *ctl, int *fd, struct capture *cap)
 {
 	char small[SMALL_READ], *scratch = ctl->scratch ? ctl->scratch : small;
 	ssize_t n;
@@ -305,29 +333,12 @@ static void drain(struct watch *w, struct unit_ctl *ctl, int *fd, struct capture
 	n = read(*fd, scratch, ctl->scratch ? READ_CHUNK : sizeof small);
 	if (n == (ssize_t)sizeof small && !ctl->scratch)
 		ctl->scratch = xmalloc(READ_CHUNK);
-
 	if (n > 0) {
 		capture_add(cap, scratch, (size_t)n);
 		if (w && w->parse_state)
 			w->job->parser->feed(w->parse_state, scratch, (size_t)n);
-		if (w && w->cases) {
-			int64_t el = stopwatch_elapsed(&w->sw, mono_ns());
-
-			if (w->ctl->run_cancelled)
-				case_reader_stop(w->cases);
-			/* Each case has a slow clock of its own, as has the time between cases. */
-			if (case_reader_feed(w->cases, scratch, (size_t)n, el) && !w->terminating) {
-				w->periods = 0;
-				w->next_slow = w->job->limits.slow_timeout > 0 ?
-					el + w->job->limits.slow_timeout : INT64_MAX;
-			}
-			/* A cancelled run starts no more cases: the process goes now. */
-			if (case_reader_stopped(w->cases) && !w->killed) {
-				w->a->cancelled = true;
-				w->terminating = w->killed = true;
-				signal_group(w, SIGKILL);
-			}
-		}
+		if (w && w->cases)
+			follow_cases(w, scratch, (size_t)n);
 		return;
 	}
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -336,20 +347,39 @@ static void drain(struct watch *w, struct unit_ctl *ctl, int *fd, struct capture
 	*fd = -1;
 }
 
-static int64_t min64(int64_t a, int64_t b)
+/* Where the test's pipes stand in a poll set (-1: not polled). */
+struct pipe_slots {
+	int out, err;
+};
+
+/* Adds the test's open pipes to pf[*np...]. */
+static struct pipe_slots poll_pipes(const struct watched *w, struct pollfd *pf, int *np)
 {
-	return a < b ? a : b;
+	struct pipe_slots s = { -1, -1 };
+
+	if (w->c.out_fd >= 0) {
+		pf[*np] = (struct pollfd){ w->c.out_fd, POLLIN, 0 };
+		s.out = (*np)++;
+	}
+	if (w->c.err_fd >= 0) {
+		pf[*np] = (struct pollfd){ w->c.err_fd, POLLIN, 0 };
+		s.err = (*np)++;
+	}
+	return s;
 }
 
-/*
- * How often to look whether a terminated test's process group is empty once
- * the leader is gone and no pipe is left to wait on (a rare case: members
- * that closed their output and ignore the signal, or are dying of SIGKILL).
- */
-#define LINGER_LOOK (50 * NS_PER_MS)
-#define LINGER_LOOK_KILLED (2 * NS_PER_MS)
+/* Reads the test's pipes that poll found ready. */
+static void drain_pipes(struct watched *w, const struct pollfd *pf, struct pipe_slots s)
+{
+	if (s.out >= 0 && pf[s.out].revents && w->c.out_fd >= 0)
+		drain(w, w->ctl, &w->c.out_fd, &w->a->out);
+	if (s.err >= 0 && pf[s.err].revents && w->c.err_fd >= 0)
+		drain(NULL, w->ctl, &w->c.err_fd, &w->a->err);
+}
 
 /* ---- the on-timeout hook ---------------------------------------------------- */
+
+#define HOOK_LOOK (50 * NS_PER_MS)
 
 /* The hook's state while it runs: a child of its own, its output, its limit. */
 struct hook {
@@ -384,11 +414,12 @@ static void hook_reap(struct hook *h)
  * dispatcher's requests are kept for after the hook, except that a
  * cancellation (or a second signal) cuts the hook short.
  */
-static void hook_watch(struct watch *w, struct hook *h)
+static void hook_watch(struct watched *w, struct hook *h)
 {
 	while (!h->exited || h->c.out_fd >= 0) {
 		struct pollfd pf[5];
-		int np = 0, i_wake, i_out = -1, i_pid = -1, i_tout = -1, i_terr = -1;
+		struct pipe_slots test;
+		int np = 0, i_wake, i_out = -1, i_pid = -1;
 		int64_t now = mono_ns(), wait;
 
 		if (!h->killed && now >= h->deadline) {
@@ -398,8 +429,7 @@ static void hook_watch(struct watch *w, struct hook *h)
 		/* After the hook ends its output may stay open in a child of its own: not for long. */
 		if (h->exited && now >= h->deadline + NS_PER_SEC)
 			break;
-		pf[np].fd = w->ctl->wake.rd;
-		pf[np].events = POLLIN;
+		pf[np] = (struct pollfd){ w->ctl->wake.rd, POLLIN, 0 };
 		i_wake = np++;
 		if (h->c.out_fd >= 0) {
 			pf[np] = (struct pollfd){ h->c.out_fd, POLLIN, 0 };
@@ -409,18 +439,11 @@ static void hook_watch(struct watch *w, struct hook *h)
 			pf[np] = (struct pollfd){ h->c.pidfd, POLLIN, 0 };
 			i_pid = np++;
 		}
-		if (w->c.out_fd >= 0) {
-			pf[np] = (struct pollfd){ w->c.out_fd, POLLIN, 0 };
-			i_tout = np++;
-		}
-		if (w->c.err_fd >= 0) {
-			pf[np] = (struct pollfd){ w->c.err_fd, POLLIN, 0 };
-			i_terr = np++;
-		}
+		test = poll_pipes(w, pf, &np);
 		/* Without a pidfd the hook's end is looked for now and then. */
-		wait = h->killed ? LINGER_LOOK : h->deadline - now;
-		if (h->c.pidfd < 0 && wait > LINGER_LOOK)
-			wait = LINGER_LOOK;
+		wait = h->killed ? HOOK_LOOK : h->deadline - now;
+		if (h->c.pidfd < 0 && wait > HOOK_LOOK)
+			wait = HOOK_LOOK;
 		if (poll(pf, (nfds_t)np, poll_timeout_ms(wait)) < 0 && errno != EINTR)
 			die_errno("poll");
 		if (pf[i_wake].revents) {
@@ -439,10 +462,7 @@ static void hook_watch(struct watch *w, struct hook *h)
 		}
 		if (i_out >= 0 && pf[i_out].revents && h->c.out_fd >= 0)
 			drain(NULL, w->ctl, &h->c.out_fd, &h->out);
-		if (i_tout >= 0 && pf[i_tout].revents && w->c.out_fd >= 0)
-			drain(w, w->ctl, &w->c.out_fd, &w->a->out);
-		if (i_terr >= 0 && pf[i_terr].revents && w->c.err_fd >= 0)
-			drain(NULL, w->ctl, &w->c.err_fd, &w->a->err);
+		drain_pipes(w, pf, test);
 		if (i_pid >= 0 && pf[i_pid].revents)
 			hook_reap(h);
 		if (h->c.pidfd < 0 || h->killed)
@@ -451,7 +471,7 @@ static void hook_watch(struct watch *w, struct hook *h)
 }
 
 /* "[on-timeout: exit status 0 after 1.234s]" and the like, after the output. */
-static void hook_end_note(const struct watch *w, const struct hook *h, int64_t took,
+static void hook_end_note(const struct watched *w, const struct hook *h, int64_t took,
 			  struct buf *b)
 {
 	char sig[16];
@@ -482,7 +502,7 @@ static void hook_end_note(const struct watch *w, const struct hook *h, int64_t t
  * with {pid}, {pgid}, {binary}, {test} replaced and TESTRIG_PID/PGID set,
  * for at most on-timeout-limit.
  */
-static void run_hook(struct watch *w)
+static void run_hook(struct watched *w)
 {
 	const struct unit_limits *l = &w->job->limits;
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
@@ -537,70 +557,63 @@ static void run_hook(struct watch *w)
 	strvec_free(&env);
 }
 
-/* The poll loop: until the child is reaped and its pipes are closed or leaked. */
-static void watch_attempt(struct watch *w)
+/* A slow period passed (watch_time said WA_SLOW): the report, and at the last the timeout. */
+static void slow_period(struct watched *w, unsigned actions, int64_t el)
 {
 	const struct unit_limits *l = &w->job->limits;
+	struct event *e = event_new(EV_SLOW, w->job);
+	bool timeout = actions & WA_TIMEOUT;
 
-	w->next_slow = l->slow_timeout > 0 ? l->slow_timeout : INT64_MAX;
+	w->a->slow = true;
+	if (w->cases) {
+		case_reader_slow(w->cases);
+		w->job->test_name = case_reader_current(w->cases);
+	}
+	e->attempt = w->a->number;
+	e->pid = w->a->pid;
+	e->elapsed = el;
+	e->periods = w->st.periods;
+	e->terminating = timeout;
+	/* The event belongs to the dispatcher from here on. */
+	evq_push(w->q, e);
+	if (!timeout)
+		return;
+	w->timed_out = true;
+	/* Not for a cancelled run, and once per attempt. */
+	if (l->on_timeout && !w->a->cancelled && !w->ctl->run_cancelled && !w->a->on_timeout)
+		run_hook(w);
+	act(w, watch_terminate(&w->st, false, stopwatch_elapsed(&w->sw, mono_ns())), SIGTERM);
+}
+
+/*
+ * The poll loop: until the leader is reaped and its pipes are closed (or
+ * leaked) and a signalled group is gone.  Each turn: the moves nothing
+ * announces, a poll until the state's deadline, the events, the deadline.
+ */
+static void watch_attempt(struct watched *w)
+{
 	for (;;) {
 		struct pollfd pf[4];
-		int np = 0, i_wake, i_pid = -1, i_out = -1, i_err = -1, r;
-		int64_t now, el, deadline = INT64_MAX;
+		struct pipe_slots pipes;
+		int np = 0, i_wake, i_pid = -1, r;
+		int64_t el = stopwatch_elapsed(&w->sw, mono_ns()), deadline;
+		unsigned actions;
 
-		bool pipes = w->c.out_fd >= 0 || w->c.err_fd >= 0, members = false;
-
-		el = stopwatch_elapsed(&w->sw, mono_ns());
-		if (w->exited) {
-			/*
-			 * After the leader, a terminated test's group still has its
-			 * grace period (then SIGKILL, then the leak window to die in);
-			 * an untouched test's descendants only matter through the pipes.
-			 */
-			members = w->terminating && (!w->killed || el < w->leak_deadline) &&
-				w->a->pid > 0 && spawn_group_alive(w->a->pid);
-			if (!pipes && !members)
-				break;
-		} else if (!pipes && w->c.pidfd < 0) {
-			/* No pidfd: pipes are closed, see if it has exited already. */
+		/* No pidfd: with the pipes closed nothing else says the leader is gone. */
+		if (watch_leader_alive(&w->st) && !pipes_open(w) && w->c.pidfd < 0)
 			try_reap(w);
-			if (w->exited)
-				continue;
-		}
-		pf[np].fd = w->ctl->wake.rd;
-		pf[np].events = POLLIN;
+		watch_settle(&w->st, pipes_open(w),
+			     watch_asks_group(&w->st) && w->a->pid > 0 && spawn_group_alive(w->a->pid), el);
+		if (w->st.state == W_DONE)
+			break;
+		pf[np] = (struct pollfd){ w->ctl->wake.rd, POLLIN, 0 };
 		i_wake = np++;
 		if (w->c.pidfd >= 0) {
-			pf[np].fd = w->c.pidfd;
-			pf[np].events = POLLIN;
+			pf[np] = (struct pollfd){ w->c.pidfd, POLLIN, 0 };
 			i_pid = np++;
 		}
-		if (w->c.out_fd >= 0) {
-			pf[np].fd = w->c.out_fd;
-			pf[np].events = POLLIN;
-			i_out = np++;
-		}
-		if (w->c.err_fd >= 0) {
-			pf[np].fd = w->c.err_fd;
-			pf[np].events = POLLIN;
-			i_err = np++;
-		}
-		if (!w->ctl->paused) {
-			if (!w->exited) {
-				if (!w->terminating)
-					deadline = w->next_slow;
-				else if (!w->killed)
-					deadline = w->grace_deadline;
-				/* killed: the pidfd (or REQ_REAP) says when it is gone */
-			} else if (members && !w->killed) {
-				/* nothing to poll without pipes: look again now and then */
-				deadline = min64(w->grace_deadline, pipes ? INT64_MAX : el + LINGER_LOOK);
-			} else if (members && !pipes) {
-				deadline = min64(w->leak_deadline, el + LINGER_LOOK_KILLED);
-			} else {
-				deadline = w->leak_deadline;
-			}
-		}
+		pipes = poll_pipes(w, pf, &np);
+		deadline = w->ctl->paused ? INT64_MAX : watch_deadline(&w->st, pipes_open(w), el);
 		r = poll(pf, (nfds_t)np, deadline == INT64_MAX ? -1 : poll_timeout_ms(deadline - el));
 		if (r < 0) {
 			if (errno == EINTR)
@@ -609,74 +622,28 @@ static void watch_attempt(struct watch *w)
 		}
 		if (r > 0 && pf[i_wake].revents)
 			handle_requests(w, mono_ns());
-		if (i_out >= 0 && pf[i_out].revents && w->c.out_fd >= 0)
-			drain(w, w->ctl, &w->c.out_fd, &w->a->out);
-		if (i_err >= 0 && pf[i_err].revents && w->c.err_fd >= 0)
-			drain(NULL, w->ctl, &w->c.err_fd, &w->a->err);
+		drain_pipes(w, pf, pipes);
 		if (i_pid >= 0 && pf[i_pid].revents)
 			try_reap(w);
 		if (w->ctl->paused)
 			continue;
-		now = mono_ns();
-		el = stopwatch_elapsed(&w->sw, now);
-		if (!w->exited && !w->terminating && el >= w->next_slow) {
-			struct event *e = event_new(EV_SLOW, w->job);
-			bool terminate;
-
-			w->periods++;
-			w->a->slow = true;
-			if (w->cases) {
-				case_reader_slow(w->cases);
-				w->job->test_name = case_reader_current(w->cases);
-			}
-			terminate = l->terminate_after && w->periods >= l->terminate_after &&
-				!w->terminating;
-			e->attempt = w->a->number;
-			e->pid = w->a->pid;
-			e->elapsed = el;
-			e->periods = w->periods;
-			e->terminating = terminate;
-			/* The event belongs to the dispatcher from here on. */
-			evq_push(w->q, e);
-			if (terminate) {
-				w->timed_out = true;
-				/* Not for a cancelled run, and once per attempt. */
-				if (l->on_timeout && !w->a->cancelled && !w->ctl->run_cancelled &&
-				    !w->a->on_timeout)
-					run_hook(w);
-				start_termination(w, SIGTERM, stopwatch_elapsed(&w->sw, mono_ns()));
-			}
-			w->next_slow += l->slow_timeout;
-		}
-		/*
-		 * The grace period holds for the whole group: a descendant that
-		 * ignores the signal gets SIGKILL even when the leader is gone.
-		 */
-		if (w->terminating && !w->killed && el >= w->grace_deadline &&
-		    (!w->exited || members)) {
-			signal_group(w, SIGKILL);
-			w->killed = true;
-			/* The killed holders close the pipes; give them the leak window. */
-			if (w->exited)
-				w->leak_deadline = el + l->leak_timeout;
-		}
-		if (w->exited && !(members && !w->killed) && el >= w->leak_deadline &&
-		    (w->c.out_fd >= 0 || w->c.err_fd >= 0)) {
-			/* A descendant holds the pipes: stop waiting for it. */
-			w->a->leaked = true;
-			break;
-		}
+		el = stopwatch_elapsed(&w->sw, mono_ns());
+		actions = watch_time(&w->st, pipes_open(w), el);
+		if (actions & WA_SLOW)
+			slow_period(w, actions, el);
+		else
+			act(w, actions, SIGKILL);
 	}
 }
 
 /* Reaps what is left of the group (our subreaped zombies), then checks for survivors. */
-static void check_group(struct watch *w)
+static void check_group(struct watched *w)
 {
 	if (spawn_group_alive(w->a->pid))
 		w->a->group_left = true;
 }
 
-static void post_started(struct watch *w)
+static void post_started(struct watched *w)
 {
 	struct event *e = event_new(EV_STARTED, w->job);
 
@@ -689,10 +656,13 @@ static void post_started(struct watch *w)
 static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 				   struct evq *q, unsigned number, struct case_reader *cases)
 {
-	struct watch w;
+	struct watched w;
+	struct watch_limits wl = { job->limits.slow_timeout, job->limits.terminate_after,
+				   job->limits.grace_period, job->limits.leak_timeout };
 	int err;
 
 	memset(&w, 0, sizeof w);
+	watch_start(&w.st, &wl);
 	w.job = job;
 	w.ctl = ctl;
 	w.q = q;
@@ -777,15 +747,7 @@ static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q
 			continue;
 		r = take_requests(ctl, &sig, &want_paused, &at);
 		now = mono_ns();
-		if (want_paused && !ctl->paused) {
-			stopwatch_pause(&sw, at > sw.start ? at : sw.start);
-			ctl->paused = true;
-			evq_push(q, event_new(EV_PAUSED, job));
-		}
-		if (!want_paused && ctl->paused) {
-			stopwatch_resume(&sw, at > sw.paused_at ? at : now);
-			ctl->paused = false;
-		}
+		follow_pause(ctl, job, q, &sw, NULL, want_paused, at, now);
 		if (r & REQ_INFO) {
 			struct event *e = event_new(EV_INFO, job);
 			e->attempt = next;
@@ -797,7 +759,7 @@ static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q
 		}
 		if (r & REQ_RUN_CANCELLED)
 			ctl->run_cancelled = true;
-		if (r & (REQ_TERMINATE | REQ_KILL | REQ_STOP_RETRYING))
+		if (r & (REQ_TERMINATE | REQ_KILL))
 			return false;
 	}
 }

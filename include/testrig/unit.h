@@ -98,7 +98,6 @@ enum {
 	REQ_PAUSE = 1u << 2,        /* look at want_paused (see unit_ctl_pause) */
 	REQ_INFO = 1u << 4,         /* post an EV_INFO snapshot */
 	REQ_REAP = 1u << 5,         /* a child may have exited (no pidfd) */
-	REQ_STOP_RETRYING = 1u << 6,/* cancel: finish this attempt, no more */
 	REQ_RUN_CANCELLED = 1u << 7,/* the run is cancelled: no on-timeout hook */
 };
 

@@ -162,7 +162,7 @@ static void test_ctl_new_job(void)
 	struct unit_ctl ctl = { 0 };
 
 	CHECK(unit_ctl_init(&ctl, 1) == 0);
-	unit_ctl_request(&ctl, REQ_TERMINATE | REQ_KILL | REQ_INFO | REQ_STOP_RETRYING, 15);
+	unit_ctl_request(&ctl, REQ_TERMINATE | REQ_KILL | REQ_INFO | REQ_RUN_CANCELLED, 15);
 	unit_ctl_new_job(&ctl);
 	CHECK_INT(ctl.requests, 0);
 	unit_ctl_pause(&ctl, true, 1);
