@@ -256,8 +256,9 @@ void case_reader_process_start(struct case_reader *r, pid_t pid)
 
 static void post_case(struct case_reader *r, char *name, struct attempt *a)
 {
-	struct event *e = event_new(EV_CASE_FINISHED, r->job);
+	struct event *e = event_new(EV_NEWS, r->job);
 
+	e->news = CASE_FINISHED;
 	e->text = name;
 	e->result = a;
 	e->attempt = a->number;
@@ -270,8 +271,9 @@ static void post_case(struct case_reader *r, char *name, struct attempt *a)
 
 static void open_case(struct case_reader *r, const char *name, size_t n, int64_t el)
 {
-	struct event *e = event_new(EV_CASE_STARTED, r->job);
+	struct event *e = event_new(EV_NEWS, r->job);
 
+	e->news = CASE_STARTED;
 	r->cur = attempt_new(1, r->limit);
 	r->cur->pid = r->pid;
 	r->cur->combined = true;
@@ -357,7 +359,8 @@ static void announce(struct case_reader *r, long n)
 	if (r->announced >= 0)
 		return;
 	r->announced = n;
-	e = event_new(EV_CASES, r->job);
+	e = event_new(EV_NEWS, r->job);
+	e->news = CASES_ANNOUNCED;
 	/* Every case seen before this process, and what it says it will run. */
 	e->count = r->seen.n - r->proc_cases + (size_t)n;
 	evq_push_quiet(r->q, e);

@@ -399,12 +399,10 @@ static void on_event(struct engine *eng, struct event *e)
 	case EV_INFO:
 		on_info(eng, e);
 		break;
-	case EV_CASES:
-	case EV_CASE_STARTED:
-	case EV_CASE_FINISHED:
+	case EV_NEWS:
 		note_leftover(eng, e->result);
-		if (k->case_event)
-			k->case_event(eng, job, e);
+		if (k->news)
+			k->news(eng, job, e);
 		break;
 	}
 }

@@ -426,15 +426,15 @@ static void bundle_event(struct engine *eng, struct job *job, struct event *e)
 	struct test *t;
 	bool fresh;
 
-	switch (e->type) {
-	case EV_CASES: {
+	switch (e->news) {
+	case CASES_ANNOUNCED: {
 		size_t now = e->count > bd->nstarted ? e->count - bd->nstarted : 0;
 
 		tp->counts.scheduled = tp->counts.scheduled - bd->expected + now;
 		bd->expected = now;
 		break;
 	}
-	case EV_CASE_STARTED:
+	case CASE_STARTED:
 		t = case_named(tp, bd, e->text, true, &fresh);
 		if (fresh)
 			take_place(tp, bd);
@@ -442,7 +442,7 @@ static void bundle_event(struct engine *eng, struct job *job, struct event *e)
 		bd->cur_start = e->elapsed;
 		REPORT(engine_reports(eng), test_started, t, 1);
 		break;
-	case EV_CASE_FINISHED:
+	case CASE_FINISHED:
 		t = case_named(tp, bd, e->text, false, &fresh);
 		if (fresh) {
 			/* an end without a start (it cannot happen with the readers we have) */
@@ -535,7 +535,7 @@ static const struct job_kind bundle_kind = {
 	.slow = bundle_slow,
 	.finished = bundle_finished,
 	.describe = bundle_describe,
-	.case_event = bundle_event,
+	.news = bundle_event,
 };
 
 /* The job of a binary's process: cases read from its output, never retried as a whole. */

@@ -4,7 +4,7 @@
  * streams, is cut into cases, each with its own verdict, duration and
  * output.  When the process times out or dies inside a case, the cases not
  * yet seen go on in a new process that leaves out every case already seen.
- * The reader posts EV_CASES, EV_CASE_STARTED and EV_CASE_FINISHED events;
+ * The reader posts EV_NEWS events (enum case_news below);
  * it never prints and knows nothing of reports or scheduling.
  */
 #ifndef TESTRIG_CASES_H
@@ -33,6 +33,17 @@ struct case_plan {
 };
 
 void case_plan_free(struct case_plan *p);
+
+/*
+ * What a case reader tells its job's kind (EV_NEWS, events.h; `news`):
+ * the binary announced its cases (count: all its processes' so far), a case
+ * started (text: its name; elapsed), a case ended (text; result).
+ */
+enum case_news {
+	CASES_ANNOUNCED = 1,
+	CASE_STARTED,
+	CASE_FINISHED,
+};
 
 struct case_reader;
 

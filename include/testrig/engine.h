@@ -48,11 +48,11 @@ struct job_kind {
 	/* The job's name in an info-query answer (malloc'd). */
 	char *(*describe)(const struct job *job);
 	/*
-	 * isolation = binary (cases.h): EV_CASES, EV_CASE_STARTED and
-	 * EV_CASE_FINISHED; the callee may take e->text and e->result (and
-	 * sets them to NULL then).
+	 * News of this kind from its worker (EV_NEWS, in the kind's own codes:
+	 * a binary's cases, cases.h); the callee may take e->text and
+	 * e->result (and sets them to NULL then).
 	 */
-	void (*case_event)(struct engine *eng, struct job *job, struct event *e);
+	void (*news)(struct engine *eng, struct job *job, struct event *e);
 };
 
 /* A unit of work: what a worker runs, the kind it is, the kind's record. */

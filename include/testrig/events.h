@@ -29,10 +29,12 @@ enum event_type {
 	EV_FINISHED,    /* the unit is done, the worker is free again: result */
 	EV_INFO,        /* answer to an info query: text */
 	EV_PAUSED,      /* the unit's process group is stopped and its clocks paused */
-	/* isolation = binary (cases.h): */
-	EV_CASES,       /* the binary announced its cases: count (all its processes so far) */
-	EV_CASE_STARTED,/* a case started: text (its name), elapsed */
-	EV_CASE_FINISHED,/* a case ended: text (its name), result */
+	/*
+	 * News of the job's own kind, for its job_kind's `news` (engine.h):
+	 * `news` says what (the kind's own codes), with text, count, elapsed
+	 * and result as that kind uses them.
+	 */
+	EV_NEWS,
 };
 
 struct event {
@@ -50,8 +52,9 @@ struct event {
 	 * the finished job's slot (pool.h), or NULL.  Not owned by the event.
 	 */
 	struct unit_job *next;
-	char *text;             /* EV_INFO: output tail; EV_CASE_*: the case; owned by the event */
-	size_t count;           /* EV_CASES */
+	char *text;             /* EV_INFO: output tail; EV_NEWS: the kind's; owned by the event */
+	unsigned news;          /* EV_NEWS: what it is, in the kind's own codes */
+	size_t count;           /* EV_NEWS: the kind's */
 	const char *state;      /* EV_INFO: "running", "terminating", ... (static) */
 	struct event *link;     /* the queue's */
 };

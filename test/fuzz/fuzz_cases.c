@@ -32,13 +32,13 @@ static void drain(struct strvec *open, size_t *ended, uint64_t *bytes, int stopp
 	size_t i;
 
 	while ((e = evq_try_pop(&q))) {
-		if (e->type == EV_CASE_STARTED) {
+		if (e->type == EV_NEWS && e->news == CASE_STARTED) {
 			if (!e->text[0] || strchr(e->text, '\n'))
 				abort();
 			if (stopped_before)
 				(*started_after_stop)++;
 			strvec_push(open, e->text);
-		} else if (e->type == EV_CASE_FINISHED) {
+		} else if (e->type == EV_NEWS && e->news == CASE_FINISHED) {
 			for (i = 0; i < open->n && strcmp(open->v[i], e->text) != 0; i++)
 				;
 			if (i == open->n)

@@ -49,11 +49,11 @@ static struct case_reader *run(const struct case_plan *plan, struct unit_job *jo
 	*next = case_reader_process_end(r, a, end->timed_out, (int64_t)len);
 	buf_reset(log);
 	while ((e = evq_try_pop(&q))) {
-		if (e->type == EV_CASES) {
+		if (e->type == EV_NEWS && e->news == CASES_ANNOUNCED) {
 			buf_printf(log, "#%zu ", e->count);
-		} else if (e->type == EV_CASE_STARTED) {
+		} else if (e->type == EV_NEWS && e->news == CASE_STARTED) {
 			buf_printf(log, "+%s ", e->text);
-		} else if (e->type == EV_CASE_FINISHED) {
+		} else if (e->type == EV_NEWS && e->news == CASE_FINISHED) {
 			buf_printf(log, "%s=%s", e->text, verdict_name(e->result, scratch));
 			if (e->result->message)
 				buf_printf(log, ":%s", e->result->message);
@@ -324,8 +324,8 @@ static void test_stop(void)
 	CHECK(a->cancelled);
 	CHECK_INT(a->verdict, V_PASS);      /* no (process) failure for it */
 	while ((e = evq_try_pop(&q))) {
-		started += e->type == EV_CASE_STARTED;
-		if (e->type == EV_CASE_FINISHED)
+		started += e->type == EV_NEWS && e->news == CASE_STARTED;
+		if (e->type == EV_NEWS && e->news == CASE_FINISHED)
 			CHECK_STR(e->text, "A.B");
 		event_free(e);
 	}
