@@ -65,6 +65,31 @@ const char *verdict_name(const struct attempt *a, char scratch[16])
 	return scratch;
 }
 
+void process_end_words(struct buf *b, int exit_code, int signo)
+{
+	char sig[16];
+
+	if (signo) {
+		buf_adds(b, "killed by ");
+		buf_adds(b, signal_name(signo, sig));
+	} else if (exit_code >= 0) {
+		buf_adds(b, "exit status ");
+		buf_add_int(b, exit_code);
+	} else {
+		buf_adds(b, "its exit status was lost");
+	}
+}
+
+void attempt_end_words(struct buf *b, const struct attempt *a)
+{
+	if (a->verdict == V_TIMEOUT)
+		buf_adds(b, "timed out");
+	else if (a->verdict == V_EXEC_FAIL && a->message)
+		buf_adds(b, a->message);
+	else
+		process_end_words(b, a->exit_code, a->signo);
+}
+
 void attempt_judge_exec(struct attempt *a, const void *arg)
 {
 	(void)arg;

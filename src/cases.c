@@ -206,9 +206,10 @@ int case_reader_listed(struct case_reader *r, const struct attempt *listing, str
 	int rc = 0;
 
 	if (!verdict_ok(listing->verdict)) {
-		buf_printf(err, "listing it to go on with shard %u of %u failed (%s)",
-			   p->shard + 1, p->shards,
-			   listing->signo ? "killed by a signal" : "non-zero exit status");
+		buf_printf(err, "listing it to go on with shard %u of %u failed (", p->shard + 1,
+			   p->shards);
+		attempt_end_words(err, listing);
+		buf_addc(err, ')');
 		free(seen);
 		return -1;
 	}
@@ -617,11 +618,15 @@ enum case_next case_reader_process_end(struct case_reader *r, struct attempt *a,
 		c->on_timeout_len = a->on_timeout_len;
 		a->on_timeout = NULL;
 		a->on_timeout_len = 0;
-		if (!timed_out && !a->signo)
-			why = a->exit_code >= 0 ?
-				xasprintf("the process exited with status %d during this case",
-					  a->exit_code) : xstrdup(a->message ? a->message :
-								  "the process ended during this case");
+		if (!timed_out && !a->signo && a->exit_code < 0) {
+			why = xstrdup(a->message ? a->message : "the process ended during this case");
+		} else if (!timed_out && !a->signo) {
+			struct buf m = BUF_INIT;
+
+			buf_adds(&m, "the process ended during this case: ");
+			process_end_words(&m, a->exit_code, 0);
+			why = buf_detach(&m, NULL);
+		}
 		close_case(r, timed_out ? V_TIMEOUT : a->signo ? V_SIGNAL : V_FAIL, why, el);
 	}
 	for (i = 0; i < r->npend; i++)

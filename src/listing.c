@@ -110,20 +110,13 @@ static void listing_failure(const struct listing *ls, const char *why, struct bu
 	const struct attempt *a = ls->result;
 	const struct capture *streams[2] = { &a->out, &a->err };
 	const char *names[2] = { "STDOUT", "STDERR" };
-	char sig[16];
 	int i;
 
 	buf_printf(err, "listing the tests of %s failed: ", ls->bin->id);
 	if (why)
 		buf_adds(err, why);
-	else if (a->verdict == V_EXEC_FAIL)
-		buf_adds(err, a->message);
-	else if (a->verdict == V_TIMEOUT)
-		buf_adds(err, "timed out");
-	else if (a->signo)
-		buf_printf(err, "killed by %s", verdict_label(a, sig));
 	else
-		buf_printf(err, "exit status %d", a->exit_code);
+		attempt_end_words(err, a);
 	buf_addc(err, '\n');
 	for (i = 0; i < 2; i++) {
 		const struct buf *h = &streams[i]->head;

@@ -416,10 +416,15 @@ static void tap_end(void *st, struct attempt *a)
 		a->verdict = V_FAIL;
 	if (a->verdict == V_SKIP && sum->skip_reason && *sum->skip_reason)
 		a->message = xstrdup(sum->skip_reason);
-	if (a->verdict == V_FAIL && sum->detail)
+	if (a->verdict == V_FAIL && sum->detail) {
 		a->message = xasprintf("TAP: %s", sum->detail);
-	else if (a->verdict == V_FAIL && a->exit_code != 0)
-		a->message = xasprintf("TAP stream ok, but exit status %d", a->exit_code);
+	} else if (a->verdict == V_FAIL && a->exit_code != 0) {
+		struct buf m = BUF_INIT;
+
+		buf_adds(&m, "TAP stream ok, but ");
+		process_end_words(&m, a->exit_code, 0);
+		a->message = buf_detach(&m, NULL);
+	}
 }
 
 static const struct attempt_parser tap_parser = { tap_begin, tap_feed_state, tap_end };

@@ -107,6 +107,7 @@ static void tap_exit_error(struct automake *am, const struct attempt *a)
 			buf_printf(&am->scratch, ": %s", a->message);
 		break;
 	default:
+		/* tap-driver's own words (its .log and .trs must be Automake's), not ours. */
 		if (a->signo)
 			buf_printf(&am->scratch, "- terminated by signal %s", signal_name(a->signo, sig));
 		else if (a->exit_code > 0)
@@ -211,8 +212,11 @@ static void log_account(struct automake *am, const struct attempt *a, unsigned o
 
 	buf_reset(b);
 	buf_printf(b, "testrig: %s%s%s", name, *name ? ": " : "", verdict_label(a, sig));
-	if (a->verdict != V_EXEC_FAIL && !a->signo && a->exit_code >= 0)
-		buf_printf(b, " (exit status %d)", a->exit_code);
+	if (a->verdict != V_EXEC_FAIL && !a->signo && a->exit_code >= 0) {
+		buf_adds(b, " (");
+		process_end_words(b, a->exit_code, 0);
+		buf_addc(b, ')');
+	}
 	buf_adds(b, " in ");
 	format_seconds(b, a->duration);
 	buf_printf(b, "s, attempt %u of %u, CPU ", a->number, of);

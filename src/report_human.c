@@ -291,7 +291,6 @@ static void h_script_finished(struct reporter *r, const struct script_outcome *o
 	const char *label = o->ok ? (o->teardown ? "TEARDOWN" : "SETUP")
 		: (o->teardown ? "TEARDOWN-FAIL" : "SETUP-FAIL");
 	int64_t ns = o->attempt ? o->attempt->duration : 0;
-	char sig[16];
 
 	if (o->ok && h->opt.settings->status_level < STATUS_PASS)
 		return;
@@ -300,13 +299,13 @@ static void h_script_finished(struct reporter *r, const struct script_outcome *o
 	if (!o->ok) {
 		struct buf name = BUF_INIT;
 
-		if (o->attempt && o->attempt->verdict != V_PASS && o->attempt->verdict != V_LEAK) {
-			if (o->attempt->verdict == V_TIMEOUT)
-				buf_adds(&h->line, "    timed out\n");
-			else if (o->attempt->verdict == V_SIGNAL)
-				buf_printf(&h->line, "    killed by %s\n", verdict_label(o->attempt, sig));
-			else if (o->attempt->exit_code >= 0)
-				buf_printf(&h->line, "    exit status %d\n", o->attempt->exit_code);
+		/* Why it could not run is the error below. */
+		if (o->attempt && o->attempt->verdict != V_PASS && o->attempt->verdict != V_LEAK &&
+		    o->attempt->verdict != V_EXEC_FAIL &&
+		    (o->attempt->exit_code >= 0 || o->attempt->signo || o->attempt->verdict == V_TIMEOUT)) {
+			buf_adds(&h->line, "    ");
+			attempt_end_words(&h->line, o->attempt);
+			buf_addc(&h->line, '\n');
 		}
 		if (o->error)
 			buf_printf(&h->line, "    %s\n", o->error);

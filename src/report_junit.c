@@ -111,7 +111,6 @@ static void add_outputs(struct buf *b, const char *indent, const struct attempt 
  */
 static bool describe_failure(const struct attempt *a, const char **type, struct buf *msg)
 {
-	char sig[16];
 	bool error = false;
 
 	switch (a->verdict) {
@@ -122,7 +121,7 @@ static bool describe_failure(const struct attempt *a, const char **type, struct 
 		break;
 	case V_SIGNAL:
 		*type = "signal";
-		buf_printf(msg, "killed by %s", verdict_label(a, sig));
+		process_end_words(msg, -1, a->signo);
 		break;
 	case V_TIMEOUT:
 		*type = "timeout";

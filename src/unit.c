@@ -207,7 +207,11 @@ static void try_reap(struct watched *w)
 	w->a->duration = stopwatch_elapsed(&w->sw, mono_ns());
 	if (r < 0) {
 		/* Reaped by someone else: it is gone, its status with it (a failure). */
-		w->a->message = xstrdup("its exit status was lost (the process was reaped elsewhere)");
+		struct buf m = BUF_INIT;
+
+		process_end_words(&m, -1, 0);
+		buf_adds(&m, " (the process was reaped elsewhere)");
+		w->a->message = buf_detach(&m, NULL);
 	} else {
 		w->a->user_ns = (int64_t)ru.ru_utime.tv_sec * NS_PER_SEC + ru.ru_utime.tv_usec * 1000;
 		w->a->sys_ns = (int64_t)ru.ru_stime.tv_sec * NS_PER_SEC + ru.ru_stime.tv_usec * 1000;
@@ -474,7 +478,6 @@ static void hook_watch(struct watched *w, struct hook *h)
 static void hook_end_note(const struct watched *w, const struct hook *h, int64_t took,
 			  struct buf *b)
 {
-	char sig[16];
 
 	if (b->len && b->data[b->len - 1] != '\n')
 		buf_addc(b, '\n');
@@ -483,12 +486,9 @@ static void hook_end_note(const struct watched *w, const struct hook *h, int64_t
 		buf_adds(b, "killed: the run was cancelled");
 	else if (h->killed)
 		buf_adds(b, "killed at on-timeout-limit");
-	else if (h->status >= 0 && WIFEXITED(h->status))
-		buf_printf(b, "exit status %d", WEXITSTATUS(h->status));
-	else if (h->status >= 0 && WIFSIGNALED(h->status))
-		buf_printf(b, "killed by %s", signal_name(WTERMSIG(h->status), sig));
 	else
-		buf_adds(b, "its exit status was lost");
+		process_end_words(b, h->status >= 0 && WIFEXITED(h->status) ? WEXITSTATUS(h->status) : -1,
+				  h->status >= 0 && WIFSIGNALED(h->status) ? WTERMSIG(h->status) : 0);
 	buf_adds(b, " after ");
 	format_seconds(b, took);
 	buf_adds(b, "s]\n");

@@ -64,6 +64,17 @@ void attempt_free(struct attempt *a);
 const char *verdict_label(const struct attempt *a, char scratch[16]);
 /* The same in lower case ("pass", "sigsegv", "leak-fail"), as JSON carries it. */
 const char *verdict_name(const struct attempt *a, char scratch[16]);
+/*
+ * How a process ended, in the words every report of testrig's own uses:
+ * "exit status 3", "killed by SIGSEGV", or (no status: exit_code < 0, no
+ * signal) "its exit status was lost".  Appended to b.
+ */
+void process_end_words(struct buf *b, int exit_code, int signo);
+/*
+ * How an attempt ended: "timed out", why it could not run (EXEC-FAIL), else
+ * process_end_words.
+ */
+void attempt_end_words(struct buf *b, const struct attempt *a);
 
 /* Decides an attempt's verdict from its exit status and output. */
 typedef void (*attempt_judge_fn)(struct attempt *a, const void *arg);

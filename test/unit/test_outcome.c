@@ -1,13 +1,15 @@
 /*
  * test_outcome.c - the outcome policy of tests.c without processes: how a
  * final attempt after N failed ones counts (passed, flaky, skipped, failed,
- * exec-failed, timed out; flaky-result = fail), and the run's counts.
+ * exec-failed, timed out; flaky-result = fail), and the run's counts; the
+ * one wording of how a process or an attempt ended.
  */
 #define _GNU_SOURCE
 #include <string.h>
 
 #include "check.h"
 #include "testrig/attempt.h"
+#include "testrig/buf.h"
 #include "testrig/tests.h"
 
 static struct test_outcome decide(enum verdict v, unsigned nretried, bool flaky_fail,
@@ -97,9 +99,40 @@ static void test_counts(void)
 	attempt_free(a);
 }
 
+static void end_words(int exit_code, int signo, enum verdict v, const char *message,
+		      const char *want_process, const char *want_attempt)
+{
+	struct attempt a;
+	struct buf b = BUF_INIT;
+
+	memset(&a, 0, sizeof a);
+	a.exit_code = exit_code;
+	a.signo = signo;
+	a.verdict = v;
+	a.message = (char *)message;
+	process_end_words(&b, exit_code, signo);
+	CHECK_STR(b.data, want_process);
+	buf_reset(&b);
+	attempt_end_words(&b, &a);
+	CHECK_STR(b.data, want_attempt);
+	buf_free(&b);
+}
+
+static void test_end_words(void)
+{
+	end_words(3, 0, V_FAIL, NULL, "exit status 3", "exit status 3");
+	end_words(0, 0, V_PASS, NULL, "exit status 0", "exit status 0");
+	end_words(-1, 11, V_SIGNAL, NULL, "killed by SIGSEGV", "killed by SIGSEGV");
+	end_words(-1, 0, V_FAIL, NULL, "its exit status was lost", "its exit status was lost");
+	end_words(-1, 15, V_TIMEOUT, NULL, "killed by SIGTERM", "timed out");
+	end_words(-1, 0, V_EXEC_FAIL, "could not run x: No such file or directory",
+		  "its exit status was lost", "could not run x: No such file or directory");
+}
+
 int main(void)
 {
 	RUN(test_policy);
 	RUN(test_counts);
+	RUN(test_end_words);
 	return check_done();
 }
