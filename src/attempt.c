@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
+#include <string.h>
 
 #include "testrig/attempt.h"
 #include "testrig/tap.h"
@@ -37,20 +38,51 @@ void attempt_free(struct attempt *a)
 	free(a);
 }
 
+/* The one table of verdict names: the status label and the kind JSON writes and replay reads. */
+static const struct {
+	const char *label, *kind;
+} verdicts[] = {
+	[V_PASS] = { "PASS", "pass" },
+	[V_LEAK] = { "LEAK", "leak" },
+	[V_SKIP] = { "SKIP", "skip" },
+	[V_FAIL] = { "FAIL", "fail" },
+	[V_ERROR] = { "ERROR", "error" },
+	[V_SIGNAL] = { NULL, "signal" },        /* the label is the signal's name */
+	[V_TIMEOUT] = { "TIMEOUT", "timeout" },
+	[V_LEAK_FAIL] = { "LEAK-FAIL", "leak-fail" },
+	[V_EXEC_FAIL] = { "EXEC-FAIL", "exec-fail" },
+};
+
 const char *verdict_label(const struct attempt *a, char scratch[16])
 {
-	switch (a->verdict) {
-	case V_PASS: return "PASS";
-	case V_LEAK: return "LEAK";
-	case V_SKIP: return "SKIP";
-	case V_FAIL: return "FAIL";
-	case V_ERROR: return "ERROR";
-	case V_TIMEOUT: return "TIMEOUT";
-	case V_LEAK_FAIL: return "LEAK-FAIL";
-	case V_EXEC_FAIL: return "EXEC-FAIL";
-	case V_SIGNAL: return signal_name(a->signo, scratch);
+	if (a->verdict == V_SIGNAL)
+		return signal_name(a->signo, scratch);
+	return (size_t)a->verdict < ARRAY_SIZE(verdicts) ? verdicts[a->verdict].label : "?";
+}
+
+const char *verdict_kind(enum verdict v)
+{
+	return (size_t)v < ARRAY_SIZE(verdicts) ? verdicts[v].kind : "fail";
+}
+
+bool verdict_parse(const char *name, enum verdict *v)
+{
+	size_t i;
+
+	if (!name)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(verdicts); i++) {
+		if (strcmp(name, verdicts[i].kind) == 0) {
+			*v = (enum verdict)i;
+			return true;
+		}
 	}
-	return "?";
+	/* A signal's label in lower case, as verdict_name writes it. */
+	if (strncmp(name, "sig", 3) == 0) {
+		*v = V_SIGNAL;
+		return true;
+	}
+	return false;
 }
 
 const char *verdict_name(const struct attempt *a, char scratch[16])

@@ -120,19 +120,12 @@ static void output_field(const struct jvalue *ev, const char *key, struct captur
 	buf_free(&bytes);
 }
 
+/* A recorded verdict; a name no testrig wrote reads as FAIL. */
 static enum verdict verdict_of(const char *name)
 {
-	static const struct { const char *name; enum verdict v; } names[] = {
-		{ "pass", V_PASS }, { "leak", V_LEAK }, { "skip", V_SKIP }, { "fail", V_FAIL },
-		{ "error", V_ERROR }, { "timeout", V_TIMEOUT }, { "leak-fail", V_LEAK_FAIL },
-		{ "exec-fail", V_EXEC_FAIL },
-	};
-	size_t i;
+	enum verdict v;
 
-	for (i = 0; name && i < ARRAY_SIZE(names); i++)
-		if (strcmp(name, names[i].name) == 0)
-			return names[i].v;
-	return name && strncmp(name, "sig", 3) == 0 ? V_SIGNAL : V_FAIL;
+	return verdict_parse(name, &v) ? v : V_FAIL;
 }
 
 /*
@@ -388,16 +381,12 @@ static void script_event(struct replay *rp, const char *type, const struct jvalu
 	}
 }
 
+/* A recorded outcome; one no testrig wrote counts as failed. */
 static enum outcome outcome_of(const char *counted_as)
 {
-	static const char *const names[] = { "passed", "skipped", "failed", "exec-failed",
-					     "timed-out" };
-	size_t i;
+	enum outcome o;
 
-	for (i = 0; counted_as && i < ARRAY_SIZE(names); i++)
-		if (strcmp(counted_as, names[i]) == 0)
-			return (enum outcome)i;
-	return OUT_FAILED;
+	return outcome_parse(counted_as, &o) ? o : OUT_FAILED;
 }
 
 static void test_finished(struct replay *rp, struct test *t, size_t k, const struct jvalue *ev)
@@ -485,18 +474,7 @@ static void run_finished(struct replay *rp, const struct jvalue *ev)
 	s.cancel_detail = jvalue_str(ev, "cancel_detail");
 	if (!s.cancel_detail)
 		s.cancel_detail = "the run was cancelled";
-	s.counts.scheduled = count_field(c, "scheduled");
-	s.counts.started = count_field(c, "started");
-	s.counts.finished = count_field(c, "finished");
-	s.counts.passed = count_field(c, "passed");
-	s.counts.flaky = count_field(c, "flaky");
-	s.counts.leaky = count_field(c, "leaky");
-	s.counts.slow = count_field(c, "slow");
-	s.counts.failed = count_field(c, "failed");
-	s.counts.exec_failed = count_field(c, "exec_failed");
-	s.counts.timed_out = count_field(c, "timed_out");
-	s.counts.skipped = count_field(c, "skipped");
-	s.counts.not_run = count_field(c, "not_run");
+	run_counts_from_json(&s.counts, c, false);
 	s.scripts_failed = count_field(ev, "scripts_failed");
 	(void)jvalue_int(ev, "exit_code", &code);
 	s.exit_code = code >= 0 && code < 256 ? (int)code : EXIT_TEST_FAILED;
@@ -686,14 +664,12 @@ static void read_run(struct record *r, struct run_line *l)
 		} else if (strcmp(type, "test-finished") == 0) {
 			l->counts.finished++;
 		} else if (strcmp(type, "run-finished") == 0 && c) {
+			size_t scheduled = l->counts.scheduled;
+
 			l->duration = seconds_ns(ev, "duration");
-			l->counts.finished = count_field(c, "finished");
-			l->counts.passed = count_field(c, "passed");
-			l->counts.flaky = count_field(c, "flaky");
-			l->counts.failed = count_field(c, "failed");
-			l->counts.exec_failed = count_field(c, "exec_failed");
-			l->counts.timed_out = count_field(c, "timed_out");
-			l->counts.skipped = count_field(c, "skipped");
+			run_counts_from_json(&l->counts, c, true);
+			/* What it meant to run is run-started's word. */
+			l->counts.scheduled = scheduled;
 			if (jvalue_int(ev, "exit_code", &code))
 				l->exit_code = (int)code;
 		}
@@ -715,15 +691,8 @@ static void print_run(const struct run_line *l, const char *path, bool json, FIL
 		json_string(&b, "start", l->start);
 		json_seconds(&b, "duration", l->duration);
 		json_string(&b, "profile", l->profile);
-		buf_printf(&b, ",\"counts\":{\"scheduled\":%zu", c->scheduled);
-		json_uint(&b, "finished", c->finished);
-		json_uint(&b, "passed", c->passed);
-		json_uint(&b, "flaky", c->flaky);
-		json_uint(&b, "failed", c->failed);
-		json_uint(&b, "exec_failed", c->exec_failed);
-		json_uint(&b, "timed_out", c->timed_out);
-		json_uint(&b, "skipped", c->skipped);
-		buf_addc(&b, '}');
+		json_key(&b, "counts");
+		run_counts_json(&b, c, true);
 		if (l->exit_code >= 0)
 			json_int(&b, "exit_code", l->exit_code);
 		else

@@ -419,32 +419,7 @@ static void js_test_retry(struct reporter *r, const struct test *t, const struct
 
 static const char *result_name(const struct test_outcome *o)
 {
-	if (o->flaky)
-		return "flaky";
-	switch (o->final->verdict) {
-	case V_PASS: return "pass";
-	case V_LEAK: return "leak";
-	case V_SKIP: return "skip";
-	case V_FAIL: return "fail";
-	case V_ERROR: return "error";
-	case V_SIGNAL: return "signal";
-	case V_TIMEOUT: return "timeout";
-	case V_LEAK_FAIL: return "leak-fail";
-	case V_EXEC_FAIL: return "exec-fail";
-	}
-	return "fail";
-}
-
-static const char *counted_as(enum outcome o)
-{
-	switch (o) {
-	case OUT_PASSED: return "passed";
-	case OUT_SKIPPED: return "skipped";
-	case OUT_FAILED: return "failed";
-	case OUT_EXEC_FAILED: return "exec-failed";
-	case OUT_TIMED_OUT: return "timed-out";
-	}
-	return "failed";
+	return o->flaky ? "flaky" : verdict_kind(o->final->verdict);
 }
 
 static void js_test_finished(struct reporter *r, const struct test_outcome *o)
@@ -464,7 +439,7 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	test_fields(b, t);
 	json_string(b, "suite", t->bin->suite->name);
 	json_string(b, "result", result_name(o));
-	json_string(b, "counted_as", counted_as(o->outcome));
+	json_string(b, "counted_as", outcome_name(o->outcome));
 	json_uint(b, "attempts", o->attempts);
 	json_seconds(b, "duration", o->duration);
 	field_exit(b, a);
@@ -530,19 +505,8 @@ static void js_run_finished(struct reporter *r, const struct run_summary *s)
 	json_seconds(b, "duration", s->duration);
 	json_bool(b, "cancelled", s->cancelled);
 	json_string(b, "cancel_reason", s->cancelled ? s->cancel_reason : NULL);
-	buf_printf(b, ",\"counts\":{\"scheduled\":%zu", c->scheduled);
-	json_uint(b, "started", c->started);
-	json_uint(b, "finished", c->finished);
-	json_uint(b, "passed", c->passed);
-	json_uint(b, "flaky", c->flaky);
-	json_uint(b, "leaky", c->leaky);
-	json_uint(b, "slow", c->slow);
-	json_uint(b, "failed", c->failed);
-	json_uint(b, "exec_failed", c->exec_failed);
-	json_uint(b, "timed_out", c->timed_out);
-	json_uint(b, "skipped", c->skipped);
-	json_uint(b, "not_run", c->not_run);
-	buf_addc(b, '}');
+	json_key(b, "counts");
+	run_counts_json(b, c, false);
 	json_uint(b, "scripts_failed", s->scripts_failed);
 	if (recording(j)) {
 		json_string(b, "cancel_detail", s->cancelled ? s->cancel_detail : NULL);

@@ -62,6 +62,13 @@ struct attempt *attempt_new(unsigned number, uint64_t output_limit);
 void attempt_free(struct attempt *a);
 /* "PASS", "FAIL", "SIGSEGV", "TIMEOUT", "LEAK", "EXEC-FAIL", ... */
 const char *verdict_label(const struct attempt *a, char scratch[16]);
+/* The verdict's kind as JSON's "result" names it: "pass", "signal", "leak-fail". */
+const char *verdict_kind(enum verdict v);
+/*
+ * The verdict a name means: a kind ("pass", "signal"), or a lower-case
+ * label ("sigsegv" is V_SIGNAL); false for any other name.
+ */
+bool verdict_parse(const char *name, enum verdict *v);
 /* The same in lower case ("pass", "sigsegv", "leak-fail"), as JSON carries it. */
 const char *verdict_name(const struct attempt *a, char scratch[16]);
 /*

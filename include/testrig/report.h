@@ -39,6 +39,11 @@ enum outcome {
 	OUT_TIMED_OUT,
 };
 
+/* "passed", "skipped", "failed", "exec-failed", "timed-out" (JSON's counted_as). */
+const char *outcome_name(enum outcome o);
+/* The outcome a name means; false for any other name. */
+bool outcome_parse(const char *name, enum outcome *o);
+
 /* A test's record in the store's history, this run included (SPEC section 10). */
 struct history_counts {
 	unsigned runs;          /* recorded runs, at most the last 20 */
@@ -69,6 +74,18 @@ struct run_counts {
 	size_t skipped;         /* filtered out + reported skips */
 	size_t not_run;         /* cancelled before they started */
 };
+
+struct buf;
+struct jvalue;
+
+/*
+ * The counts as a JSON object ({"scheduled":3,...}): every one, or with
+ * `listed_only` those `testrig runs` shows.  One table for every writer and
+ * reader (report.c).
+ */
+void run_counts_json(struct buf *b, const struct run_counts *c, bool listed_only);
+/* The same counts read back from such an object (a missing one, or obj NULL: 0). */
+void run_counts_from_json(struct run_counts *c, const struct jvalue *obj, bool listed_only);
 
 struct run_summary {
 	struct run_counts counts;

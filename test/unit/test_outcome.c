@@ -10,6 +10,8 @@
 #include "check.h"
 #include "testrig/attempt.h"
 #include "testrig/buf.h"
+#include "testrig/jsonread.h"
+#include "testrig/report.h"
 #include "testrig/tests.h"
 
 static struct test_outcome decide(enum verdict v, unsigned nretried, bool flaky_fail,
@@ -129,10 +131,61 @@ static void test_end_words(void)
 		  "its exit status was lost", "could not run x: No such file or directory");
 }
 
+/* Each name table read back by its own parser: what a record says, replay understands. */
+static void test_name_tables(void)
+{
+	struct run_counts c, back;
+	struct buf b = BUF_INIT;
+	struct jvalue *v;
+	enum verdict vd;
+	enum outcome o;
+	size_t i, *f = (size_t *)&c;
+	int k;
+
+	for (k = V_PASS; k <= V_EXEC_FAIL; k++) {
+		CHECK(verdict_parse(verdict_kind((enum verdict)k), &vd));
+		CHECK_INT(vd, k);
+	}
+	CHECK(verdict_parse("sigsegv", &vd) && vd == V_SIGNAL);
+	CHECK(!verdict_parse("PASS", &vd) && !verdict_parse(NULL, &vd) && !verdict_parse("", &vd));
+	CHECK_STR(verdict_kind(V_LEAK_FAIL), "leak-fail");
+	for (k = OUT_PASSED; k <= OUT_TIMED_OUT; k++) {
+		CHECK(outcome_parse(outcome_name((enum outcome)k), &o));
+		CHECK_INT(o, k);
+	}
+	CHECK_STR(outcome_name(OUT_TIMED_OUT), "timed-out");
+	CHECK(!outcome_parse("timed_out", &o));
+	/* Every count a different number, written and read back. */
+	for (i = 0; i < sizeof c / sizeof *f; i++)
+		f[i] = 100 + i;
+	run_counts_json(&b, &c, false);
+	CHECK_STR(b.data, "{\"scheduled\":100,\"started\":101,\"finished\":102,\"passed\":103,"
+		  "\"flaky\":104,\"leaky\":105,\"slow\":106,\"failed\":107,\"exec_failed\":108,"
+		  "\"timed_out\":109,\"skipped\":110,\"not_run\":111}");
+	v = jvalue_parse(b.data, b.len, NULL);
+	memset(&back, 0, sizeof back);
+	run_counts_from_json(&back, v, false);
+	CHECK(memcmp(&back, &c, sizeof c) == 0);
+	jvalue_free(v);
+	/* What `testrig runs` lists. */
+	buf_reset(&b);
+	run_counts_json(&b, &c, true);
+	CHECK_STR(b.data, "{\"scheduled\":100,\"finished\":102,\"passed\":103,\"flaky\":104,"
+		  "\"failed\":107,\"exec_failed\":108,\"timed_out\":109,\"skipped\":110}");
+	v = jvalue_parse(b.data, b.len, NULL);
+	memset(&back, 0, sizeof back);
+	run_counts_from_json(&back, v, true);
+	CHECK_INT(back.passed, 103);
+	CHECK_INT(back.started, 0);
+	jvalue_free(v);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(test_policy);
 	RUN(test_counts);
 	RUN(test_end_words);
+	RUN(test_name_tables);
 	return check_done();
 }
