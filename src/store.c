@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "testrig/store.h"
+#include "testrig/text.h"
 #include "testrig/util.h"
 
 #define RECORD_SUFFIX ".jsonl.gz"
@@ -84,16 +84,15 @@ int store_prepare(const struct store *s, struct buf *why)
 
 char *store_record_path(const struct store *s, int64_t start_wall, const char *run_id)
 {
-	time_t secs = (time_t)(start_wall / NS_PER_SEC);
-	struct tm tm;
-	char stamp[80];
+	struct buf p = BUF_INIT;
 
-	if (!gmtime_r(&secs, &tm))
-		memset(&tm, 0, sizeof tm);
-	snprintf(stamp, sizeof stamp, "%04d%02d%02dT%02d%02d%02d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday ? tm.tm_mday : 1, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return xasprintf("%s/%s.%03dZ-%s" RECORD_SUFFIX, s->runs, stamp,
-			 (int)(start_wall % NS_PER_SEC / NS_PER_MS), run_id);
+	buf_adds(&p, s->runs);
+	buf_addc(&p, '/');
+	format_timestamp_basic(&p, start_wall);
+	buf_addc(&p, '-');
+	buf_adds(&p, run_id);
+	buf_adds(&p, RECORD_SUFFIX);
+	return buf_detach(&p, NULL);
 }
 
 static bool is_record_name(const char *name)

@@ -93,7 +93,8 @@ static void civil_date(int64_t days, int64_t *year, unsigned *month, unsigned *d
 	*year = (int64_t)yoe + era * 400 + (*month <= 2);
 }
 
-void format_timestamp(struct buf *b, int64_t wall)
+/* The one timestamp formatter: with `basic`, no '-' or ':' (ISO 8601's basic format). */
+static void timestamp(struct buf *b, int64_t wall, bool basic)
 {
 	int64_t secs, year;
 	unsigned month, day, sod;
@@ -105,19 +106,33 @@ void format_timestamp(struct buf *b, int64_t wall)
 	sod = (unsigned)(secs % 86400);
 	civil_date(secs / 86400, &year, &month, &day);
 	buf_add_padded(b, (uint64_t)year, 4);
-	buf_addc(b, '-');
+	if (!basic)
+		buf_addc(b, '-');
 	buf_add_padded(b, month, 2);
-	buf_addc(b, '-');
+	if (!basic)
+		buf_addc(b, '-');
 	buf_add_padded(b, day, 2);
 	buf_addc(b, 'T');
 	buf_add_padded(b, sod / 3600, 2);
-	buf_addc(b, ':');
+	if (!basic)
+		buf_addc(b, ':');
 	buf_add_padded(b, sod / 60 % 60, 2);
-	buf_addc(b, ':');
+	if (!basic)
+		buf_addc(b, ':');
 	buf_add_padded(b, sod % 60, 2);
 	buf_addc(b, '.');
 	buf_add_padded(b, (uint64_t)(wall % NS_PER_SEC / NS_PER_MS), 3);
 	buf_addc(b, 'Z');
+}
+
+void format_timestamp(struct buf *b, int64_t wall)
+{
+	timestamp(b, wall, false);
+}
+
+void format_timestamp_basic(struct buf *b, int64_t wall)
+{
+	timestamp(b, wall, true);
 }
 
 /*

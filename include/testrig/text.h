@@ -26,6 +26,8 @@ int signal_number(const char *name);
 void format_seconds(struct buf *b, int64_t ns);
 /* "2024-05-01T12:34:56.789Z": RFC 3339 in UTC with milliseconds. */
 void format_timestamp(struct buf *b, int64_t wall_ns);
+/* The same without '-' and ':' ("20240501T123456.789Z"), as record file names have it. */
+void format_timestamp_basic(struct buf *b, int64_t wall_ns);
 
 /*
  * The length of the UTF-8 sequence at p (n bytes available): the whole

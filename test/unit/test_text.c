@@ -64,6 +64,10 @@ static void test_timestamps(void)
 	buf_reset(&b);
 	format_timestamp(&b, -1);
 	CHECK_STR(b.data, "1970-01-01T00:00:00.000Z");
+	/* A record's file name: the same instant without '-' and ':'. */
+	buf_reset(&b);
+	format_timestamp_basic(&b, INT64_C(1700000000123456789));
+	CHECK_STR(b.data, "20231114T221320.123Z");
 	/* The date arithmetic agrees with gmtime from 1970 to past 2100 (leap years, 2000). */
 	{
 		int64_t secs;
