@@ -765,8 +765,11 @@ static void print_entry(const struct jvalue *v, const char *bin, const char *tes
 			    run ? run : "");
 		return;
 	}
-	buf_printf(out, "%-10s %3zu %4u %5u %10.3fs  %s %s\n", last ? last : "?", n,
-		   count(e->recent, 'F'), count(e->recent, 'K'), e->mean_duration, bin, test);
+	buf_printf(out, "%-10s %3zu %4u %5u ", last ? last : "?", n, count(e->recent, 'F'),
+		   count(e->recent, 'K'));
+	format_seconds_aligned(out, e->mean_duration < 9e9 ? (int64_t)(e->mean_duration * 1e9)
+			       : INT64_MAX, 10);
+	buf_printf(out, "s  %s %s\n", bin, test);
 }
 
 int history_print(const char *path, struct filter *const *filters, size_t nfilters, bool json,

@@ -701,10 +701,12 @@ static void print_run(const struct run_line *l, const char *path, bool json, FIL
 		buf_adds(&b, "}\n");
 	} else {
 		buf_printf(&b, "%.8s  %s ", l->run_id, l->start ? l->start : "?");
-		if (l->complete)
-			buf_printf(&b, "%9.3fs", (double)l->duration / 1e9);
-		else
+		if (l->complete) {
+			format_seconds_aligned(&b, l->duration, 9);
+			buf_addc(&b, 's');
+		} else {
 			buf_printf(&b, "%10s", "");
+		}
 		buf_printf(&b, "  %-10s %5zu/%-5zu %6zu %6zu", l->profile ? l->profile : "?",
 			   c->finished, c->scheduled, c->passed,
 			   c->failed + c->exec_failed + c->timed_out);

@@ -79,6 +79,21 @@ void format_seconds(struct buf *b, int64_t ns)
 	buf_add_padded(b, (uint64_t)(ns % NS_PER_SEC / NS_PER_MS), 3);
 }
 
+void format_seconds_aligned(struct buf *b, int64_t ns, unsigned width)
+{
+	size_t start = b->len, n;
+
+	format_seconds(b, ns);
+	n = b->len - start;
+	if (n >= width)
+		return;
+	/* Right-aligned: the digits move over, spaces come in front. */
+	buf_grow(b, width - n);
+	memmove(b->data + start + (width - n), b->data + start, n);
+	memset(b->data + start, ' ', width - n);
+	buf_setlen(b, start + width);
+}
+
 /* The civil date of a day count since 1970-01-01 (proleptic Gregorian). */
 static void civil_date(int64_t days, int64_t *year, unsigned *month, unsigned *day)
 {

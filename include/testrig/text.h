@@ -24,6 +24,8 @@ int signal_number(const char *name);
 
 /* "1.234" (seconds, three decimals, truncated; negative counts as 0). */
 void format_seconds(struct buf *b, int64_t ns);
+/* The same right-aligned in `width` columns (tables: testrig runs, testrig history). */
+void format_seconds_aligned(struct buf *b, int64_t ns, unsigned width);
 /* "2024-05-01T12:34:56.789Z": RFC 3339 in UTC with milliseconds. */
 void format_timestamp(struct buf *b, int64_t wall_ns);
 /* The same without '-' and ':' ("20240501T123456.789Z"), as record file names have it. */

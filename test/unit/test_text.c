@@ -49,6 +49,14 @@ static void test_seconds(void)
 	buf_reset(&b);
 	format_seconds(&b, -5);
 	CHECK_STR(b.data, "0.000");
+	/* In a table: right-aligned, truncated like the rest; wider than the column, whole. */
+	buf_reset(&b);
+	buf_adds(&b, "|");
+	format_seconds_aligned(&b, 1999 * NS_PER_MS + 999999, 9);
+	CHECK_STR(b.data, "|    1.999");
+	buf_reset(&b);
+	format_seconds_aligned(&b, 123456789 * NS_PER_SEC, 5);
+	CHECK_STR(b.data, "123456789.000");
 	buf_free(&b);
 }
 
