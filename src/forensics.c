@@ -28,31 +28,12 @@ void forensics_hook_argv(const struct command *hook, pid_t pid, pid_t pgid,
 			 const char *binary, const char *test, struct strvec *argv)
 {
 	char pids[24], pgids[24];
-	size_t i;
+	const struct placeholder ph[] = { { "{pid}", pids }, { "{pgid}", pgids },
+					  { "{binary}", binary }, { "{test}", test } };
 
 	snprintf(pids, sizeof pids, "%d", (int)pid);
 	snprintf(pgids, sizeof pgids, "%d", (int)pgid);
-	for (i = 0; i < hook->argv.n; i++) {
-		static const char *const names[] = { "{pid}", "{pgid}", "{binary}", "{test}" };
-		const char *values[] = { pids, pgids, binary, test };
-		struct buf w = BUF_INIT;
-		const char *p = hook->argv.v[i];
-
-		while (*p) {
-			size_t k;
-
-			for (k = 0; k < 4; k++)
-				if (!strncmp(p, names[k], strlen(names[k])))
-					break;
-			if (k < 4) {
-				buf_adds(&w, values[k]);
-				p += strlen(names[k]);
-			} else {
-				buf_addc(&w, *p++);
-			}
-		}
-		strvec_push_owned(argv, buf_detach(&w, NULL));
-	}
+	command_expand(hook, ph, ARRAY_SIZE(ph), argv);
 }
 
 /* ---- builtin ------------------------------------------------------------------ */

@@ -295,3 +295,27 @@ void command_free(struct command *c)
 	strvec_free(&c->argv);
 	c->text = NULL;
 }
+
+void command_expand(const struct command *cmd, const struct placeholder *ph, size_t n,
+		    struct strvec *argv)
+{
+	size_t i, k;
+
+	for (i = 0; i < cmd->argv.n; i++) {
+		struct buf w = BUF_INIT;
+		const char *p = cmd->argv.v[i];
+
+		while (*p) {
+			for (k = 0; k < n; k++)
+				if (ph[k].value && !strncmp(p, ph[k].name, strlen(ph[k].name)))
+					break;
+			if (k < n) {
+				buf_adds(&w, ph[k].value);
+				p += strlen(ph[k].name);
+			} else {
+				buf_addc(&w, *p++);
+			}
+		}
+		strvec_push_owned(argv, buf_detach(&w, NULL));
+	}
+}

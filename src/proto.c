@@ -25,29 +25,13 @@ unsigned proto_listings(enum protocol p)
 	return 0;
 }
 
-/* The words of a custom command with {binary} and {test} put in place. */
+/* The words of a custom command with {binary} and {test} (if any) put in place. */
 static void expand_command(const struct command *cmd, const struct binary *b, const char *test,
 			   struct strvec *argv)
 {
-	size_t i;
+	const struct placeholder ph[] = { { "{binary}", b->path }, { "{test}", test } };
 
-	for (i = 0; i < cmd->argv.n; i++) {
-		struct buf w = BUF_INIT;
-		const char *p = cmd->argv.v[i];
-
-		while (*p) {
-			if (strncmp(p, "{binary}", 8) == 0) {
-				buf_adds(&w, b->path);
-				p += 8;
-			} else if (test && strncmp(p, "{test}", 6) == 0) {
-				buf_adds(&w, test);
-				p += 6;
-			} else {
-				buf_addc(&w, *p++);
-			}
-		}
-		strvec_push_owned(argv, buf_detach(&w, NULL));
-	}
+	command_expand(cmd, ph, ARRAY_SIZE(ph), argv);
 }
 
 /* The binary with the words its command line gave it. */

@@ -52,4 +52,13 @@ int command_parse(struct command *c, const char *text, const char **err);
 void command_copy(struct command *dst, const struct command *src);
 void command_free(struct command *c);
 
+/* A placeholder of a command ("{test}") and what it stands for (NULL: it stays as written). */
+struct placeholder {
+	const char *name;
+	const char *value;
+};
+/* The words of cmd, each placeholder of ph[0..n) put in place, pushed onto argv. */
+void command_expand(const struct command *cmd, const struct placeholder *ph, size_t n,
+		    struct strvec *argv);
+
 #endif

@@ -172,6 +172,30 @@ static void test_quote_round_trip(void)
 	}
 }
 
+/* The one placeholder expander: each {name} put in place, an unknown or valueless one left. */
+static void test_command_expand(void)
+{
+	struct command c;
+	struct strvec argv = STRVEC_INIT;
+	const char *err = NULL;
+	const struct placeholder ph[] = { { "{binary}", "./t" }, { "{test}", NULL },
+					  { "{pid}", "42" } };
+
+	CHECK_INT(command_parse(&c, "run {binary} --filter={test} {pid}{pid} {pgid} {", &err), 0);
+	command_expand(&c, ph, ARRAY_SIZE(ph), &argv);
+	CHECK_INT(argv.n, 6);
+	if (argv.n == 6) {
+		CHECK_STR(argv.v[0], "run");
+		CHECK_STR(argv.v[1], "./t");
+		CHECK_STR(argv.v[2], "--filter={test}");
+		CHECK_STR(argv.v[3], "4242");
+		CHECK_STR(argv.v[4], "{pgid}");
+		CHECK_STR(argv.v[5], "{");
+	}
+	strvec_free(&argv);
+	command_free(&c);
+}
+
 int main(void)
 {
 	RUN(test_durations);
@@ -181,5 +205,6 @@ int main(void)
 	RUN(test_uint_bool);
 	RUN(test_words);
 	RUN(test_quote_round_trip);
+	RUN(test_command_expand);
 	return check_done();
 }
