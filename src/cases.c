@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "testrig/cases.h"
+#include "testrig/env.h"
 #include "testrig/events.h"
 #include "testrig/proto.h"
 #include "testrig/util.h"
@@ -119,25 +120,10 @@ static void join(struct buf *b, const struct strvec *v, char sep)
 	}
 }
 
-/* Sets NAME=v in env, wherever an earlier process had it (env_set looks only at testrig's). */
-static void set_var(struct strvec *env, const char *name, unsigned v)
-{
-	size_t len = strlen(name), i;
-	char *entry = xasprintf("%s=%u", name, v);
-
-	for (i = 0; i < env->n; i++) {
-		if (strncmp(env->v[i], name, len) == 0 && env->v[i][len] == '=') {
-			strvec_replace(env, i, entry);
-			return;
-		}
-	}
-	strvec_push_owned(env, entry);
-}
-
 static void set_shard(struct strvec *env, unsigned total, unsigned index)
 {
-	set_var(env, "GTEST_TOTAL_SHARDS", total);
-	set_var(env, "GTEST_SHARD_INDEX", index);
+	env_set_number(env, "GTEST_TOTAL_SHARDS", total);
+	env_set_number(env, "GTEST_SHARD_INDEX", index);
 }
 
 void case_reader_command(struct case_reader *r)

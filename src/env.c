@@ -42,23 +42,38 @@ static size_t env_count(char *const *env)
 	return n;
 }
 
-static size_t name_len(const char *entry)
+/*
+ * Where the variable `entry` (KEY=VALUE, or KEY=) names stands in env[0..n),
+ * or n.  testrig's own variables (TESTRIG*) come after the inherited ones:
+ * those are looked for from the end, and only among them.
+ */
+static size_t env_index(char *const *env, size_t n, const char *entry)
 {
-	return strcspn(entry, "=");
+	size_t len = strcspn(entry, "=") + 1, i;
+
+	if (strncmp(entry, "TESTRIG", 7) != 0) {
+		for (i = 0; i < n; i++)
+			if (strncmp(env[i], entry, len) == 0)
+				return i;
+		return n;
+	}
+	for (i = n; i-- > 0;) {
+		if (strncmp(env[i], entry, len) == 0)
+			return i;
+		if (strncmp(env[i], "TESTRIG", 7) != 0)
+			break;
+	}
+	return n;
 }
 
-/* Sets entry (KEY=VALUE) in env[0..*n), replacing an entry with the same KEY. */
+/* Sets entry (KEY=VALUE, borrowed) in env[0..*n), replacing the one with its KEY. */
 static void set_entry(char **env, size_t *n, char *entry)
 {
-	size_t len = name_len(entry), i;
+	size_t i = env_index(env, *n, entry);
 
-	for (i = 0; i < *n; i++) {
-		if (name_len(env[i]) == len && strncmp(env[i], entry, len) == 0) {
-			env[i] = entry;
-			return;
-		}
-	}
-	env[(*n)++] = entry;
+	env[i] = entry;
+	if (i == *n)
+		(*n)++;
 }
 
 char **env_build(struct env_cache *c, const struct strvec *suite_env,
@@ -114,17 +129,11 @@ void env_set(struct strvec *env, const char *name, const char *value)
 	memcpy(entry, name, len);
 	entry[len] = '=';
 	memcpy(entry + len + 1, value, vlen + 1);
-	/* From the end: the variables set last (TESTRIG_ATTEMPT) are set again. */
-	for (i = env->n; i-- > 0;) {
-		if (strncmp(env->v[i], entry, len + 1) == 0) {
-			strvec_replace(env, i, entry);
-			return;
-		}
-		/* The testrig variables come after the inherited ones: stop there. */
-		if (strncmp(env->v[i], "TESTRIG", 7) != 0)
-			break;
-	}
-	strvec_push_owned(env, entry);
+	i = env_index(env->v, env->n, entry);
+	if (i < env->n)
+		strvec_replace(env, i, entry);
+	else
+		strvec_push_owned(env, entry);
 }
 
 void env_set_number(struct strvec *env, const char *name, long value)

@@ -39,8 +39,10 @@ char **env_build(struct env_cache *c, const struct strvec *suite_env,
 void env_for_job(struct strvec *env, char *const *base, const char *run_id,
 		 const char *profile);
 /*
- * Sets NAME=VALUE in a job's environment (NAME begins with TESTRIG),
- * replacing the entry a variable of that name already has there.
+ * Sets NAME=VALUE in a job's environment, replacing the entry a variable
+ * of that name already has there (a TESTRIG* name is looked for among
+ * testrig's own variables, which come last).  The one setter of a
+ * variable: jobs, cases (GTEST_SHARD_INDEX) and env_build use it.
  */
 void env_set(struct strvec *env, const char *name, const char *value);
 /* The same with a number as the value. */
