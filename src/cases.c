@@ -122,8 +122,8 @@ static void join(struct buf *b, const struct strvec *v, char sep)
 
 static void set_shard(struct strvec *env, unsigned total, unsigned index)
 {
-	env_set_number(env, "GTEST_TOTAL_SHARDS", total);
-	env_set_number(env, "GTEST_SHARD_INDEX", index);
+	env_set_number(env, GTEST_TOTAL_SHARDS_VAR, total);
+	env_set_number(env, GTEST_SHARD_INDEX_VAR, index);
 }
 
 void case_reader_command(struct case_reader *r)
@@ -140,7 +140,7 @@ void case_reader_command(struct case_reader *r)
 		if (include->n || r->seen.n) {
 			struct buf f = BUF_INIT;
 
-			buf_adds(&f, "--gtest_filter=");
+			buf_adds(&f, GTEST_FILTER_FLAG);
 			join(&f, include, ':');
 			if (r->seen.n) {
 				buf_addc(&f, '-');
@@ -149,23 +149,23 @@ void case_reader_command(struct case_reader *r)
 			strvec_push_owned(argv, buf_detach(&f, NULL));
 		}
 		if (p->also_ignored)
-			strvec_push(argv, "--gtest_also_run_disabled_tests");
+			strvec_push(argv, GTEST_DISABLED_FLAG);
 		if (p->shards > 1) {
 			/* A continuation names its cases itself: gtest must not shard them again. */
 			set_shard(r->env, r->cont_set ? 1 : p->shards, r->cont_set ? 0 : p->shard);
 		}
 	} else {
-		strvec_push(argv, "--test-threads=1");
+		strvec_push(argv, LIBTEST_ONE_THREAD_FLAG);
 		for (i = 0; i < include->n; i++)
 			strvec_push(argv, include->v[i]);
 		for (i = 0; i < r->seen.n; i++) {
-			strvec_push(argv, "--skip");
+			strvec_push(argv, LIBTEST_SKIP_FLAG);
 			strvec_push(argv, r->seen.v[i]);
 		}
 		if (include->n || r->seen.n)
-			strvec_push(argv, "--exact");
+			strvec_push(argv, LIBTEST_EXACT_FLAG);
 		if (p->also_ignored)
-			strvec_push(argv, "--include-ignored");
+			strvec_push(argv, LIBTEST_INCLUDE_IGNORED_FLAG);
 	}
 	strvec_pushv(argv, strvec_get((struct strvec *)&p->suffix));
 }
@@ -177,7 +177,7 @@ void case_reader_list_argv(const struct case_reader *r)
 	strvec_free(argv);
 	strvec_init(argv);
 	strvec_pushv(argv, strvec_get((struct strvec *)&r->plan->prefix));
-	strvec_push(argv, "--gtest_list_tests");
+	strvec_push(argv, GTEST_LIST_FLAG);
 	set_shard(r->env, 1, 0);
 }
 

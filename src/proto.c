@@ -49,7 +49,7 @@ void proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv)
 	switch (b->suite->protocol) {
 	case PROTO_GTEST:
 		push_binary(argv, b);
-		strvec_push(argv, "--gtest_list_tests");
+		strvec_push(argv, GTEST_LIST_FLAG);
 		return;
 	case PROTO_LIBTEST:
 		push_binary(argv, b);
@@ -57,7 +57,7 @@ void proto_list_argv(const struct binary *b, unsigned pass, struct strvec *argv)
 		strvec_push(argv, "--format");
 		strvec_push(argv, "terse");
 		if (pass == 1)
-			strvec_push(argv, "--ignored");
+			strvec_push(argv, LIBTEST_IGNORED_FLAG);
 		return;
 	case PROTO_CUSTOM:
 		expand_command(&b->suite->list_command, b, NULL, argv);
@@ -280,17 +280,17 @@ static void protocol_run_argv(const struct test *t, struct strvec *argv)
 		return;
 	case PROTO_GTEST:
 		push_binary(argv, b);
-		strvec_pushf(argv, "--gtest_filter=%s", t->name);
+		strvec_pushf(argv, GTEST_FILTER_FLAG "%s", t->name);
 		if (t->ignored)
-			strvec_push(argv, "--gtest_also_run_disabled_tests");
+			strvec_push(argv, GTEST_DISABLED_FLAG);
 		return;
 	case PROTO_LIBTEST:
 		push_binary(argv, b);
 		strvec_push(argv, t->name);
-		strvec_push(argv, "--exact");
-		strvec_push(argv, "--nocapture");
+		strvec_push(argv, LIBTEST_EXACT_FLAG);
+		strvec_push(argv, LIBTEST_NOCAPTURE_FLAG);
 		if (t->ignored)
-			strvec_push(argv, "--ignored");
+			strvec_push(argv, LIBTEST_IGNORED_FLAG);
 		return;
 	case PROTO_CUSTOM:
 		expand_command(&b->suite->run_command, b, t->name, argv);

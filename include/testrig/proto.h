@@ -14,6 +14,22 @@
 #include "testrig/buf.h"
 #include "testrig/list.h"
 
+/*
+ * What testrig says to GoogleTest and libtest binaries, spelled once for
+ * the per-test commands (proto.c) and isolation = binary (cases.c).
+ */
+#define GTEST_LIST_FLAG "--gtest_list_tests"
+#define GTEST_FILTER_FLAG "--gtest_filter="         /* PATTERNS[-NEGATIVE], joined by ':' */
+#define GTEST_DISABLED_FLAG "--gtest_also_run_disabled_tests"
+#define GTEST_TOTAL_SHARDS_VAR "GTEST_TOTAL_SHARDS"
+#define GTEST_SHARD_INDEX_VAR "GTEST_SHARD_INDEX"
+#define LIBTEST_EXACT_FLAG "--exact"
+#define LIBTEST_IGNORED_FLAG "--ignored"            /* the ignored tests only */
+#define LIBTEST_INCLUDE_IGNORED_FLAG "--include-ignored"
+#define LIBTEST_NOCAPTURE_FLAG "--nocapture"
+#define LIBTEST_SKIP_FLAG "--skip"
+#define LIBTEST_ONE_THREAD_FLAG "--test-threads=1"
+
 /* How many listing commands a binary needs (0: it is its own one test). */
 unsigned proto_listings(enum protocol p);
 /*
