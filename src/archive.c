@@ -41,6 +41,8 @@ void archive_manifest_free(struct archive_manifest *m)
 	strvec_free(&m->binaries);
 	strvec_free(&m->files);
 	memset(m, 0, sizeof *m);
+	strvec_init(&m->binaries);
+	strvec_init(&m->files);
 }
 
 /* ---- the manifest ------------------------------------------------------------ */
@@ -603,11 +605,14 @@ int archive_extract(const char *path, int dirfd, const char *dir, uint64_t max_s
 	size_t i;
 
 	memset(m, 0, sizeof *m);
+	strvec_init(&m->binaries);
+	strvec_init(&m->files);
 	if (fd < 0) {
 		buf_printf(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	memset(&x, 0, sizeof x);
+	strvec_init(&x.made);
 	x.dirfd = dirfd;
 	x.dir = dir;
 	x.max_size = max_size;

@@ -14,22 +14,26 @@
 #include "testrig/buf.h"
 #include "testrig/util.h"
 
+char buf_slop[1];
+char *strvec_slop[1];
+
 void buf_init(struct buf *b)
 {
-	b->data = NULL;
+	b->data = buf_slop;
 	b->len = b->cap = 0;
 }
 
 void buf_free(struct buf *b)
 {
-	free(b->data);
+	if (b->cap)
+		free(b->data);
 	buf_init(b);
 }
 
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
-	if (b->data)
+	if (b->cap)
 		b->data[0] = 0;
 }
 
@@ -50,16 +54,17 @@ void buf_grow(struct buf *b, size_t extra)
 		}
 		cap *= 2;
 	}
-	b->data = xrealloc(b->data, cap);
+	b->data = xrealloc(b->cap ? b->data : NULL, cap);
 	b->cap = cap;
 	b->data[b->len] = 0;
 }
 
 void buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (!n)
+		return;
 	buf_grow(b, n);
-	if (n)
-		memcpy(b->data + b->len, p, n);
+	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = 0;
 }
@@ -145,7 +150,7 @@ char *buf_detach(struct buf *b, size_t *len)
 {
 	char *p;
 
-	if (!b->data)
+	if (!b->cap)
 		buf_grow(b, 0);
 	p = b->data;
 	if (len)
@@ -195,7 +200,7 @@ int buf_read_file(const char *path, struct buf *out)
 
 void strvec_init(struct strvec *sv)
 {
-	sv->v = NULL;
+	sv->v = strvec_slop;
 	sv->n = sv->cap = 0;
 	sv->nborrowed = 0;
 }
@@ -206,8 +211,23 @@ void strvec_free(struct strvec *sv)
 
 	for (i = sv->nborrowed; i < sv->n; i++)
 		free(sv->v[i]);
-	free(sv->v);
+	if (sv->cap)
+		free(sv->v);
 	strvec_init(sv);
+}
+
+/* Room for `more` strings and the NULL after them. */
+static void strvec_grow(struct strvec *sv, size_t more)
+{
+	size_t need = sv->n + more + 1;
+
+	if (need <= sv->cap)
+		return;
+	if (need < sv->n)
+		die("vector size overflow");
+	need = sv->cap * 2 > need ? sv->cap * 2 : need + 7;
+	sv->v = xreallocarray(sv->cap ? sv->v : NULL, need, sizeof *sv->v);
+	sv->cap = need;
 }
 
 void strvec_replace(struct strvec *sv, size_t i, char *s)
@@ -231,21 +251,25 @@ void strvec_pushv_borrowed(struct strvec *sv, char *const *v)
 		die("internal error: borrowed strings after owned ones");
 	while (v && v[n])
 		n++;
-	if (n + 1 > sv->cap) {
-		sv->cap = n + 8;
-		sv->v = xreallocarray(sv->v, sv->cap, sizeof *sv->v);
-	}
+	strvec_grow(sv, n);
 	memcpy(sv->v, v, n * sizeof *sv->v);
 	sv->n = sv->nborrowed = n;
 	sv->v[n] = NULL;
 }
 
+void strvec_push_borrowed(struct strvec *sv, char *s)
+{
+	if (sv->n != sv->nborrowed)
+		die("internal error: borrowed strings after owned ones");
+	strvec_grow(sv, 1);
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+	sv->nborrowed = sv->n;
+}
+
 void strvec_push_owned(struct strvec *sv, char *s)
 {
-	if (sv->n + 2 > sv->cap) {
-		sv->cap = sv->cap ? sv->cap * 2 : 8;
-		sv->v = xreallocarray(sv->v, sv->cap, sizeof *sv->v);
-	}
+	strvec_grow(sv, 1);
 	sv->v[sv->n++] = s;
 	sv->v[sv->n] = NULL;
 }
@@ -272,14 +296,10 @@ void strvec_pushv(struct strvec *sv, char *const *v)
 		strvec_push(sv, *v);
 }
 
-char **strvec_get(struct strvec *sv)
+char *const *strvec_get(const struct strvec *sv)
 {
-	if (!sv->v) {
-		sv->cap = 8;
-		sv->v = xreallocarray(NULL, sv->cap, sizeof *sv->v);
-		sv->v[0] = NULL;
-	}
-	return sv->v;
+	/* A vector zeroed rather than initialised reads as empty too. */
+	return sv->v ? sv->v : strvec_slop;
 }
 
 int string_compare(const void *a, const void *b)

@@ -116,7 +116,7 @@ void capture_add(struct capture *c, const char *p, size_t n)
 	uint64_t before = c->total;
 
 	c->total += n;
-	if (!c->head.data && n && c->limit >= POOL_MIN)
+	if (!c->head.cap && n && c->limit >= POOL_MIN)
 		pool_get(&c->head);
 	if (c->tail || (c->limit == 0)) {
 		ring_add(c, p, n);
@@ -210,7 +210,7 @@ void capture_tail_lines(const struct capture *c, unsigned lines, struct buf *out
 	unsigned seen = 0;
 
 	/* Assemble what is kept (small: info queries are rare). */
-	buf_add(&all, c->head.data ? c->head.data : "", c->head.len);
+	buf_add(&all, c->head.data, c->head.len);
 	if (c->tail_len) {
 		size_t first = c->tail_cap - c->tail_start;
 		if (first > c->tail_len)
@@ -229,6 +229,6 @@ void capture_tail_lines(const struct capture *c, unsigned lines, struct buf *out
 		}
 		i--;
 	}
-	buf_add(out, all.data ? all.data + start : "", all.len - start);
+	buf_add(out, all.data + start, all.len - start);
 	buf_free(&all);
 }

@@ -69,6 +69,9 @@ struct case_reader *case_reader_new(const struct case_plan *plan, struct unit_jo
 {
 	struct case_reader *r = xcalloc(1, sizeof *r);
 
+	strvec_init(&r->seen);
+	strvec_init(&r->cont);
+	buf_init(&r->line);
 	r->plan = plan;
 	r->job = job;
 	r->argv = argv;
@@ -135,7 +138,7 @@ void case_reader_command(struct case_reader *r)
 
 	strvec_free(argv);
 	strvec_init(argv);
-	strvec_pushv(argv, strvec_get((struct strvec *)&p->prefix));
+	strvec_pushv(argv, strvec_get(&p->prefix));
 	if (p->protocol == PROTO_GTEST) {
 		if (include->n || r->seen.n) {
 			struct buf f = BUF_INIT;
@@ -167,7 +170,7 @@ void case_reader_command(struct case_reader *r)
 		if (p->also_ignored)
 			strvec_push(argv, LIBTEST_INCLUDE_IGNORED_FLAG);
 	}
-	strvec_pushv(argv, strvec_get((struct strvec *)&p->suffix));
+	strvec_pushv(argv, strvec_get(&p->suffix));
 }
 
 void case_reader_list_argv(const struct case_reader *r)
@@ -176,7 +179,7 @@ void case_reader_list_argv(const struct case_reader *r)
 
 	strvec_free(argv);
 	strvec_init(argv);
-	strvec_pushv(argv, strvec_get((struct strvec *)&r->plan->prefix));
+	strvec_pushv(argv, strvec_get(&r->plan->prefix));
 	strvec_push(argv, GTEST_LIST_FLAG);
 	set_shard(r->env, 1, 0);
 }
@@ -204,7 +207,7 @@ int case_reader_listed(struct case_reader *r, const struct attempt *listing, str
 	test_list_init(&l);
 	s = test_list_add_suite(&l, "", PROTO_GTEST);
 	b = test_list_add_binary(&l, s, "", "");
-	if (proto_parse_list(&l, b, 0, listing->out.head.data ? listing->out.head.data : "",
+	if (proto_parse_list(&l, b, 0, listing->out.head.data,
 			     listing->out.head.len, err)) {
 		rc = -1;
 	} else {

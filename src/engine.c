@@ -84,6 +84,8 @@ struct job *job_new(const struct job_kind *kind, void *task)
 {
 	struct job *job = xcalloc(1, sizeof *job);
 
+	strvec_init(&job->unit.argv);
+	strvec_init(&job->unit.env);
 	job->kind = kind;
 	job->task = task;
 	job->slots = 1;

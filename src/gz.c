@@ -175,6 +175,7 @@ struct gz_reader *gz_reader_open(int fd)
 	struct gz_reader *r = xcalloc(1, sizeof *r);
 	int rc;
 
+	buf_init(&r->data);
 	r->fd = fd;
 	/* windowBits 15 + 32: gzip (or zlib) detected from the header. */
 	rc = inflateInit2(&r->z, 15 + 32);

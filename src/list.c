@@ -160,6 +160,9 @@ struct suite *test_list_add_suite(struct test_list *l, const char *name, enum pr
 {
 	struct suite *s = xcalloc(1, sizeof *s);
 
+	strvec_init(&s->globs);
+	strvec_init(&s->env);
+	strvec_init(&s->archive_include);
 	s->name = xstrdup(name);
 	s->protocol = p;
 	s->shards = 1;
@@ -198,12 +201,7 @@ struct binary *test_list_add_binary(struct test_list *l, struct suite *s,
 /* found's strings belong to the list's chunks: only its array is ours. */
 static void push_found(struct strvec *found, char *path)
 {
-	if (found->n + 2 > found->cap) {
-		found->cap = found->cap ? found->cap * 2 : 64;
-		found->v = xreallocarray(found->v, found->cap, sizeof *found->v);
-	}
-	found->v[found->n++] = path;
-	found->v[found->n] = NULL;
+	strvec_push_borrowed(found, path);
 }
 
 struct test *test_list_add_test(struct test_list *l, struct binary *b,
@@ -392,7 +390,7 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 			buf_printf(err, "%s: [suite.%s]: cannot expand '%s'%s\n", s->origin, s->name,
 				   g, rc == GLOB_NOSPACE ? ": out of memory" : ": read error");
 			free(pattern);
-			free(found.v);
+			strvec_free(&found);
 			return -1;
 		}
 		for (j = 0; rc == 0 && j < gl.gl_pathc; j++) {
@@ -410,7 +408,7 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 			buf_printf(err, "%s: [suite.%s]: binaries pattern '%s' matches no file "
 				   "under %s (set allow-empty = true if that is expected)\n",
 				   s->origin, s->name, g, root);
-			free(found.v);
+			strvec_free(&found);
 			return -1;
 		}
 	}
@@ -422,6 +420,6 @@ int test_list_expand_suite(struct test_list *l, struct suite *s, const char *roo
 		/* The id is the tail of the path: both point into the one copy. */
 		add_binary_kept(l, s, relative_to(found.v[i], root), found.v[i]);
 	}
-	free(found.v);
+	strvec_free(&found);
 	return 0;
 }

@@ -169,7 +169,7 @@ static int read_binary(struct listings *all, struct binary *b, size_t *next, str
 		} else if (capture_dropped(&a->out)) {
 			listing_failure(ls, "its listing is larger than 1 GiB", err);
 			code = EXIT_LISTING;
-		} else if (proto_parse_list(l, b, p, a->out.head.data ? a->out.head.data : "",
+		} else if (proto_parse_list(l, b, p, a->out.head.data,
 					    a->out.head.len, &perr)) {
 			char *m = xasprintf("its output is not a %s listing (%s)",
 					    protocol_name(b->suite->protocol), perr.data);

@@ -200,11 +200,12 @@ int split_words(const char *s, struct strvec *out, const char **err)
 				goto fail;
 			}
 			buf_add(&w, s, (size_t)(end - s));
-			if (!w.data)
+			/* '' is a word: storage says one has begun */
+			if (!w.cap)
 				buf_grow(&w, 0);
 			s = end + 1;
 		} else if (c == '"') {
-			if (!w.data)
+			if (!w.cap)
 				buf_grow(&w, 0);
 			for (;;) {
 				c = *s++;
@@ -233,7 +234,7 @@ int split_words(const char *s, struct strvec *out, const char **err)
 				s++;
 			else
 				buf_addc(&w, *s++);
-			if (!w.data)
+			if (!w.cap)
 				buf_grow(&w, 0);
 		} else {
 			buf_addc(&w, c);

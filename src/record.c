@@ -328,7 +328,7 @@ static int next_object(struct record *r, struct jvalue **v, struct buf *err)
 	*v = jvalue_parse(r->line.data, r->line.len, &why);
 	if (!*v || (*v)->type != JV_OBJECT || !jvalue_str(*v, "type")) {
 		buf_printf(err, "line %u is not an event%s%s", r->lineno, why.len ? ": " : "",
-			   why.data ? why.data : "");
+			   why.data);
 		jvalue_free(*v);
 		*v = NULL;
 		buf_free(&why);
@@ -342,6 +342,8 @@ int record_open(const char *path, struct record **out, struct buf *err)
 {
 	struct record *r = xcalloc(1, sizeof *r);
 	struct buf why = BUF_INIT;
+
+	buf_init(&r->line);
 	int64_t format = 0;
 	const char *type;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), got;

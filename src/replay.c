@@ -115,7 +115,7 @@ static void output_field(const struct jvalue *ev, const char *key, struct captur
 			(void)base64_decode(v->string, v->len, &bytes);
 	}
 	capture_init(c, bytes.len + 1);
-	capture_add(c, bytes.data ? bytes.data : "", bytes.len);
+	capture_add(c, bytes.data, bytes.len);
 	buf_free(&name);
 	buf_free(&bytes);
 }
@@ -616,7 +616,7 @@ int replay_record(const struct replay_options *o)
 	}
 	if (!record_complete(r)) {
 		fprintf(stderr, "%s: warning: the record %s is cut short%s%s: replayed as far as "
-			"it goes\n", progname, o->path, err.len ? ": " : "", err.data ? err.data : "");
+			"it goes\n", progname, o->path, err.len ? ": " : "", err.data);
 		if (rp.run_started && !rp.run_finished)
 			cut_short(&rp, 0);
 		rp.exit_code = EXIT_TEST_FAILED;

@@ -445,6 +445,8 @@ struct reporter *report_automake_new(const struct automake_options *opt)
 {
 	struct automake *am = xcalloc(1, sizeof *am);
 
+	buf_init(&am->results);
+	buf_init(&am->scratch);
 	am->base.ops = &automake_ops;
 	am->opt = *opt;
 	am->log_tmp = xasprintf("%s.tmp.%ld", opt->args->log_file, (long)getpid());

@@ -132,7 +132,6 @@ static void ptest_block(struct farm *f, size_t i)
 	put(f, &out);
 	buf_free(&out);
 	buf_free(&f->blocks[i]);
-	f->blocks[i].data = NULL;
 }
 
 static void ptest_finished(struct reporter *r, const struct test_outcome *o)
@@ -142,8 +141,6 @@ static void ptest_finished(struct reporter *r, const struct test_outcome *o)
 	struct buf *b = &f->blocks[i];
 	int64_t start = o->final->start_wall, end = start + o->duration;
 
-	if (!b->data)
-		buf_init(b);
 	if (!f->first_start[i] || start < f->first_start[i])
 		f->first_start[i] = start;
 	if (end > f->last_end[i])
@@ -167,7 +164,7 @@ static void ptest_run_finished(struct reporter *r, const struct run_summary *s)
 	(void)s;
 	/* Binaries some of whose tests never ran (a cancelled run): what did run. */
 	for (i = 0; i < f->opt.list->nbins; i++)
-		if (f->blocks[i].data)
+		if (f->blocks[i].len)
 			ptest_block(f, i);
 	buf_printf(&out, "TOTAL: %zu FAIL: %zu\n", f->total, f->failed);
 	put(f, &out);
@@ -226,6 +223,8 @@ struct reporter *report_farm_new(const struct farm_options *opt)
 	if (opt->ptest) {
 		f->left = xcalloc(l->nbins + 1, sizeof *f->left);
 		f->blocks = xcalloc(l->nbins + 1, sizeof *f->blocks);
+		for (i = 0; i < l->nbins; i++)
+			buf_init(&f->blocks[i]);
 		f->first_start = xcalloc(l->nbins + 1, sizeof *f->first_start);
 		f->last_end = xcalloc(l->nbins + 1, sizeof *f->last_end);
 		for (i = 0; i < l->nbins; i++)

@@ -387,6 +387,7 @@ static void note_duration(struct human *h, const struct test_outcome *o, const c
 	}
 	k = &h->slowest[i];
 	memset(k, 0, sizeof *k);
+	buf_init(&k->output);
 	k->test = o->test;
 	k->duration = o->duration;
 	k->color = col;
@@ -470,6 +471,7 @@ static void h_test_finished(struct reporter *r, const struct test_outcome *o)
 		}
 		k = &h->kept[h->nkept++];
 		memset(k, 0, sizeof *k);
+		buf_init(&k->output);
 		k->test = o->test;
 		k->duration = o->duration;
 		k->level = fl;
@@ -685,6 +687,7 @@ struct reporter *report_human_new(const struct human_options *opt)
 {
 	struct human *h = xcalloc(1, sizeof *h);
 
+	buf_init(&h->line);
 	h->base.ops = opt->progress ? &human_ops_progress : &human_ops;
 	h->opt = *opt;
 	return &h->base;

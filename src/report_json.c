@@ -271,7 +271,7 @@ static void field_points(struct buf *b, const struct attempt *a)
 		buf_reset(&name);
 		tap_point_name(p, &name);
 		buf_printf(b, "%s{\"number\":%u", i ? "," : "", p->number);
-		json_string(b, "description", name.data ? name.data : "");
+		json_string(b, "description", name.data);
 		json_bool(b, "ok", p->ok);
 		json_string(b, "directive", directives[p->directive]);
 		json_string(b, "reason", p->directive != TAP_NO_DIRECTIVE ? p->reason : NULL);
@@ -558,6 +558,8 @@ struct reporter *report_json_new(const struct json_options *opt)
 {
 	struct json *j = xcalloc(1, sizeof *j);
 
+	buf_init(&j->line);
+	buf_init(&j->held_line);
 	j->base.ops = &json_ops;
 	j->opt = *opt;
 	return &j->base;

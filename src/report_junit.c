@@ -186,6 +186,8 @@ static struct junit_suite *suite_of(struct junit *j, const struct binary *bin)
 	}
 	s = &j->suites[j->nsuites++];
 	memset(s, 0, sizeof *s);
+	buf_init(&s->body);
+	buf_init(&s->out);
 	s->bin = bin;
 	if (2 * j->nsuites > j->nslots) {
 		/* Keep the table at most half full so probes stay short. */

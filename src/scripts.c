@@ -73,7 +73,7 @@ static bool read_exports(struct script_task *st, struct buf *err)
 		buf_printf(err, "cannot read its TESTRIG_ENV file %s: %s", st->env_file,
 			   strerror(errno));
 		ok = false;
-	} else if (env_parse_exports(data.data ? data.data : "", data.len,
+	} else if (env_parse_exports(data.data, data.len,
 				     &st->sc->exports[st->index], err)) {
 		char *m = xasprintf("its TESTRIG_ENV file, %s", err->data);
 

@@ -484,6 +484,9 @@ struct tap *tap_new(void)
 	struct tap *t = xcalloc(1, sizeof *t);
 
 	buf_init(&t->bail);
+	buf_init(&t->bail_reason);
+	buf_init(&t->skip_reason);
+	buf_init(&t->text);
 	buf_init(&t->detail);
 	buf_init(&t->scratch);
 	return t;

@@ -586,6 +586,9 @@ static void add_bundles(struct tests *tp, const struct test *first, size_t pos,
 		struct bundle *bd = xcalloc(1, sizeof *bd);
 		size_t j;
 
+		strvec_init(&bd->plan.prefix);
+		strvec_init(&bd->plan.suffix);
+		strvec_init(&bd->plan.include);
 		bd->tests = tp;
 		bd->bin = b;
 		bd->pos = pos;

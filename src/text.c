@@ -479,7 +479,5 @@ int base64_decode(const char *s, size_t n, struct buf *out)
 		bytes[2] = (char)((v[2] & 3) << 6 | v[3]);
 		buf_add(out, bytes, (size_t)(3 - pad));
 	}
-	if (!out->data)
-		buf_grow(out, 0);
 	return 0;
 }

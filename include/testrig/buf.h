@@ -13,17 +13,20 @@
 #include <stdint.h>
 
 /*
- * A byte buffer.  `data` is always NUL-terminated once anything has been
- * added (data[len] == 0), so text can be used as a C string; binary content
- * may hold NULs of its own.  A zeroed struct (BUF_INIT) is an empty buffer.
+ * A byte buffer.  `data` is never NULL and always NUL-terminated
+ * (data[len] == 0), so text can be used as a C string; binary content may
+ * hold NULs of its own.  An empty buffer without storage (cap 0: BUF_INIT,
+ * buf_init, after buf_free or buf_detach) points at buf_slop, a shared ""
+ * nothing ever writes (git's strbuf_slopbuf): no caller writes `x ? x : ""`.
  */
 struct buf {
 	char *data;
 	size_t len;
-	size_t cap;
+	size_t cap;                 /* 0: data is buf_slop, not ours */
 };
 
-#define BUF_INIT { NULL, 0, 0 }
+extern char buf_slop[1];
+#define BUF_INIT { buf_slop, 0, 0 }
 
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
@@ -56,8 +59,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int buf_read_file(const char *path, struct buf *out);
 
 /*
- * A NULL-terminated vector of owned strings, usable as argv or envp.  Its
- * strings are each malloc'd, but for the first `nborrowed`, which
+ * A NULL-terminated vector of owned strings, usable as argv or envp; `v` is
+ * never NULL (an empty vector without storage points at strvec_slop, a
+ * shared { NULL }).  Its strings are each malloc'd, but for the first
+ * `nborrowed`, which
  * strvec_pushv_borrowed put there without copying them (a job's inherited
  * environment: no copy per job of what every job shares); strvec_free and
  * strvec_replace know which is which.
@@ -65,11 +70,12 @@ int buf_read_file(const char *path, struct buf *out);
 struct strvec {
 	char **v;
 	size_t n;
-	size_t cap;
+	size_t cap;                 /* 0: v is strvec_slop, not ours */
 	size_t nborrowed;
 };
 
-#define STRVEC_INIT { NULL, 0, 0, 0 }
+extern char *strvec_slop[1];
+#define STRVEC_INIT { strvec_slop, 0, 0, 0 }
 
 void strvec_init(struct strvec *sv);
 void strvec_free(struct strvec *sv);
@@ -83,10 +89,12 @@ void strvec_pushv(struct strvec *sv, char *const *v);    /* copies each */
  * must outlive the vector).
  */
 void strvec_pushv_borrowed(struct strvec *sv, char *const *v);
+/* Onto a vector of borrowed strings only: s, not copied (the caller's, as above). */
+void strvec_push_borrowed(struct strvec *sv, char *s);
 /* Puts s (taken) in place of element i, freeing the old one. */
 void strvec_replace(struct strvec *sv, size_t i, char *s);
-/* The vector, NULL-terminated even when empty. */
-char **strvec_get(struct strvec *sv);
+/* The vector, NULL-terminated even when empty (as execve wants it: not const). */
+char *const *strvec_get(const struct strvec *sv);
 /* strcmp of two char * elements, for qsort and bsearch over string arrays. */
 int string_compare(const void *a, const void *b);
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "testrig/buf.h"
@@ -9,17 +10,34 @@
 
 static void test_empty(void)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, c;
 	char *p;
 	size_t len = 99;
 
+	/* Never NULL: an empty buffer is "" (the shared slop) until it grows. */
+	CHECK(b.data == buf_slop && b.data[0] == 0);
 	CHECK_INT(b.len, 0);
 	CHECK_INT(buf_avail(&b), 0);
+	buf_reset(&b);
+	buf_add(&b, "", 0);
+	CHECK(b.data == buf_slop);
 	p = buf_detach(&b, &len);
 	CHECK_STR(p, "");
+	CHECK(p != buf_slop);
 	CHECK_INT(len, 0);
+	CHECK(b.data == buf_slop);
 	free(p);
+	buf_adds(&b, "x");
+	CHECK(b.data != buf_slop && b.cap > 1);
 	buf_free(&b);
+	CHECK(b.data == buf_slop && b.cap == 0);
+	buf_init(&c);
+	CHECK(c.data == buf_slop);
+	buf_setlen(&c, 0);
+	CHECK(c.data != buf_slop && c.data[0] == 0);
+	buf_free(&c);
+	/* Nothing above wrote into the slop. */
+	CHECK(buf_slop[0] == 0);
 }
 
 static void test_append(void)
@@ -71,13 +89,20 @@ static void test_setlen_and_tail(void)
 
 static void test_strvec(void)
 {
-	struct strvec sv = STRVEC_INIT;
+	struct strvec sv = STRVEC_INIT, zeroed;
 	char *src[] = { "a", "b", NULL };
-	char **v;
+	char *const *v;
 	int i;
 
 	v = strvec_get(&sv);
-	CHECK(v != NULL && v[0] == NULL);
+	CHECK(v != NULL && v[0] == NULL && sv.v == strvec_slop);
+	/* A vector zeroed rather than initialised reads as empty all the same. */
+	memset(&zeroed, 0, sizeof zeroed);
+	CHECK(strvec_get(&zeroed)[0] == NULL);
+	strvec_push(&zeroed, "z");
+	CHECK_STR(zeroed.v[0], "z");
+	strvec_free(&zeroed);
+	CHECK(zeroed.v == strvec_slop);
 	strvec_push(&sv, "x");
 	strvec_pushf(&sv, "%s=%d", "n", 5);
 	strvec_pushv(&sv, src);
@@ -91,6 +116,7 @@ static void test_strvec(void)
 	CHECK(sv.v[1004] == NULL);
 	strvec_free(&sv);
 	CHECK_INT(sv.n, 0);
+	CHECK(sv.v == strvec_slop && strvec_slop[0] == NULL);
 }
 
 /* A block of copied strings beside malloc'd ones; replacing either frees right (ASan). */
