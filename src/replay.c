@@ -591,7 +591,7 @@ int replay_record(const struct replay_options *o)
 	size_t i;
 
 	if (record_open(o->path, &r, &err)) {
-		fprintf(stderr, "%s: error: %s\n", progname, err.data);
+		errorx_(stderr, "%s", err.data);
 		buf_free(&err);
 		return EXIT_SETUP;
 	}

@@ -347,8 +347,7 @@ static enum am_result global_result(const struct automake *am)
 
 static int fail_file(struct automake *am, const char *what, const char *path, int err)
 {
-	fprintf(am->opt.err, "%s: error: cannot write the %s %s: %s\n", progname, what, path,
-		strerror(err));
+	errorx_(am->opt.err, "cannot write the %s %s: %s", what, path, strerror(err));
 	return -1;
 }
 

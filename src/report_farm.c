@@ -179,7 +179,7 @@ static int farm_close(struct reporter *r)
 
 	if (!f->write_errno)
 		return 0;
-	fprintf(f->opt.err, "%s: error: writing the %s report to standard output: %s\n", progname,
+	errorx_(f->opt.err, "writing the %s report to standard output: %s",
 		f->opt.ptest ? "ptest" : "LAVA", strerror(f->write_errno));
 	f->write_errno = 0;
 	return -1;

@@ -627,8 +627,8 @@ static int h_flush(struct reporter *r)
 		write_failed(h);
 	if (h->write_failed && !h->warned) {
 		/* Said once; the run goes on and the exit status says 110. */
-		fprintf(h->opt.err, "%s: error: cannot write the report to standard output: %s\n",
-			progname, strerror(h->write_errno));
+		errorx_(h->opt.err, "cannot write the report to standard output: %s",
+			strerror(h->write_errno));
 		h->warned = true;
 	}
 	return h->write_failed ? -1 : 0;

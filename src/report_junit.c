@@ -492,8 +492,7 @@ fail_unlink:
 		fprintf(j->err, "%s: warning: cannot remove %s: %s\n", progname, tmp,
 			strerror(errno));
 fail:
-	fprintf(j->err, "%s: error: cannot write the JUnit report %s: %s\n", progname, j->path,
-		strerror(err));
+	errorx_(j->err, "cannot write the JUnit report %s: %s", j->path, strerror(err));
 	fflush(j->err);
 	free(tmp);
 	j->closed = -1;

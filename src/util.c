@@ -91,6 +91,19 @@ void die_errno(const char *fmt, ...)
 	exit(EXIT_INTERNAL);
 }
 
+void errorx_(FILE *to, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!to)
+		to = stderr;
+	va_start(ap, fmt);
+	fprintf(to, "%s: error: ", progname);
+	vfprintf(to, fmt, ap);
+	fputc('\n', to);
+	va_end(ap);
+}
+
 void warnx_(const char *fmt, ...)
 {
 	va_list ap;

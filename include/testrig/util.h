@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -26,6 +27,12 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void die_errno(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* "testrig: warning: ..." on stderr. */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * "testrig: error: ..." and a newline on `to` (a report's error stream,
+ * stderr when NULL): an error the caller then turns into its documented
+ * exit code.  The one spelling of an error line.
+ */
+void errorx_(FILE *to, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * A function die() and die_errno() call before exiting (once), so that a
