@@ -112,7 +112,8 @@ const struct report_set *engine_reports(struct engine *eng)
 	return eng->cfg.reports;
 }
 
-void engine_flush(struct engine *eng)
+/* Pushes buffered report output out now. */
+static void engine_flush(struct engine *eng)
 {
 	const struct report_set *rs = eng->cfg.reports;
 	size_t i;

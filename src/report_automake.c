@@ -42,11 +42,6 @@ static const char *const result_colors[] = {
 	"\033[0;32m", "\033[1;32m", "\033[1;34m", "\033[0;31m", "\033[0;31m", "\033[0;35m",
 };
 
-const char *am_result_name(enum am_result r)
-{
-	return result_names[r];
-}
-
 static void log_write(struct automake *am, const char *p, size_t n)
 {
 	if (am->log && n && fwrite(p, 1, n, am->log) != n && !am->log_errno)

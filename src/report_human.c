@@ -158,7 +158,8 @@ static void history_note(const struct test_outcome *o, char note[96])
 		snprintf(note, 96, "flaky %u of the last %u runs", c->flaky, c->runs);
 }
 
-const char *outcome_label(const struct test_outcome *o, char scratch[32])
+/* The status label of an outcome as the human report shows it. */
+static const char *outcome_label(const struct test_outcome *o, char scratch[32])
 {
 	char sig[16];
 	const char *v = verdict_label(o->final, sig);

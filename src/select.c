@@ -40,7 +40,11 @@ int partition_parse(const char *s, struct partition *p, const char **err)
 	return 0;
 }
 
-uint64_t partition_hash(const char *binary_id, const char *test_name)
+/*
+ * The partition hash of a test: 64-bit FNV-1a over the binary id, one NUL
+ * byte, and the test name.  The same on every machine and every run.
+ */
+static uint64_t partition_hash(const char *binary_id, const char *test_name)
 {
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
 	const unsigned char *p;

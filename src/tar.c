@@ -26,7 +26,6 @@
 #define F_MTIME 136
 #define F_CHKSUM 148
 #define F_TYPE 156
-#define F_LINK 157
 #define F_MAGIC 257
 #define F_VERSION 263
 #define F_PREFIX 345

@@ -572,7 +572,6 @@ static void slow_period(struct watched *w, unsigned actions, int64_t el)
 	e->attempt = w->a->number;
 	e->pid = w->a->pid;
 	e->elapsed = el;
-	e->periods = w->st.periods;
 	e->terminating = timeout;
 	/* The event belongs to the dispatcher from here on. */
 	evq_push(w->q, e);

@@ -19,8 +19,6 @@
 /* Automake's results, in the order of how much they matter. */
 enum am_result { AM_PASS, AM_XFAIL, AM_SKIP, AM_XPASS, AM_FAIL, AM_ERROR };
 
-const char *am_result_name(enum am_result r);
-
 struct automake_options {
 	const struct automake_args *args;  /* names, colors, expectations */
 	FILE *out;                         /* the result lines (stdout) */

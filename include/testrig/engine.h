@@ -129,8 +129,6 @@ const struct report_set *engine_reports(struct engine *eng);
 /* A run-level note for people (the reports' message, or stderr). */
 void engine_message(struct engine *eng, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Pushes buffered report output out now. */
-void engine_flush(struct engine *eng);
 /* -1 once a reporter could not write (exit 110); also closes the reports. */
 int engine_close_reports(struct engine *eng);
 

@@ -24,7 +24,7 @@ struct attempt;
 
 enum event_type {
 	EV_STARTED,     /* attempt spawned: attempt, pid */
-	EV_SLOW,        /* attempt passed another slow-timeout period: elapsed, periods */
+	EV_SLOW,        /* attempt passed another slow-timeout period: elapsed, terminating */
 	EV_RETRY,       /* attempt failed and will be retried after `delay`: result */
 	EV_FINISHED,    /* the unit is done, the worker is free again: result */
 	EV_INFO,        /* answer to an info query: text */
@@ -42,7 +42,6 @@ struct event {
 	struct unit_job *job;
 	unsigned attempt;       /* 1-based */
 	pid_t pid;
-	unsigned periods;       /* EV_SLOW: slow periods so far */
 	bool terminating;       /* EV_SLOW: this period starts termination */
 	int64_t elapsed;        /* ns on the unit's stopwatch */
 	int64_t delay;          /* EV_RETRY: ns until the next attempt */

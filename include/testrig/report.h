@@ -225,7 +225,4 @@ struct farm_options {
 };
 struct reporter *report_farm_new(const struct farm_options *opt);
 
-/* The status label of an outcome as the human report shows it. */
-const char *outcome_label(const struct test_outcome *o, char scratch[32]);
-
 #endif

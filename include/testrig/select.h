@@ -32,11 +32,6 @@ struct selection {
 
 /* "count:K/N" or "hash:K/N"; -1 with a static message in *err. */
 int partition_parse(const char *s, struct partition *p, const char **err);
-/*
- * The partition hash of a test: 64-bit FNV-1a over the binary id, one NUL
- * byte, and the test name.  The same on every machine and every run.
- */
-uint64_t partition_hash(const char *binary_id, const char *test_name);
 /* Marks test->selected; returns how many were selected. */
 size_t select_tests(struct test_list *list, const struct selection *sel);
 

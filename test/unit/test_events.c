@@ -45,7 +45,7 @@ static void *producer(void *arg)
 	for (i = 0; i < PER_PRODUCER; i++) {
 		struct event *e = event_new(EV_SLOW, NULL);
 		e->attempt = id;
-		e->periods = i;
+		e->count = i;
 		evq_push(&q, e);
 	}
 	return NULL;
@@ -86,9 +86,9 @@ static void test_threads(void)
 		pthread_create(&t[i], NULL, producer, (void *)(uintptr_t)i);
 	while (got < PRODUCERS * PER_PRODUCER && !timeouts) {
 		struct event *e = wait_event(&sleeps, &timeouts);
-		if (e->periods != next[e->attempt])
+		if (e->count != next[e->attempt])
 			in_order = false;
-		next[e->attempt] = e->periods + 1;
+		next[e->attempt] = (unsigned)e->count + 1;
 		event_free(e);
 		got++;
 	}
