@@ -365,8 +365,7 @@ static enum value_shape key_shape(enum section_kind kind, int idx)
 	case SEC_OVERRIDE:
 		if (idx == OVERRIDE_FILTER || idx == SET_DEFAULT_FILTER)
 			return SHAPE_FILTER;
-		return idx == SET_TARGET_RUNNER || idx == SET_ON_TIMEOUT ? SHAPE_COMMAND
-			: SHAPE_SINGLE;
+		return setting_defs[idx].kind == SETTING_COMMAND ? SHAPE_COMMAND : SHAPE_SINGLE;
 	}
 	return SHAPE_SINGLE;
 }
@@ -454,7 +453,7 @@ static void apply_setting(struct loader *ld, struct settings *set, enum setting_
 	struct filter *f;
 
 	if (settings_set(set, id, value, origin_at(ld, line), &accepted)) {
-		if ((id == SET_TARGET_RUNNER || id == SET_ON_TIMEOUT) && *value)
+		if (setting_defs[id].kind == SETTING_COMMAND && *value)
 			/* the command could not be split */
 			fail(ld, EXIT_SETUP, line, "%s: %s in '%s'", setting_defs[id].key,
 			     accepted, value);
