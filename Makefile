@@ -44,7 +44,7 @@ LIBS_ALL     = $(DEPS_LIBS) -lpthread $(LIBS)
 SRCS    = $(wildcard src/*.c)
 OBJS    = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIBOBJS = $(filter-out $(BUILD)/obj/main.o,$(OBJS))
-HEADERS = $(wildcard include/testrig/*.h)
+HEADERS = $(wildcard include/testrig/*.h src/*.h)
 
 UNIT_SRCS = $(wildcard test/unit/test_*.c)
 UNIT_BINS = $(patsubst test/unit/%.c,$(BUILD)/test/unit/%,$(UNIT_SRCS))

@@ -140,6 +140,26 @@ static int apply_enum(struct cli *c, const struct option_def *o, const char *val
 	return EXIT_USAGE;
 }
 
+/* --protocol: a name protocol_lookup knows, except custom, a suite's protocol
+ * only (it needs list and run commands). */
+static int apply_protocol(struct cli *c, const struct option_def *o, const char *value,
+			  struct buf *err)
+{
+	struct buf accepted = BUF_INIT;
+	enum protocol p;
+	int i, rc;
+
+	if (!protocol_lookup(value, &p) && p != PROTO_CUSTOM) {
+		c->protocol = p;
+		return 0;
+	}
+	for (i = 0; i < PROTO_CUSTOM; i++)
+		buf_printf(&accepted, "%s%s", i ? ", " : "", protocol_name((enum protocol)i));
+	rc = bad_value(o, value, accepted.data, err);
+	buf_free(&accepted);
+	return rc;
+}
+
 static int apply_uint(struct cli *c, const struct option_def *o, const char *value,
 		      struct buf *err)
 {
@@ -216,8 +236,6 @@ static int apply_yes_no(struct cli *c, const struct option_def *o, const char *v
 }
 
 static const char *const color_names[] = { "auto", "always", "never", NULL };
-/* custom is a suite's protocol only: it needs list and run commands. */
-static const char *const protocol_names[] = { "exec", "tap", "gtest", "libtest", NULL };
 static const char *const isolation_names[] = { "test", "binary", NULL };
 static const char *const run_ignored_names[] = { "default", "only", "all", NULL };
 static const char *const list_format_names[] = { "human", "oneline", "json", NULL };
@@ -261,7 +279,7 @@ static const struct option_def options[] = {
 	REPORT_SETTING("success-output", SET_SUCCESS_OUTPUT),
 	REPORT_SETTING("failure-output", SET_FAILURE_OUTPUT),
 	{ .name = "protocol", .has_value = true, .commands = SELECTING | DRIVER | CMD(CMD_ARCHIVE),
-	  .apply = apply_enum, FIELD(protocol), .names = protocol_names },
+	  .apply = apply_protocol },
 	{ .name = "isolation", .has_value = true, .commands = SELECTING | CMD(CMD_ARCHIVE),
 	  .apply = apply_enum, FIELD(isolation), .names = isolation_names },
 	{ .name = "profile", .short_name = 'P', .has_value = true,

@@ -3,7 +3,10 @@
  * every section and key, and resolving profiles and overrides into
  * settings.  Owns the parsed configuration; suites are handed to the test
  * list (list.h), which owns them from then on.  Errors name the file, the
- * line, the key and the accepted values.
+ * line, the key and the accepted values.  One file per concern:
+ * config_read.c (the file and its lines), config_sections.c and
+ * config_keys.c (what they say), config_resolve.c (profiles, overrides,
+ * each test's settings), config_show.c (show-config).
  */
 #ifndef TESTRIG_CONFIG_H
 #define TESTRIG_CONFIG_H

@@ -1,7 +1,7 @@
 /*
  * runconfig.h - what a run is given: the test list with its selection, the
  * run-wide settings, test groups, setup scripts, the environment tests start
- * from, and the reporters.  Plain data, filled by main.c and read by the
+ * from, and the reporters.  Plain data, filled by run_plan.c and read by the
  * run's phases (run.c, tests.c, scripts.c); nothing here runs anything.
  */
 #ifndef TESTRIG_RUNCONFIG_H

@@ -1,10 +1,10 @@
 /*
  * settings.h - every runner setting that a profile, an override or the
  * command line can set, with one table describing each key: its name, its
- * syntax, whether overrides may change it per test.  The command line and the
- * config loader both go through settings_set(), so a value means the same
- * wherever it is written, and each value remembers where it came from
- * (show-config prints that).
+ * syntax, the field that keeps it, whether overrides may change it per
+ * test.  The command line and the config loader both go through
+ * settings_set(), so a value means the same wherever it is written, and
+ * each value remembers where it came from (show-config prints that).
  */
 #ifndef TESTRIG_SETTINGS_H
 #define TESTRIG_SETTINGS_H
@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "testrig/buf.h"
 #include "testrig/parse.h"
 #include "testrig/spawn.h"
 
@@ -103,11 +104,41 @@ struct settings {
 	uint64_t set_mask;           /* bit per setting_id that was set explicitly */
 };
 
+/* How a setting's value is written, and what kind of field keeps it. */
+enum setting_kind {
+	SETTING_UINT,               /* unsigned, 0 to max */
+	SETTING_DURATION,           /* int64_t nanoseconds: 0, 250ms, 1m30s */
+	SETTING_SIZE,               /* uint64_t bytes: 512, 64KiB */
+	SETTING_BOOL,               /* bool: true, false */
+	SETTING_PASS_FAIL,          /* bool: pass (false), fail (true) */
+	SETTING_ENUM,               /* an enum, its values named by `names` in order */
+	SETTING_STRING,             /* char *, NULL for none (written empty) */
+	SETTING_COMMAND,            /* struct command, text NULL for none (written empty) */
+	SETTING_OWN,                /* irregular: parse, format and take say how */
+};
+
+/*
+ * One setting: what the config and the command line call it, how its value
+ * is written, and where struct settings keeps it.  settings_set,
+ * settings_take, settings_format, settings_copy and settings_free all go by
+ * this table.
+ */
 struct setting_def {
 	const char *key;
 	enum setting_id id;
 	bool per_test;               /* may appear in an override */
 	const char *accepted;        /* for error messages: the accepted values */
+	enum setting_kind kind;
+	size_t offset;               /* offsetof(struct settings, its field) */
+	const char *const *names;    /* SETTING_ENUM: the values, NULL-terminated */
+	unsigned max;                /* SETTING_UINT: the largest number */
+	bool positive;               /* SETTING_UINT, SETTING_DURATION: 0 is refused */
+	const char *none_word;       /* SETTING_UINT, SETTING_STRING: a word read as 0 or none */
+	const char *none_shown;      /* ... how 0 or none is shown (NULL: 0, or empty) */
+	/* SETTING_OWN: parse returns 0 or -1; origin is for settings it also changes. */
+	int (*parse)(struct settings *s, const char *value, const char *origin);
+	void (*format)(const struct settings *s, struct buf *out);
+	void (*take)(struct settings *dst, const struct settings *src);
 };
 
 /* The table, indexed by setting_id. */

@@ -42,6 +42,11 @@ rig run --failure-output
 expect_rc 2 "missing value"
 expect_err "--failure-output needs a value"
 expect_err "Try 'testrig --help'"
+# A usage message built without a newline still ends its line: the hint
+# starts a line of its own.
+rig run --isolation binary
+expect_rc 2 "--isolation without binaries"
+if grep -q "^Try 'testrig --help'" "$T/err"; then ok; else fail "usage hint not on its own line"; fi
 
 # 4: nothing selected; --no-tests decides.
 rig run
