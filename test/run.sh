@@ -46,15 +46,21 @@ while read -r st id; do
 	fi
 done <"$R/direct"
 echo "   $((ntests - direct_failed)) passed, $direct_failed failed"
+# Scripts that ran with less for want of an optional tool say so (lib.sh's
+# have): the tally names what this machine lacks.
+lacking=$(sed -n 's/.*; left out for want of: //p' "$R"/log/*.log | tr ' ' '\n' | sort -u |
+	tr '\n' ' ')
+[ -n "$lacking" ] && echo "   some checks left out, for want of: $lacking"
 
 echo "== the same tests under testrig (dogfood)"
 start=$(date +%s)
 # shellcheck disable=SC2086
 # The verdicts come from testrig's JSON events (standard output then holds
-# nothing else); the report for people goes to standard error, status lines
-# only: the failing tests' own output is in the direct run's logs.
+# nothing else); the report for people goes to standard error: status lines,
+# then the output of what failed under testrig (shown below when testrig
+# disagrees; what failed directly is in the direct run's logs).
 "$RIG" run -j "$JOBS" --no-fail-fast --status-level all --final-status-level none \
-	--failure-output never --message-format json --state-dir "$R/store" \
+	--failure-output final --message-format json --state-dir "$R/store" \
 	--config test/dogfood.ini \
 	--color never $tests >"$R/dogfood.json" 2>"$R/dogfood.err"
 rig_rc=$?

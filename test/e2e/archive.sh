@@ -48,12 +48,15 @@ rig_in "$pr" archive -o "$T/a.tar.gz"
 expect_rc 0
 expect_out "Archived 11 files from $pr into $T/a.tar.gz"
 rig_in "$pr" archive -o "$T/b.tar.gz"
+expect_rc 0
 cmp -s "$T/a.tar.gz" "$T/b.tar.gz" && ok || fail "two archives of the same inputs differ"
 # Touching the files changes nothing either (mtime is SOURCE_DATE_EPOCH or 0).
 touch "$pr/data/one.txt" "$pr/bin/pass"
 rig_in "$pr" archive -o "$T/c.tar.gz"
+expect_rc 0
 cmp -s "$T/a.tar.gz" "$T/c.tar.gz" && ok || fail "the archive depends on file times"
 SOURCE_DATE_EPOCH=1700000000 rig_in "$pr" archive -o "$T/d.tar.gz"
+expect_rc 0
 python3 - "$T/a.tar.gz" "$T/d.tar.gz" >"$T/check" 2>&1 <<'PY'
 import sys, tarfile
 a = tarfile.open(sys.argv[1])
@@ -108,6 +111,7 @@ expect_status bin/pass PASS
 expect_status bin/skip SKIP
 # -E narrows by binary at archive time; test() cannot be known yet and keeps them.
 rig_in "$pr" archive -o "$T/e.tar.gz" -E 'binary(bin/pass) or (suite(tap) and test(=t.sh))'
+expect_rc 0
 python3 -c 'import sys,tarfile; print(" ".join(tarfile.open(sys.argv[1]).getnames()))' "$T/e.tar.gz" >"$T/names"
 grep -q "bin/pass" "$T/names" && grep -q "tap/t.sh" "$T/names" && ! grep -q "bin/fail" "$T/names" && ok ||
 	fail "-E at archive time: $(cat "$T/names")"
@@ -285,5 +289,6 @@ expect_rc 96
 python3 "$T/mk.py" "$T/h/su.tar.gz" setuid
 rm -rf "$T/x"
 rig run --archive-file "$T/h/su.tar.gz" --extract-to "$T/x" --no-tests pass
+expect_rc 0
 [ "$(stat -c %a "$T/x/su" 2>/dev/null)" = 755 ] && ok || fail "setuid: mode $(stat -c %a "$T/x/su" 2>&1)"
 finish

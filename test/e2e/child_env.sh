@@ -21,11 +21,13 @@ n=$(grep '^TESTRIG_RUN_ID=' "$T/out" | sort -u | wc -l)
 grep '^TESTRIG_SLOT=' "$T/out" | grep -qv '^TESTRIG_SLOT=[01]$' && fail "slot out of range" || ok
 id1=$(sed -n 's/^TESTRIG_RUN_ID=//p' "$T/out" | head -1)
 rig run --success-output immediate "$env1"
+expect_rc 0
 id2=$(sed -n 's/^TESTRIG_RUN_ID=//p' "$T/out")
 [ "$id1" != "$id2" ] && ok || fail "run id repeated across runs"
 
 # Run with one test thread: the slot is always 0.
 rig run -j 1 --success-output immediate "$env1" "$env2"
+expect_rc 0
 n=$(grep -c '^TESTRIG_SLOT=0$' "$T/out")
 [ "$n" -eq 2 ] && ok || fail "slots with -j 1: $(grep SLOT "$T/out")"
 

@@ -29,6 +29,7 @@ ini '[suite.unit]
 binaries = bin/getenv
 env = FOO=from-suite'
 FX_VAR=FOO rig_in "$T/sub" run --success-output immediate
+expect_rc 0
 expect_out "FOO=from-suite"
 # The working directory of a suite's tests is the project root by default.
 printf '#!/bin/sh\n[ "$(pwd)" = "%s" ] || { pwd; exit 1; }\n' "$T" >"$T/bin/cwd"
@@ -58,6 +59,7 @@ printf 'bin/env:\n    env\nbin/pass:\n    pass\nbin/fail:\n    fail\n' | cmp -s 
 
 # Command-line binaries replace the suites.
 rig_in "$T" run "$T/bin/pass"
+expect_rc 0
 expect_summary "1 test run: 1 passed, 0 skipped"
 
 # --config and $TESTRIG_CONFIG; a named file that is missing is an error.
@@ -99,13 +101,17 @@ retries = 1
 [profile.ci]
 retries = 3'
 rig_in "$T" run -P ci
+expect_rc 0
 expect_out "TESTRIG_TOTAL_ATTEMPTS=4"
 expect_out "TESTRIG_PROFILE=ci"
 TESTRIG_PROFILE=ci rig_in "$T" run
+expect_rc 0
 expect_out "TESTRIG_TOTAL_ATTEMPTS=4"
 rig_in "$T" run
+expect_rc 0
 expect_out "TESTRIG_TOTAL_ATTEMPTS=2"
 rig_in "$T" run -P ci --retries 0
+expect_rc 0
 expect_out "TESTRIG_TOTAL_ATTEMPTS=1"
 rig_in "$T" run -P nightly
 expect_rc 96 "unknown profile"

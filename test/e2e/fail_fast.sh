@@ -23,6 +23,7 @@ expect_line '^   Cancelled 2 tests did not run'
 
 # --no-fail-fast then --fail-fast: the last one wins.
 rig run -j 1 --no-fail-fast --fail-fast "$f1" "$p1"
+expect_rc 100
 expect_summary "1/2 tests run: 0 passed, 1 failed, 0 skipped"
 
 # The last test failing cancels nothing.

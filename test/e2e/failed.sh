@@ -35,10 +35,12 @@ rig_in "$T/a" run --failed -E 'binary(marker)'
 expect_rc 100
 expect_summary "1 test run: 0 passed, 1 failed, 3 skipped"
 rig_in "$T/a" list --failed --format oneline
+expect_rc 0
 [ "$(sort "$T/out" | tr '\n' ' ')" = "fail fail marker marker " ] && ok ||
 	fail "after a narrowed --failed run, still owed: $(cat "$T/out")"
 # --partition narrows it too (count partitions are cut from the full list).
 rig_in "$T/a" list --failed --format oneline --partition count:1/4
+expect_rc 0
 [ "$(cat "$T/out")" = "fail fail" ] && ok || fail "--failed --partition count:1/4: $(cat "$T/out")"
 rig_in "$T/a" list --failed --format oneline --partition count:3/4
 expect_rc 4
@@ -79,6 +81,7 @@ printf '[suite.s]\nbinaries = fail pass@b pass@c\n[profile.default]\ntest-thread
 rig_in "$T/ff" run
 expect_rc 100
 rig_in "$T/ff" list --failed --format oneline
+expect_rc 0
 [ "$(cat "$T/out" | wc -l)" -eq 3 ] && ok || fail "after fail-fast, owed: $(cat "$T/out")"
 
 mkdir -p "$T/sig" && cd "$T/sig" || exit 2
@@ -93,6 +96,7 @@ kill -INT "$rigpid"
 wait_rig
 expect_rc 100
 rig_in "$T/sig" list --failed --format oneline
+expect_rc 0
 [ "$(sort "$T/out" | tr '\n' ' ')" = "hang hang pass@z pass@z " ] && ok ||
 	fail "after SIGINT, owed: $(cat "$T/out")"
 
@@ -107,6 +111,7 @@ expect_rc 0
 expect_out "nothing to rerun"
 FX_PASS_ON=2 "$RIG" run -P strict >/dev/null 2>&1
 rig_in "$T/fl" list --failed -P strict --format oneline
+expect_rc 0
 [ "$(cat "$T/out")" = "flaky flaky" ] && ok || fail "flaky under flaky-result = fail: $(cat "$T/out")"
 # The default profile's latest run is still the one that passed.
 rig_in "$T/fl" list --failed

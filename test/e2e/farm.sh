@@ -41,7 +41,7 @@ expect_out "TEST_CASE_ID=bin_other.sh.fail_two RESULT=fail"
 expect_out "TEST_CASE_ID=bin_other.sh.skip_three RESULT=skip"
 expect_err "Summary"
 # Each line is one write(2): strace shows ten writes of whole lines to fd 1.
-if command -v strace >/dev/null 2>&1; then
+if have strace; then
 	(cd "$T" && strace -f -s 1000 -e trace=write -e signal=none -o "$T/strace" "$RIG" run -j 4 \
 		--message-format lava >/dev/null 2>&1)
 	# (The call, not its result: strace may print a write that another
@@ -80,6 +80,7 @@ PY
 grep -qx ok "$T/check" && ok || fail "ptest: $(cat "$T/check")"
 # Two binaries at once: their tests finished interleaved, their blocks did not.
 rig_in "$T" run -j 4 --message-format ptest --status-level all
+expect_rc 100
 grep -c 'PASS \[' "$T/err" >/dev/null && ok || fail "the human report is not on stderr"
 
 # A cancelled run: what ran, then the total.

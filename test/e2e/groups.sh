@@ -86,6 +86,7 @@ set -- $(spans "$T/spans" '^free/')
 [ "$1" -eq 1 ] && ok || fail "two 2-slot tests ran at once on 3 threads"
 rm -f "$T/spans"
 rig_in "$T" run -j 4 -P two -E 'binary(free/*)'
+expect_rc 0
 set -- $(spans "$T/spans" '^free/')
 [ "$1" -eq 2 ] && ok || fail "-j 4: 2-slot tests ran $1 at once, expected 2"
 

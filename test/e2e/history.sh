@@ -48,17 +48,21 @@ expect_rc 100
 [ "$(started)" = "1short 2long 3mid marker " ] && ok || fail "first run order: $(started)"
 # Now: the failed test first, then the longest first.
 rig_in "$T" run --message-format json
+expect_rc 100
 [ "$(started)" = "marker 2long 3mid 1short " ] && ok || fail "history order: $(started)"
 # A test never seen comes after last time's failures, before the known ones.
 ln -s "$FIXTURE" "$T/sleep@0new"
 printf '[suite.new]\nbinaries = sleep@0new\nenv = FX_SLEEP_MS=1\n' >>"$T/testrig.ini"
 rig_in "$T" run --message-format json
+expect_rc 100
 [ "$(started)" = "marker 0new 2long 3mid 1short " ] && ok || fail "with a new test: $(started)"
 # schedule = list: list order whatever the history says.
 rig_in "$T" run --message-format json -P inorder
+expect_rc 100
 [ "$(started)" = "1short 2long 3mid marker 0new " ] && ok || fail "schedule = list: $(started)"
 # Partitions are cut from list order first: the same shard whatever the history.
 rig_in "$T" run --message-format json --partition count:2/2
+expect_rc 100
 [ "$(started)" = "marker 2long " ] && ok || fail "shard 2/2 with history: $(started)"
 
 # --- flake notes: the final list and JSON test-finished ---
@@ -77,6 +81,7 @@ for l in open(sys.argv[1]):
 [ "$(cat "$T/py")" = ok ] && ok || fail "JSON history: $(cat "$T/py")"
 # A passing test that never failed gets no note.
 rig_in "$T" run -E 'binary(#*1short)' --final-status-level all
+expect_rc 0
 expect_no_out "of the last"
 
 # --- testrig history ---
@@ -111,6 +116,7 @@ done
 n=$(ls "$T"/c/.testrig/runs/*.jsonl.gz | wc -l)
 [ "$n" -eq 40 ] && ok || fail "40 concurrent runs, $n records"
 rig_in "$T/c" history --format json
+expect_rc 0
 python3 -c 'import json,sys
 l = {e["test"]: e for e in map(json.loads, open(sys.argv[1]))}
 assert l["pass@x"]["runs"] == 20 and l["pass@y"]["runs"] == 20, l' "$T/out" 2>"$T/py" && ok ||

@@ -91,7 +91,7 @@ wait_rig
 expect_rc 100
 
 # The 't' key on a terminal does the same (script(1) gives us one).
-if command -v script >/dev/null 2>&1; then
+if have script; then
 	rm -f "$T/pids"
 	( sleep 1; printf t; sleep 1 ) | FX_PIDFILE="$T/pids" FX_THEN=sleep FX_SLEEP_MS=2000 \
 		script -qec "$RIG run $T/bin/pidfile@1" "$T/tty" >/dev/null 2>&1

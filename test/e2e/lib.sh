@@ -17,6 +17,10 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/testrig-e2e.XXXXXX")
 failures=0
 checks=0
 rc=0
+# What the last testrig invocation was, while its exit status is unchecked.
+rc_owed=
+# The optional tools this machine lacks, for the tally (see have).
+missing=
 # The fixtures honour FX_*; start each test from a clean slate.
 unset FX_EXIT FX_SLEEP_MS FX_FLOOD_MIB FX_PASS_ON FX_ALLOW_FDS FX_PIDFILE FX_THEN NO_COLOR
 
@@ -67,24 +71,61 @@ next_store() {
 	fi
 }
 
+# Every testrig invocation's exit status is checked: rig, rig_in and wait_rig
+# leave it owed until expect_rc (or took_rc, for a test that decides on $rc
+# itself) names it, and the next invocation or finish fails an unpaid one.
+# A testrig that printed the right lines and then crashed fails so.
+owe_rc() {
+	[ -n "$rc_owed" ] && fail "exit status $rc of 'testrig $rc_owed' never checked"
+	rc_owed=$*
+	return 0
+}
+# ran_fg ARGS: a testrig run in the foreground ended; nothing in these tests
+# signals one, so a death by a signal is a crash.
+ran_fg() {
+	owe_rc "$*"
+	[ "$rc" -gt 128 ] && fail "testrig $* died by signal $((rc - 128))"
+	return 0
+}
+took_rc() { rc_owed=; }
+
 # rig ARGS...: runs testrig; stdout in $T/out, stderr in $T/err, status in $rc.
 rig() {
+	owe_rc
 	next_store
 	"$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null
 	rc=$?
+	ran_fg "$*"
 }
 
 # rig_in DIR ARGS...: rig, run from directory DIR.
 rig_in() {
 	_d=$1
 	shift
+	owe_rc
 	next_store
 	(cd "$_d" && exec "$RIG" "$@" >"$T/out" 2>"$T/err" </dev/null)
 	rc=$?
+	ran_fg "$*"
 }
 
+# expect_rc STATUS [WHY]: the last testrig invocation exited with STATUS.
 expect_rc() {
+	rc_owed=
 	if [ "$rc" -eq "$1" ]; then ok; else fail "exit status $rc, expected $1${2:+ ($2)}"; fi
+}
+
+# have TOOL: TOOL is on this machine; when it is not, the checks that need it
+# are left out, and finish names it in the tally.
+have() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	lack "$1"
+}
+# lack WHAT: the checks that need WHAT (a tool, or what one builds) are left
+# out here; finish names it.  Returns 1, for "have X || lack Y" chains.
+lack() {
+	case " $missing " in *" $1 "*) ;; *) missing="${missing:+$missing }$1" ;; esac
+	return 1
 }
 
 # expect_out TEXT / expect_err TEXT: a fixed string is in stdout / stderr.
@@ -167,6 +208,7 @@ PY
 # early exit routed here, a loop that never ran) proved nothing, so it fails
 # too; one that cannot run here says so with skip, not finish.
 finish() {
+	owe_rc
 	if [ "$failures" -gt 0 ]; then
 		echo "$0: $failures of $((checks + failures)) checks failed" >&2
 		exit 1
@@ -175,7 +217,11 @@ finish() {
 		echo "$0: no check ran (a test that checks nothing fails; use skip to skip)" >&2
 		exit 1
 	fi
-	echo "$0: $checks checks passed"
+	if [ -n "$missing" ]; then
+		echo "$0: $checks checks passed; left out for want of: $missing"
+	else
+		echo "$0: $checks checks passed"
+	fi
 	exit 0
 }
 
@@ -217,6 +263,7 @@ ini() {
 # in $T/out, stderr in $T/err), with SIGINT and SIGQUIT at their defaults (a
 # shell's background jobs start with them ignored); its pid in $rigpid.
 start_rig() {
+	owe_rc
 	next_store
 	: >"$T/out"
 	: >"$T/err"
@@ -237,6 +284,7 @@ wait_rig() {
 	fi
 	wait "$rigpid"
 	rc=$?
+	owe_rc "(run in the background)"
 }
 
 # wait_file FILE TEXT [SECONDS]: until FILE contains TEXT (default 10 s).

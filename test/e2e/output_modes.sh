@@ -7,8 +7,10 @@ pass=$(fx pass) fail=$(fx fail) skip=$(fx skip) env=$(fx env)
 count() { grep -c -- "$1" "$T/out"; }
 
 rig run --no-fail-fast -j 1 --failure-output never "$fail"
+expect_rc 100
 expect_no_out "fixture fail: stdout"
 rig run --no-fail-fast -j 1 --failure-output final "$fail" "$pass"
+expect_rc 100
 expect_out "fixture fail: stdout"
 # final: after the summary, not after the status line.
 awk '/^ *Summary/ { s = 1 } /fixture fail: stdout/ { print s; exit }' "$T/out" | grep -q 1 &&
@@ -18,38 +20,49 @@ awk '/^ *Summary/ { s = 1 } /fixture fail: stdout/ { print s; exit }' "$T/out" |
 # success-output final shows a passing test's output (passes are not in the
 # default final list).
 rig run --no-fail-fast -j 1 --failure-output final --final-status-level none "$fail" "$pass"
+expect_rc 100
 expect_out "fixture fail: stdout"
 awk '/^ *Summary/ { s = 1 } /fixture fail: stdout/ { print s; exit }' "$T/out" | grep -q 1 &&
 	ok || fail "final output (level none) printed before the summary"
 rig run -j 1 --success-output final "$env"
+expect_rc 0
 expect_out "TESTRIG=1"
 awk '/^ *Summary/ { s = 1 } /TESTRIG=1/ { print s; exit }' "$T/out" | grep -q 1 &&
 	ok || fail "success-output final printed before the summary"
 [ "$(count "PASS \[")" -eq 2 ] && ok || fail "success-output final lists the pass after the summary"
 rig run -j 1 --failure-output immediate-final "$fail"
+expect_rc 100
 [ "$(count 'fixture fail: stdout')" -eq 2 ] && ok || fail "immediate-final shows output twice"
 rig run -j 1 --failure-output immediate "$fail"
+expect_rc 100
 [ "$(count 'fixture fail: stdout')" -eq 1 ] && ok || fail "immediate shows it once"
 
 rig run --success-output immediate "$env"
+expect_rc 0
 expect_out "TESTRIG=1"
 rig run "$env"
+expect_rc 0
 expect_no_out "TESTRIG=1"
 
 rig run --status-level none --no-fail-fast "$pass" "$fail"
+expect_rc 100
 expect_no_out "PASS ["
 expect_line '^ *Summary'
 # Even with no status lines the failures are listed after the summary.
 expect_line "^        FAIL \\[.*\\] $fail\$"
 rig run --status-level fail --no-fail-fast "$pass" "$fail"
+expect_rc 100
 [ "$(count "PASS \[")" -eq 0 ] && ok || fail "status-level fail shows passes"
 [ "$(count "FAIL \[")" -eq 2 ] && ok || fail "status-level fail shows the failure (and the final list)"
 rig run --status-level all "$pass" "$skip"
+expect_rc 0
 expect_status "$skip" SKIP
 
 rig run --final-status-level none --no-fail-fast "$fail"
+expect_rc 100
 [ "$(count "FAIL \[")" -eq 1 ] && ok || fail "final-status-level none lists failures again"
 rig run --final-status-level all "$pass" "$skip"
+expect_rc 0
 # Each appears twice at level all (skip only in the final list).
 [ "$(count "PASS \[")" -eq 2 ] && ok || fail "final-status-level all lists passes"
 [ "$(count "SKIP \[")" -eq 1 ] && ok || fail "final-status-level all lists skips"

@@ -23,6 +23,7 @@ $gs Small/Param.Even/2
 LIST
 cmp -s "$T/want" "$T/out" && ok || fail "listing: $(cat "$T/out")"
 rig list --protocol gtest --format oneline --run-ignored only "$gs"
+expect_rc 0
 printf '%s\n' "$gs Arith.DISABLED_Later" "$gs DISABLED_Whole.Suite" | cmp -s - "$T/out" &&
 	ok || fail "ignored: $(cat "$T/out")"
 

@@ -10,6 +10,7 @@ expect_rc 0
 printf '%s\n' "$shim alpha" "$shim beta" "$shim slow" | cmp -s - "$T/out" && ok ||
 	fail "shim listing: $(cat "$T/out")"
 rig list --protocol libtest --format json --run-ignored all "$shim"
+expect_rc 0
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["binaries"][0]["tests"]; sys.exit(not ([x["ignored"] for x in t] == [False, False, True] and d["binaries"][0]["protocol"] == "libtest"))' "$T/out" &&
 	ok || fail "json listing: $(cat "$T/out")"
 rig run --protocol libtest --no-fail-fast "$shim"

@@ -114,7 +114,7 @@ grep -q '"type":"test-planned"' "$T/out" && fail "replay json printed test-plann
 # JUnit, valid against the schema.
 rig_in "$T" replay --junit "$T/replay.xml"
 expect_rc 100
-if command -v xmllint >/dev/null 2>&1; then
+if have xmllint; then
 	xmllint --noout --schema "$top/test/junit.xsd" "$T/replay.xml" 2>"$T/xsd" && ok ||
 		fail "replayed JUnit is not valid: $(cat "$T/xsd")"
 fi
@@ -172,11 +172,13 @@ expect_out "PASS ["
 expect_out "$T/k/pass"
 expect_out "Cancelled"
 rig_in "$T/k" runs
+expect_rc 0
 expect_out "incomplete"
 # An event after run-finished: not a whole record either (fuzz_record found
 # one taken for complete).
 mkdir -p "$T/after"
 rig_in "$T/after" run "$kpass"
+expect_rc 0
 set -- "$T"/after/.testrig/runs/*.jsonl.gz
 { gzip -dc "$1"; gzip -dc "$1" | grep '"type":"test-finished"'; } | gzip >"$T/after.jsonl.gz"
 rig replay "$T/after.jsonl.gz"
@@ -200,6 +202,7 @@ ls "$T"/elsewhere/runs/*.jsonl.gz >/dev/null 2>&1 && ok || fail "--state-dir ign
 ls "$T"/viaenv/runs/*.jsonl.gz >/dev/null 2>&1 && ok || fail "TESTRIG_STATE_DIR ignored"
 printf '[store]\ndir = state/here\n' >"$T/n/testrig.ini"
 rig_in "$T/n" run "$pass"
+expect_rc 0
 ls "$T"/n/state/here/runs/*.jsonl.gz >/dev/null 2>&1 && ok || fail "[store] dir ignored"
 rig_in "$T/n" replay
 expect_rc 0

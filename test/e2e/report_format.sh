@@ -6,6 +6,7 @@
 pass=$(fx pass) fail=$(fx fail) sl=$(fx sleep)
 
 rig run --no-fail-fast -j 1 "$pass" "$fail"
+expect_rc 100
 # "        PASS [   0.001s] ID": status right-aligned in 12 columns.
 expect_line "^        PASS \\[   0\\.[0-9]{3}s\\] $pass\$"
 expect_line "^        FAIL \\[   0\\.[0-9]{3}s\\] $fail\$"
@@ -20,15 +21,18 @@ grep -q "$(printf '\033')" "$T/out" && fail "escape codes in a log" || ok
 grep -q "Running" "$T/err" && fail "progress line in a log" || ok
 
 rig run --color always "$pass"
+expect_rc 0
 grep -q "$(printf '\033')\\[32;1mPASS" "$T/out" && ok || fail "--color always has no color"
 NO_COLOR=1 rig run --color always "$pass"
+expect_rc 0
 grep -q "$(printf '\033')" "$T/out" && ok || fail "--color always must beat NO_COLOR"
 rig run --color never "$pass"
+expect_rc 0
 grep -q "$(printf '\033')" "$T/out" && fail "--color never has color" || ok
 
 # On a terminal (script(1) gives one): colors by default, unless NO_COLOR;
 # a progress line on stderr.
-if command -v script >/dev/null 2>&1; then
+if have script; then
 	FX_SLEEP_MS=400 script -qec "$RIG run $sl $pass" "$T/tty" >/dev/null 2>&1
 	grep -q "Running" "$T/tty" && ok || fail "no progress line on a terminal"
 	grep -q "$(printf '\033')\\[32;1mPASS" "$T/tty" && ok || fail "no color on a terminal"

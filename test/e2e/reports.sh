@@ -29,7 +29,7 @@ expect_rc 100
 ls "$T"/junit.xml.tmp.* >/dev/null 2>&1 && fail "temporary JUnit file left" || ok
 
 # The JUnit report: schema-valid, and what junitparser reads is right.
-if command -v xmllint >/dev/null 2>&1; then
+if have xmllint; then
 	xmllint --noout --schema "$top/test/junit.xsd" "$T/junit.xml" 2>"$T/xmllint" && ok ||
 		fail "schema: $(cat "$T/xmllint")"
 else
@@ -128,7 +128,7 @@ expect_rc 100
 [ -s "$T/junit.xml" ] && ok || fail "no JUnit report after SIGINT"
 tail -n 1 "$T/out" | grep -q '"type":"run-finished".*"cancelled":true.*"cancel_reason":"signal"' &&
 	ok || fail "run-finished after SIGINT: $(tail -n 1 "$T/out")"
-if command -v xmllint >/dev/null 2>&1; then
+if have xmllint; then
 	xmllint --noout --schema "$top/test/junit.xsd" "$T/junit.xml" 2>/dev/null && ok ||
 		fail "JUnit after SIGINT is not valid"
 fi

@@ -84,6 +84,7 @@ if (ulimit -H -n 4096 && ulimit -S -n 40) 2>/dev/null; then
 fi
 # Never more workers than tests.
 rig run --no-record -j 64 "$pass"
+expect_rc 0
 expect_out "Starting 1 test on 1 thread"
 
 # --- a signal while a test is in its grace period ---

@@ -46,6 +46,7 @@ expect_rc 0 "cache applies to every test"
 # A script whose filter matches no selected test does not run.
 rm -f "$LOG"
 FX_VAR=CACHE rig_in "$T" run -E 'binary(b/*)'
+expect_rc 0
 grep -q 'setup db' "$LOG" && fail "db ran for no test of its" || ok
 
 # A failing script stops the run: 105, its output shown, no tests run,
@@ -131,6 +132,7 @@ bad=0
 i=0
 while [ $i -lt 40 ]; do
 	rig_in "$T" run -j 2 --max-fail 1:immediate
+	took_rc
 	if [ "$rc" -ne 100 ] || ! grep -qE '^ *TEARDOWN \[ ' "$T/out"; then
 		bad=$((bad + 1))
 		cp "$T/out" "$T/out.bad"

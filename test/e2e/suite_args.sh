@@ -68,6 +68,7 @@ has "custom|--custom-list|"
 
 # show-config prints the key; an unbalanced quote is a setup error naming it.
 rig show-config --config "$T/testrig.ini"
+expect_rc 0
 expect_out "args = --verbose-log -x"
 ini '[suite.e]
 binaries = exec

@@ -39,6 +39,7 @@ awk -v d="$dur" 'BEGIN { exit !(d >= 0.45) }' && ok || fail "killed before the g
 
 # grace-period = 0: SIGKILL at once.
 rig_in "$T" run -P nograce "$stub"
+expect_rc 100
 expect_final "$stub" TIMEOUT
 dur=$(sed -n 's/^ *TIMEOUT \[ *\([0-9.]*\)s\].*/\1/p' "$T/out")
 awk -v d="$dur" 'BEGIN { exit !(d < 0.45) }' && ok || fail "grace-period 0 waited: $dur"
@@ -51,12 +52,14 @@ expect_final "$slp" PASS
 # It is counted as slow; --status-level below slow hides the SLOW lines.
 expect_summary "1 test run: 1 passed (1 slow), 0 skipped"
 FX_SLEEP_MS=250 rig_in "$T" run -P slowonly --status-level fail "$slp"
+expect_rc 0
 expect_no_out "SLOW"
 
 # The whole process group goes: a grandchild that ignores SIGTERM too.
 printf '#!/bin/sh\n"%s" &\nexec "%s"\n' "$pf" "$pf" >"$T/bin/family"
 chmod +x "$T/bin/family"
 FX_PIDFILE="$T/pids" FX_THEN=ignore-term rig_in "$T" run "$T/bin/family"
+expect_rc 100
 expect_final "$T/bin/family" TIMEOUT
 n=0
 for p in $(cat "$T/pids"); do
@@ -78,6 +81,7 @@ chmod +x "$T/bin/mixed" "$T/bin/quiet"
 for t in mixed quiet; do
 	rm -f "$T/pids"
 	FX_PIDFILE="$T/pids" rig_in "$T" run "$T/bin/$t"
+	expect_rc 100
 	expect_final "$T/bin/$t" TIMEOUT
 	expect_no_err "outlived"
 	expect_no_out "LEAK"
@@ -101,13 +105,14 @@ chmod +x "$T/bin/setsid-holder"
 rm -f "$T/pids"
 start=$(date +%s)
 FX_PIDFILE="$T/pids" rig_in "$T" run "$T/bin/setsid-holder"
+expect_rc 100
 expect_final "$T/bin/setsid-holder" TIMEOUT
 [ $(($(date +%s) - start)) -lt 10 ] && ok || fail "waited the grace period for a pipe held outside the group"
 expect_dead "$T/pids"
 
 # A test that leaves its process group for another one (setpgid) and
 # ignores SIGTERM is still killed after the grace period.
-if command -v python3 >/dev/null; then
+if have python3; then
 	cat >"$T/bin/pgleaver" <<EOF
 #!/usr/bin/env python3
 import os, signal, time
@@ -125,6 +130,7 @@ grace-period = 200ms'
 	rm -f "$T/pgpid"
 	start=$(date +%s)
 	rig_in "$T" run "$T/bin/pgleaver"
+	expect_rc 100
 	expect_final "$T/bin/pgleaver" TIMEOUT
 	[ $(($(date +%s) - start)) -lt 10 ] && ok || fail "a test outside its group was not killed"
 	[ -s "$T/pgpid" ] && ok || fail "the test did not get to leave its group (too slow to start?)"

@@ -27,8 +27,10 @@ done
 
 # A skip is shown with --status-level skip, not by default.
 rig run "$skip"
+expect_rc 0
 expect_no_out "SKIP"
 rig run --status-level skip "$skip"
+expect_rc 0
 expect_status "$skip" SKIP
 
 # Paths that cannot be run are EXEC-FAIL with the reason, not setup errors.
