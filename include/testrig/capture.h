@@ -12,6 +12,13 @@
 
 #include "testrig/buf.h"
 
+/* How a test's output is captured (the capture setting; spawn sets it up). */
+enum capture_mode {
+	CAPTURE_SPLIT,     /* stdout and stderr on two pipes */
+	CAPTURE_COMBINED,  /* both on one pipe, in the order written */
+	CAPTURE_NONE,      /* the child inherits our stdout and stderr */
+};
+
 struct capture {
 	struct buf head;    /* the whole stream, or its first limit/2 bytes */
 	char *tail;         /* ring of limit - limit/2 bytes once truncating */

@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #include "testrig/buf.h"
+#include "testrig/capture.h"
 #include "testrig/parse.h"
-#include "testrig/spawn.h"
 
 enum output_mode { OUTPUT_NEVER, OUTPUT_IMMEDIATE, OUTPUT_FINAL, OUTPUT_IMMEDIATE_FINAL };
 

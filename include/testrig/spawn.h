@@ -11,13 +11,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct strvec;
+#include "testrig/capture.h"
 
-enum capture_mode {
-	CAPTURE_SPLIT,     /* stdout and stderr on two pipes */
-	CAPTURE_COMBINED,  /* both on one pipe, in the order written */
-	CAPTURE_NONE,      /* the child inherits our stdout and stderr */
-};
+struct strvec;
 
 struct child {
 	/* Filled by the caller. */
