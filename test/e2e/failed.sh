@@ -91,7 +91,8 @@ printf '[suite.s]\nbinaries = hang pass@z\n[profile.default]\ntest-threads = 1\n
 	>testrig.ini
 (cd "$T/sig" && exec env --default-signal=INT "$RIG" run >"$T/out" 2>"$T/err" </dev/null) &
 rigpid=$!
-sleep 0.5
+# The first test runs.
+wait_proc -P "$rigpid" "$T/sig/hang"
 kill -INT "$rigpid"
 wait_rig
 expect_rc 100

@@ -19,9 +19,11 @@ rm -f "$T/pids"
 FX_PIDFILE="$T/pids" FX_THEN=sleep FX_SLEEP_MS=600 start_rig run "$T/bin/pidfile@1"
 wait_lines "$T/pids" 1
 kill -TSTP $rigpid
-sleep 0.5
-[ "$(state $rigpid)" = T ] && ok || fail "testrig not stopped: $(state $rigpid)"
-[ "$(state "$(cat "$T/pids")")" = T ] && ok || fail "the test not stopped: $(state "$(cat "$T/pids")")"
+# (testrig stops itself once its workers have stopped their tests, which may
+# take them a while on a busy machine: wait for the states, then stay
+# stopped 1 s.)
+wait_state $rigpid T && ok
+wait_state "$(cat "$T/pids")" T && ok
 sleep 1
 kill -CONT $rigpid
 wait_rig
@@ -42,6 +44,7 @@ start=$(date +%s%N)
 FX_PASS_ON=2 start_rig run "$fl"
 wait_file "$T/out" "TRY 1 FAIL"
 kill -TSTP $rigpid
+wait_state $rigpid T
 sleep 1
 kill -CONT $rigpid
 wait_rig
@@ -63,9 +66,16 @@ rm -f "$T/hook"
 start_rig run "$hang"
 wait_file "$T/hook" started
 kill -TSTP $rigpid
-sleep 0.3
+# testrig has read the SIGTSTP (a SIGCONT would discard one still pending).
+wait_taken $rigpid TSTP
 kill -CONT $rigpid
-sleep 1.5
+# The hook ends, the worker answers the pause: then testrig either goes on to
+# its end or (wrongly) stops itself.
+i=0
+while alive $rigpid && [ "$(state $rigpid)" != T ] && [ $i -lt 400 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
 [ "$(state $rigpid)" != T ] && ok || { fail "testrig stopped after its SIGCONT"; kill -CONT $rigpid; }
 wait_rig
 expect_rc 100 "SIGCONT before the stop"
@@ -77,10 +87,15 @@ grace-period = 100ms'
 rm -f "$T/pids"
 FX_PIDFILE="$T/pids" FX_THEN=ignore-term start_rig run -j 2 "$T/bin/pidfile@1" "$T/bin/pidfile@2"
 wait_lines "$T/pids" 2
-sleep 0.2
-kill -USR1 $rigpid
-wait_file "$T/err" "2 units running"
-sleep 0.2
+# Each test prints 'ready' just after its pid; the tails show it once the
+# workers have read it: ask again, one query per answer, until one does.
+q=0
+while [ $q -lt 40 ] && ! grep -qF "    | ready" "$T/err"; do
+	kill -USR1 $rigpid
+	q=$((q + 1))
+	wait_count "$T/err" "2 units running" $q || break
+	grep -qF "    | ready" "$T/err" || sleep 0.2
+done
 for p in $(cat "$T/pids"); do
 	expect_err "running, pid $p, "
 done
@@ -93,7 +108,11 @@ expect_rc 100
 # The 't' key on a terminal does the same (script(1) gives us one).
 if have script; then
 	rm -f "$T/pids"
-	( sleep 1; printf t; sleep 1 ) | FX_PIDFILE="$T/pids" FX_THEN=sleep FX_SLEEP_MS=2000 \
+	# 't' once the test runs (testrig reads keys by then); the input stays
+	# open until the test is over.
+	( wait_lines "$T/pids" 1; printf t
+	  i=0; while alive "$(cat "$T/pids")" && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	) | FX_PIDFILE="$T/pids" FX_THEN=sleep FX_SLEEP_MS=2000 \
 		script -qec "$RIG run $T/bin/pidfile@1" "$T/tty" >/dev/null 2>&1
 	grep -q "1 unit running" "$T/tty" && ok || fail "'t' gave no info: $(cat "$T/tty")"
 else
@@ -122,7 +141,11 @@ if shell == 0:
         os.execv(rig, [rig, 'run', test])
     os.setpgid(job, job)
     os.write(go_w, b'x')
-    time.sleep(1.0)                     # it runs in the background a while
+    # it runs in the background a while: until its test has started
+    t_end = time.time() + 20
+    while time.time() < t_end and not (os.path.exists(os.environ['FX_PIDFILE'])
+                                        and os.path.getsize(os.environ['FX_PIDFILE'])):
+        time.sleep(0.05)
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     os.tcsetpgrp(slave, job)            # fg
     os.kill(-job, signal.SIGCONT)

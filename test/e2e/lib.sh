@@ -315,6 +315,124 @@ wait_lines() {
 	return 0
 }
 
+# wait_count FILE TEXT N [SECONDS]: until N lines of FILE hold TEXT (default 10 s).
+wait_count() {
+	_i=0
+	while _c=$(grep -cF -- "$2" "$1" 2>/dev/null); [ "${_c:-0}" -lt "$3" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt $((${4:-10} * 20)) ]; then
+			fail "waited in vain for $3 lines with '$2' in $1"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# wait_state PID STATE [SECONDS]: until process PID is in STATE, the letter
+# /proc/PID/stat shows (T: stopped), at most SECONDS (default 10).
+wait_state() {
+	_i=0
+	while [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != "$2" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt $((${3:-10} * 20)) ]; then
+			fail "process $1 not in state $2 after ${3:-10} s:" \
+				"$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null || echo gone)"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# wait_proc [-P PARENT] PATTERN [SECONDS]: until a process (a child of
+# PARENT) whose command line matches PATTERN (pgrep -f) runs, at most SECONDS
+# (default 10); its pid in $procpid.
+wait_proc() {
+	_i=0
+	_pp=
+	if [ "$1" = -P ]; then
+		_pp=$2
+		shift 2
+	fi
+	while ! procpid=$(pgrep ${_pp:+-P "$_pp"} -f -- "$1" 2>/dev/null | head -n 1) ||
+		[ -z "$procpid" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt $((${2:-10} * 20)) ]; then
+			fail "waited in vain for a process matching '$1'${_pp:+ (a child of $_pp)}"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# threads PID: how many threads process PID runs (0 once it is gone).
+threads() {
+	_n=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+	echo "${_n:-0}"
+}
+
+# wait_threads_below PID N [SECONDS]: until process PID runs fewer than N
+# threads (testrig's workers end when its run does), or has ended.
+wait_threads_below() {
+	_i=0
+	while [ "$(threads "$1")" -ge "$2" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt $((${3:-10} * 20)) ]; then
+			fail "process $1 still runs $(threads "$1") threads after ${3:-10} s"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# sig_in PID FIELD SIG: signal SIG (a name: TERM) is in the mask FIELD of
+# /proc/PID/status (ShdPnd: pending for the process, SigCgt: caught).
+sig_in() {
+	_n=1
+	while [ "$(kill -l $_n 2>/dev/null)" != "$3" ]; do
+		_n=$((_n + 1))
+		[ $_n -lt 32 ] || return 1
+	done
+	_m=$(sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null)
+	[ -n "$_m" ] || return 1
+	# Signals 1-31 are in the low 32 bits: the last 8 hex digits.
+	_m=$(printf '%s' "$_m" | tail -c 8)
+	[ $(((0x$_m >> (_n - 1)) & 1)) -eq 1 ]
+}
+
+# wait_taken PID SIG [SECONDS]: until the signal SIG sent to PID is no longer
+# pending: PID took it (testrig reads its signals from a signalfd, so two of
+# a kind sent before it reads the first would be one) or ended.
+wait_taken() {
+	_i=0
+	while sig_in "$1" ShdPnd "$2"; do
+		_i=$((_i + 1))
+		if [ $_i -gt $((${3:-10} * 20)) ]; then
+			fail "SIG$2 still pending at process $1 after ${3:-10} s"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# wait_caught PID SIG [SECONDS]: until PID has a handler for SIG in place.
+wait_caught() {
+	_i=0
+	while ! sig_in "$1" SigCgt "$2"; do
+		_i=$((_i + 1))
+		if [ $_i -gt $((${3:-10} * 20)) ]; then
+			fail "process $1 does not catch SIG$2 after ${3:-10} s"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
 # alive PID: the process exists and is not a zombie (a dead process whose
 # new parent, such as a container's init, has not reaped it yet).
 alive() {

@@ -87,20 +87,23 @@ for signals in 1 2; do
 	setsid env --default-signal=INT sh -c 'echo $$ >"$1"; exec make -C "$2" -j3 check' sh "$T/make.pid" "$T" \
 		>"$T/make.out" 2>&1 </dev/null &
 	i=0
-	while ! [ -s "$T/make.pid" ] && [ $i -lt 100 ]; do
+	while ! [ -s "$T/make.pid" ] && [ $i -lt 400 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
 	mpid=$(cat "$T/make.pid")
 	i=0
-	while [ "$(grep -c '^S' "$SPANS" 2>/dev/null || :)" != 3 ] && [ $i -lt 100 ]; do
+	while [ "$(grep -c '^S' "$SPANS" 2>/dev/null || :)" != 3 ] && [ $i -lt 400 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
+	# testrig itself (not the shell make may run it under).
+	wait_proc "^$rigcmd .*/span@"
 	kill -INT "-$mpid"
-	[ "$signals" -eq 2 ] && { sleep 0.1; kill -INT "-$mpid" 2>/dev/null; }
+	# The second once testrig has read the first (two at once would be one).
+	[ "$signals" -eq 2 ] && { wait_taken "$procpid" INT; kill -INT "-$mpid" 2>/dev/null; }
 	i=0
-	while alive "$mpid" && [ $i -lt 200 ]; do
+	while alive "$mpid" && [ $i -lt 400 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
@@ -165,13 +168,19 @@ fx sigrecord >/dev/null
 for signals in 1 2; do
 	stubborn=
 	[ "$signals" -eq 2 ] && stubborn=$(fx sigrecord)
+	rm -f "$SPANS"
 	# (A shell's background job starts with SIGINT ignored: give it back.)
 	FX_SLEEP_MS=3000 MAKEFLAGS="-j --jobserver-auth=fifo:$fifo" env --default-signal=INT \
 		"$RIG" run --no-record $stubborn "$T"/span@* >"$T/out" 2>"$T/err" </dev/null &
 	rigpid=$!
-	sleep 0.5
+	# Tests hold tokens; the stubborn one has its handlers in place.
+	wait_count "$SPANS" "S " 1
+	if [ -n "$stubborn" ] && wait_proc -P "$rigpid" "^$stubborn"; then
+		wait_caught "$procpid" INT
+	fi
 	kill -INT "$rigpid"
-	[ "$signals" -eq 2 ] && { sleep 0.1; kill -INT "$rigpid"; }
+	# The second once testrig has read the first (two at once would be one).
+	[ "$signals" -eq 2 ] && { wait_taken "$rigpid" INT; kill -INT "$rigpid"; }
 	wait "$rigpid"
 	rc=$?
 	expect_rc 100

@@ -158,8 +158,17 @@ hang=$(fx hang k)
 kpass=$(fx pass k)
 (cd "$T/k" && exec "$RIG" run -j 1 --no-fail-fast "$kpass" "$hang" >/dev/null 2>&1) &
 kpid=$!
-# Past the pass and at least one flush (once a second at the most).
-sleep 1.5
+# Past the pass and at least one flush (once a second at the most): until
+# the record holds the pass's end.
+i=0
+until gzip -dc "$T"/k/.testrig/runs/*.jsonl.gz 2>/dev/null | grep -q '"type":"test-finished"'; do
+	i=$((i + 1))
+	if [ $i -gt 400 ]; then
+		fail "the record of the run to be killed never showed the pass"
+		break
+	fi
+	sleep 0.05
+done
 kill -KILL "$kpid"
 wait "$kpid" 2>/dev/null
 pkill -KILL -f "$T/k/hang"

@@ -121,7 +121,7 @@ grep -qx ok "$T/json.check" && ok || fail "exec-fail JSON events: $(cat "$T/json
 rm -f "$T/junit.xml"
 start_rig run --junit "$T/junit.xml" --message-format json -j 2 bin/hang bin/pass
 wait_file "$T/out" '"type":"test-started"'
-sleep 0.1
+wait_proc -P $rigpid "^bin/hang"
 kill -INT $rigpid
 wait_rig
 expect_rc 100

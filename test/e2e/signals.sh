@@ -48,7 +48,8 @@ start=$(date +%s)
 FX_THEN=ignore-term start_rig run -P patient -j 2 "$T/bin/pidfile@1" "$T/bin/pidfile@2"
 wait_lines "$T/pids" 2
 kill -TERM $rigpid
-sleep 0.3
+# (Two sent before testrig reads the first would be one.)
+wait_taken $rigpid TERM
 kill -TERM $rigpid
 wait_rig
 expect_rc 100 "second signal"
@@ -80,7 +81,7 @@ start=$(date +%s)
 FX_THEN=ignore-term start_rig run "$T/bin/pidfile@1"
 wait_file "$T/out" "TERMINATING"
 kill -TERM $rigpid
-sleep 0.2
+wait_taken $rigpid TERM
 kill -TERM $rigpid
 wait_rig
 expect_rc 100 "signal during the grace period"
@@ -94,7 +95,7 @@ protocol = custom
 list-command = sleep 30
 run-command = {binary}'
 start_rig run
-sleep 0.5
+wait_proc -P $rigpid "sleep 30"
 kill -INT $rigpid
 wait_rig
 expect_rc 100 "signal while listing"
@@ -111,7 +112,7 @@ teardown = sh -c "echo down >> teardown.log"
 grace-period = 1s'
 start_rig run
 wait_file "$T/out" "Starting"
-sleep 0.3
+wait_proc -P $rigpid "sleep 30"
 kill -HUP $rigpid
 wait_rig
 expect_rc 105 "signal during a setup script"
@@ -131,11 +132,13 @@ rm -f "$T/pids"
 start=$(date +%s)
 FX_THEN=ignore-term start_rig run "$T/bin/leaker"
 wait_lines "$T/pids" 1
-# The test is over (LEAK); then the run ends and kills leftovers.
+busy=$(threads $rigpid)
+# The test is over (LEAK); then the run ends (its workers with it) and kills
+# leftovers.
 wait_file "$T/out" "LEAK"
-sleep 0.5
+wait_threads_below $rigpid "$busy"
 kill -TERM $rigpid
-sleep 0.3
+wait_taken $rigpid TERM
 kill -TERM $rigpid
 wait_rig
 expect_rc 100 "second signal while leftovers are killed"

@@ -43,6 +43,8 @@ while [ $i -le $runs ]; do
 	grep -q '^ *TEARDOWN ' "$T/out" && late=true
 	kill -$sig $rigpid 2>/dev/null
 	wait_rig
+	# The status is judged below, with the report.
+	took_rc
 	# The suite has failing tests: no run may pass, interrupted or not.
 	took_rc
 	case $rc in
@@ -71,12 +73,15 @@ while [ $i -le $runs ]; do
 		fi ;;
 	*) fail "run $i (SIG$sig after ${ms}ms): exit status $rc"; bad=$((bad + 1)) ;;
 	esac
+	# (What testrig killed as it ended may take a moment to go.)
+	_w=0
+	while pgrep -f "$T/" >/dev/null 2>&1 && [ $_w -lt 100 ]; do
+		sleep 0.1
+		_w=$((_w + 1))
+	done
 	if pgrep -f "$T/" >/dev/null 2>&1; then
-		sleep 0.2
-		if pgrep -f "$T/" >/dev/null 2>&1; then
-			fail "run $i (SIG$sig after ${ms}ms) left: $(pgrep -af "$T/" | head -3)"
-			pkill -KILL -f "$T/"
-		fi
+		fail "run $i (SIG$sig after ${ms}ms) left: $(pgrep -af "$T/" | head -3)"
+		pkill -KILL -f "$T/"
 	fi
 	i=$((i + 1))
 done
