@@ -1,6 +1,6 @@
 /*
  * settings.c - the table of runner settings, their defaults, their value
- * syntax and their printed form.  Shared by cli.c and config.c.  A value
+ * syntax and their printed form.  Shared by cli.c and config_keys.c.  A value
  * is read, printed and copied by its kind (setting_def.kind) at its offset
  * in struct settings; only the irregular settings (test-threads, and
  * fail-fast and max-fail, which share their fields) have code of their own.
