@@ -6,7 +6,6 @@
 mkdir -p "$T/bin"
 ln -sf "$FIXTURE" "$T/bin/pidfile@1"
 ln -sf "$FIXTURE" "$T/bin/pidfile@2"
-state() { sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null; }
 
 # A test that takes 600ms under a 400ms slow timeout with terminate-after 1:
 # stopped for 1.5 s in the middle, it must still pass (the pause does not
@@ -72,11 +71,11 @@ kill -CONT $rigpid
 # The hook ends, the worker answers the pause: then testrig either goes on to
 # its end or (wrongly) stops itself.
 i=0
-while alive $rigpid && [ "$(state $rigpid)" != T ] && [ $i -lt 400 ]; do
+while alive $rigpid && [ "$(state_of $rigpid)" != T ] && [ $i -lt 400 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-[ "$(state $rigpid)" != T ] && ok || { fail "testrig stopped after its SIGCONT"; kill -CONT $rigpid; }
+[ "$(state_of $rigpid)" != T ] && ok || { fail "testrig stopped after its SIGCONT"; kill -CONT $rigpid; }
 wait_rig
 expect_rc 100 "SIGCONT before the stop"
 expect_final "$hang" TIMEOUT

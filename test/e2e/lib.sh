@@ -287,84 +287,74 @@ wait_rig() {
 	owe_rc "(run in the background)"
 }
 
-# wait_file FILE TEXT [SECONDS]: until FILE contains TEXT (default 10 s).
-wait_file() {
-	_i=0
-	while ! grep -qF -- "$2" "$1" 2>/dev/null; do
-		_i=$((_i + 1))
-		if [ $_i -gt $((${3:-10} * 20)) ]; then
-			fail "waited in vain for '$2' in $1"
-			return 1
-		fi
+# until_true SECONDS COMMAND...: runs COMMAND every 50 ms until it succeeds
+# (0) or SECONDS have passed (1).  The wait_* helpers below are made of it,
+# each with a test of what it waits for and a message for when it waited in
+# vain.
+until_true() {
+	_u_left=$(($1 * 20))
+	shift
+	while ! "$@"; do
+		_u_left=$((_u_left - 1))
+		[ "$_u_left" -ge 0 ] || return 1
 		sleep 0.05
 	done
 	return 0
+}
+
+# wait_file FILE TEXT [SECONDS]: until FILE contains TEXT (default 10 s).
+has_text() { grep -qF -- "$2" "$1" 2>/dev/null; }
+wait_file() {
+	until_true "${3:-10}" has_text "$1" "$2" && return 0
+	fail "waited in vain for '$2' in $1"
+	return 1
 }
 
 # wait_lines FILE N: until FILE has N lines (at most 10 s).
+has_lines() { [ "$(cat "$1" 2>/dev/null | wc -l)" -ge "$2" ]; }
 wait_lines() {
-	_i=0
-	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt 200 ]; then
-			fail "waited in vain for $2 lines in $1"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
+	until_true 10 has_lines "$1" "$2" && return 0
+	fail "waited in vain for $2 lines in $1"
+	return 1
 }
 
 # wait_count FILE TEXT N [SECONDS]: until N lines of FILE hold TEXT (default 10 s).
+has_count() {
+	_c=$(grep -cF -- "$2" "$1" 2>/dev/null)
+	[ "${_c:-0}" -ge "$3" ]
+}
 wait_count() {
-	_i=0
-	while _c=$(grep -cF -- "$2" "$1" 2>/dev/null); [ "${_c:-0}" -lt "$3" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt $((${4:-10} * 20)) ]; then
-			fail "waited in vain for $3 lines with '$2' in $1"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
+	until_true "${4:-10}" has_count "$1" "$2" "$3" && return 0
+	fail "waited in vain for $3 lines with '$2' in $1"
+	return 1
 }
 
 # wait_state PID STATE [SECONDS]: until process PID is in STATE, the letter
 # /proc/PID/stat shows (T: stopped), at most SECONDS (default 10).
+state_of() { sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null; }
+in_state() { [ "$(state_of "$1")" = "$2" ]; }
 wait_state() {
-	_i=0
-	while [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != "$2" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt $((${3:-10} * 20)) ]; then
-			fail "process $1 not in state $2 after ${3:-10} s:" \
-				"$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null || echo gone)"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
+	until_true "${3:-10}" in_state "$1" "$2" && return 0
+	fail "process $1 not in state $2 after ${3:-10} s: $(state_of "$1" || echo gone)"
+	return 1
 }
 
 # wait_proc [-P PARENT] PATTERN [SECONDS]: until a process (a child of
 # PARENT) whose command line matches PATTERN (pgrep -f) runs, at most SECONDS
 # (default 10); its pid in $procpid.
+proc_found() {
+	procpid=$(pgrep ${1:+-P "$1"} -f -- "$2" 2>/dev/null | head -n 1)
+	[ -n "$procpid" ]
+}
 wait_proc() {
-	_i=0
 	_pp=
 	if [ "$1" = -P ]; then
 		_pp=$2
 		shift 2
 	fi
-	while ! procpid=$(pgrep ${_pp:+-P "$_pp"} -f -- "$1" 2>/dev/null | head -n 1) ||
-		[ -z "$procpid" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt $((${2:-10} * 20)) ]; then
-			fail "waited in vain for a process matching '$1'${_pp:+ (a child of $_pp)}"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
+	until_true "${2:-10}" proc_found "$_pp" "$1" && return 0
+	fail "waited in vain for a process matching '$1'${_pp:+ (a child of $_pp)}"
+	return 1
 }
 
 # threads PID: how many threads process PID runs (0 once it is gone).
@@ -375,17 +365,11 @@ threads() {
 
 # wait_threads_below PID N [SECONDS]: until process PID runs fewer than N
 # threads (testrig's workers end when its run does), or has ended.
+fewer_threads() { [ "$(threads "$1")" -lt "$2" ]; }
 wait_threads_below() {
-	_i=0
-	while [ "$(threads "$1")" -ge "$2" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt $((${3:-10} * 20)) ]; then
-			fail "process $1 still runs $(threads "$1") threads after ${3:-10} s"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
+	until_true "${3:-10}" fewer_threads "$1" "$2" && return 0
+	fail "process $1 still runs $(threads "$1") threads after ${3:-10} s"
+	return 1
 }
 
 # sig_in PID FIELD SIG: signal SIG (a name: TERM) is in the mask FIELD of
@@ -406,31 +390,19 @@ sig_in() {
 # wait_taken PID SIG [SECONDS]: until the signal SIG sent to PID is no longer
 # pending: PID took it (testrig reads its signals from a signalfd, so two of
 # a kind sent before it reads the first would be one) or ended.
+not_pending() { ! sig_in "$1" ShdPnd "$2"; }
 wait_taken() {
-	_i=0
-	while sig_in "$1" ShdPnd "$2"; do
-		_i=$((_i + 1))
-		if [ $_i -gt $((${3:-10} * 20)) ]; then
-			fail "SIG$2 still pending at process $1 after ${3:-10} s"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
+	until_true "${3:-10}" not_pending "$1" "$2" && return 0
+	fail "SIG$2 still pending at process $1 after ${3:-10} s"
+	return 1
 }
 
 # wait_caught PID SIG [SECONDS]: until PID has a handler for SIG in place.
+catches() { sig_in "$1" SigCgt "$2"; }
 wait_caught() {
-	_i=0
-	while ! sig_in "$1" SigCgt "$2"; do
-		_i=$((_i + 1))
-		if [ $_i -gt $((${3:-10} * 20)) ]; then
-			fail "process $1 does not catch SIG$2 after ${3:-10} s"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
+	until_true "${3:-10}" catches "$1" "$2" && return 0
+	fail "process $1 does not catch SIG$2 after ${3:-10} s"
+	return 1
 }
 
 # alive PID: the process exists and is not a zombie (a dead process whose
