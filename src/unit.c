@@ -635,13 +635,6 @@ static void watch_attempt(struct watched *w)
 	}
 }
 
-/* Reaps what is left of the group (our subreaped zombies), then checks for survivors. */
-static void check_group(struct watched *w)
-{
-	if (spawn_group_alive(w->a->pid))
-		w->a->group_left = true;
-}
-
 static void post_started(struct watched *w)
 {
 	struct event *e = event_new(EV_STARTED, w->job);
@@ -701,9 +694,12 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 		signal_group(&w, SIGSTOP);
 	watch_attempt(&w);
 	child_close_fds(&w.c);
-	check_group(&w);
-	if (w.a->leaked && !w.a->group_left)
-		w.a->group_left = true;  /* whoever holds the pipe is still alive */
+	/*
+	 * Members outlived the attempt: still in the group (spawn_group_alive
+	 * reaps our subreaped zombies first), or holding a pipe it leaked.
+	 */
+	if (spawn_group_alive(w.a->pid) || w.a->leaked)
+		w.a->group_left = true;
 	capture_finish(&w.a->out);
 	capture_finish(&w.a->err);
 	if (w.timed_out)
