@@ -181,7 +181,7 @@ void config_show_tests(const struct settings *profile, const struct test_list *l
 		if (!t->selected)
 			continue;
 		buf_reset(&name);
-		test_display_name(t, &name);
+		test_shown_name(t, &name);
 		buf_printf(out, "; %s", name.data);
 		for (id = 0; id < SET_COUNT; id++) {
 			if (!setting_defs[id].per_test)

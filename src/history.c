@@ -769,7 +769,11 @@ static void print_entry(const struct jvalue *v, const char *bin, const char *tes
 		   count(e->recent, 'K'));
 	format_seconds_aligned(out, e->mean_duration < 9e9 ? (int64_t)(e->mean_duration * 1e9)
 			       : INT64_MAX, 10);
-	buf_printf(out, "s  %s %s\n", bin, test);
+	buf_adds(out, "s  ");
+	human_escapes(out, bin);
+	buf_addc(out, ' ');
+	human_escapes(out, test);
+	buf_addc(out, '\n');
 }
 
 int history_print(const char *path, struct filter *const *filters, size_t nfilters, bool json,

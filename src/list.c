@@ -262,12 +262,26 @@ struct test *test_list_add_case(struct test_list *l, struct binary *b, const cha
 	return t;
 }
 
+static bool named_alone(const struct test *t)
+{
+	return t->bin->suite->protocol == PROTO_EXEC || t->bin->suite->protocol == PROTO_TAP;
+}
+
 void test_display_name(const struct test *t, struct buf *out)
 {
 	buf_adds(out, t->bin->id);
-	if (t->bin->suite->protocol != PROTO_EXEC && t->bin->suite->protocol != PROTO_TAP) {
+	if (!named_alone(t)) {
 		buf_addc(out, ' ');
 		buf_adds(out, t->name);
+	}
+}
+
+void test_shown_name(const struct test *t, struct buf *out)
+{
+	human_escapes(out, t->bin->id);
+	if (!named_alone(t)) {
+		buf_addc(out, ' ');
+		human_escapes(out, t->name);
 	}
 }
 
@@ -279,12 +293,19 @@ static void print_test(const struct test *t, enum list_format f, bool first, boo
 
 	switch (f) {
 	case LIST_HUMAN:
-		if (first)
-			buf_printf(b, "%s:\n", bin->id);
-		buf_printf(b, "    %s%s\n", t->name, t->ignored ? " (ignored)" : "");
+		if (first) {
+			human_escapes(b, bin->id);
+			buf_adds(b, ":\n");
+		}
+		buf_adds(b, "    ");
+		human_escapes(b, t->name);
+		buf_adds(b, t->ignored ? " (ignored)\n" : "\n");
 		break;
 	case LIST_ONELINE:
-		buf_printf(b, "%s %s\n", bin->id, t->name);
+		human_escapes(b, bin->id);
+		buf_addc(b, ' ');
+		human_escapes(b, t->name);
+		buf_addc(b, '\n');
 		break;
 	case LIST_JSON:
 		if (first) {

@@ -112,11 +112,19 @@ static void listing_failure(const struct listing *ls, const char *why, struct bu
 	const char *names[2] = { "STDOUT", "STDERR" };
 	int i;
 
-	buf_printf(err, "listing the tests of %s failed: ", ls->bin->id);
-	if (why)
+	buf_adds(err, "listing the tests of ");
+	human_escapes(err, ls->bin->id);
+	buf_adds(err, " failed: ");
+	if (why) {
 		buf_adds(err, why);
-	else
-		attempt_end_words(err, a);
+	} else {
+		struct buf words = BUF_INIT;
+
+		/* An exec failure's words name the path. */
+		attempt_end_words(&words, a);
+		human_escape(err, words.data, words.len);
+		buf_free(&words);
+	}
 	buf_addc(err, '\n');
 	for (i = 0; i < 2; i++) {
 		const struct buf *h = &streams[i]->head;

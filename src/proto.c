@@ -8,6 +8,7 @@
 
 #include "testrig/proto.h"
 #include "testrig/tap.h"
+#include "testrig/text.h"
 #include "testrig/util.h"
 
 unsigned proto_listings(enum protocol p)
@@ -86,6 +87,14 @@ static bool next_line(const char *out, size_t len, size_t *pos, const char **lin
 	return true;
 }
 
+/* A listing without a test: how its first line begins. */
+static void no_test(struct buf *err, const char *stray, size_t n)
+{
+	buf_adds(err, "no test in it; it begins '");
+	human_escape(err, stray, n > 60 ? 60 : n);
+	buf_addc(err, '\'');
+}
+
 /* gtest marks DISABLED_ at the start of a suite or test name, or after a '/'. */
 static bool gtest_disabled(const char *name, size_t n)
 {
@@ -149,7 +158,9 @@ static int parse_gtest(struct test_list *l, struct binary *b, const char *out, s
 					continue;
 				}
 				buf_printf(err, "line %u: expected 'Suite.' or an indented test name, "
-					   "found '%.*s'", lineno, (int)(n > 60 ? 60 : n), line);
+					   "found '", lineno);
+				human_escape(err, line, n > 60 ? 60 : n);
+				buf_addc(err, '\'');
 				goto fail;
 			}
 			buf_reset(&suite);
@@ -174,8 +185,7 @@ static int parse_gtest(struct test_list *l, struct binary *b, const char *out, s
 		test_list_add_test(l, b, name.data, suite_disabled || gtest_disabled(line, n));
 	}
 	if (stray && l->ntests == b->first) {
-		buf_printf(err, "no test in it; it begins '%.*s'",
-			   (int)(stray_len > 60 ? 60 : stray_len), stray);
+		no_test(err, stray, stray_len);
 		goto fail;
 	}
 	buf_free(&suite);
@@ -222,8 +232,7 @@ static int parse_libtest(struct test_list *l, struct binary *b, unsigned pass, c
 	}
 	/* Other lines may come with a listing (a program's own output); alone they are none. */
 	if (stray && l->ntests == before && !(pass == 1 && b->count)) {
-		buf_printf(err, "no test in it; it begins '%.*s'",
-			   (int)(stray_len > 60 ? 60 : stray_len), stray);
+		no_test(err, stray, stray_len);
 		return -1;
 	}
 	return 0;

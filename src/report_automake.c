@@ -53,17 +53,24 @@ static void log_buf(struct automake *am, const struct buf *b)
 	log_write(am, b->data, b->len);
 }
 
-/* One result: a line on stdout (colored if asked), the same in the log, a .trs line. */
+/*
+ * One result: a line on stdout (colored if asked), the same in the log, a
+ * .trs line.  The details (a case's name, a TAP point's description, a
+ * reason) come from the test: control characters in them are escaped.
+ */
 static void add_result(struct automake *am, enum am_result res, const char *details)
 {
 	const struct automake_args *a = am->opt.args;
 	const char *sep = *details ? " " : "";
+	struct buf shown = BUF_INIT;
 
+	controls_escapes(&shown, details);
 	fprintf(am->opt.out, "%s%s%s: %s%s%s\n", a->color_tests ? result_colors[res] : "",
-		result_names[res], a->color_tests ? "\033[m" : "", a->test_name, sep, details);
+		result_names[res], a->color_tests ? "\033[m" : "", a->test_name, sep, shown.data);
 	fflush(am->opt.out);
 	buf_reset(&am->scratch);
-	buf_printf(&am->scratch, "%s: %s%s%s\n", result_names[res], a->test_name, sep, details);
+	buf_printf(&am->scratch, "%s: %s%s%s\n", result_names[res], a->test_name, sep, shown.data);
+	buf_free(&shown);
 	log_buf(am, &am->scratch);
 	buf_printf(&am->results, ":test-result: %s\n", result_names[res]);
 	am->only = am->nresults ? am->only : res;

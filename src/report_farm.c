@@ -108,11 +108,10 @@ static size_t bin_index(const struct farm *f, const struct test *t)
 	return lo;
 }
 
-/* A test name on one line. */
+/* A test name on one line, nothing in it acting on a terminal (text.h). */
 static void one_line(struct buf *b, const char *s)
 {
-	for (; *s; s++)
-		buf_addc(b, *s == '\n' || *s == '\r' ? ' ' : *s);
+	controls_escapes(b, s);
 }
 
 static void ptest_block(struct farm *f, size_t i)

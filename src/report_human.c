@@ -124,7 +124,7 @@ static void status_line_note(struct human *h, const char *label, const char *col
 			     int64_t ns, bool at_least, const struct test *t, const char *note)
 {
 	status_start(h, label, col, ns, at_least);
-	test_display_name(t, &h->line);
+	test_shown_name(t, &h->line);
 	if (note && *note)
 		buf_printf(&h->line, "  (%s)", note);
 	buf_addc(&h->line, '\n');
@@ -193,7 +193,9 @@ static void format_output_named(struct buf *b, const struct human *h, const char
 	int i;
 
 	if (a->message) {
-		buf_printf(b, "    %s\n", a->message);
+		buf_adds(b, "    ");
+		human_escapes(b, a->message);
+		buf_addc(b, '\n');
 	}
 	if (a->out.total + a->err.total == 0)
 		goto hook;
@@ -226,7 +228,7 @@ static void format_output(struct buf *b, const struct human *h, const struct tes
 {
 	struct buf name = BUF_INIT;
 
-	test_display_name(t, &name);
+	test_shown_name(t, &name);
 	format_output_named(b, h, name.data, a, try_prefix);
 	buf_free(&name);
 }
@@ -405,8 +407,8 @@ static void status_note(const struct test_outcome *o, struct buf *note)
 	const struct attempt *a = o->final;
 	unsigned pass, fail, skip, todo, todo_passed;
 
-	if (o->outcome == OUT_SKIPPED && a->message && *a->message)
-		buf_adds(note, a->message);
+	if (o->outcome == OUT_SKIPPED && a->message)
+		human_escapes(note, a->message);
 	if (!a->tap || !a->tap->npoints)
 		return;
 	tap_point_counts(a->tap, &pass, &fail, &skip, &todo, &todo_passed);
@@ -500,7 +502,9 @@ static void h_info(struct reporter *r, const struct unit_info *u, size_t n)
 	for (i = 0; i < n; i++) {
 		const char *p = u[i].output_tail;
 
-		buf_printf(&b, "  %s: %s", u[i].name, u[i].state);
+		buf_adds(&b, "  ");
+		human_escapes(&b, u[i].name);
+		buf_printf(&b, ": %s", u[i].state);
 		if (u[i].pid > 0)
 			buf_printf(&b, ", pid %d", (int)u[i].pid);
 		buf_adds(&b, ", ");

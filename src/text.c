@@ -1,8 +1,8 @@
 /*
  * text.c - the formatters of text.h: a portable signal-name table, seconds,
  * timestamps, UTF-8 validation (overlong forms, surrogates and code points
- * past U+10FFFF are invalid), JSON quoting and XML escaping of arbitrary
- * bytes.  No state.
+ * past U+10FFFF are invalid), JSON quoting, XML escaping and the human
+ * report's escaping of arbitrary bytes.  No state.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -240,21 +240,44 @@ void json_seconds(struct buf *b, const char *name, int64_t ns)
 }
 
 /*
- * Escaping for JSON strings and XML text and attributes: one loop over the
- * bytes for all three.  ASCII bytes are plain (copied) or special (each
- * format's own spelling); the rest is UTF-8, checked, each maximal
- * ill-formed subpart replaced by U+FFFD, so any bytes a test printed give
- * valid UTF-8 and a well-formed document.
+ * Escaping for JSON strings, XML text and attributes, and what the human
+ * report shows: one loop over the bytes for all four.  ASCII bytes are
+ * plain (copied) or special (each format's own spelling); the rest is
+ * UTF-8, checked, each maximal ill-formed subpart replaced by U+FFFD, so
+ * any bytes a test printed give valid UTF-8 and a well-formed document.
+ * For people (ESC_HUMAN) every byte stays visible and none acts on a
+ * terminal: controls (C0, DEL, C1) and bytes that are not UTF-8 become C
+ * escapes, a backslash "\\\\", and the rest of UTF-8 is copied.  Lines
+ * other programs read (ESC_CONTROLS: Automake's, ptest's) keep a backslash
+ * as it is, as those programs' own drivers print it.
  */
-enum escaping { ESC_JSON, ESC_XML_TEXT, ESC_XML_ATTR };
+enum escaping { ESC_JSON, ESC_XML_TEXT, ESC_XML_ATTR, ESC_HUMAN, ESC_CONTROLS };
 
 static bool plain(enum escaping e, unsigned char c)
 {
 	if (c < 0x20 || c >= 0x80)
 		return false;
+	if (e == ESC_HUMAN || e == ESC_CONTROLS)
+		return c != 0x7f && (c != '\\' || e == ESC_CONTROLS);
 	if (e == ESC_JSON)
 		return c != '"' && c != '\\';
 	return c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+}
+
+/* One byte as the human report escapes it: \\ \t \n \r \e, else \xNN. */
+static void human_byte(struct buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char x[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+
+	switch (c) {
+	case '\\': buf_add(b, "\\\\", 2); return;
+	case '\t': buf_add(b, "\\t", 2); return;
+	case '\n': buf_add(b, "\\n", 2); return;
+	case '\r': buf_add(b, "\\r", 2); return;
+	case 0x1b: buf_add(b, "\\e", 2); return;
+	default: buf_add(b, x, 4); return;
+	}
 }
 
 /*
@@ -268,6 +291,10 @@ static void special(struct buf *b, enum escaping e, unsigned char c)
 {
 	bool attr = e == ESC_XML_ATTR;
 
+	if (e == ESC_HUMAN || e == ESC_CONTROLS) {
+		human_byte(b, c);
+		return;
+	}
 	if (e == ESC_JSON) {
 		switch (c) {
 		case '"': buf_add(b, "\\\"", 2); return;
@@ -318,10 +345,15 @@ static inline __attribute__((always_inline)) void escape(struct buf *b, const ch
 		}
 		len = utf8_sequence(p + i, n - i, &valid);
 		/* XML cannot carry the non-characters U+FFFE and U+FFFF either. */
-		if (valid && e != ESC_JSON && len == 3 && p[i] == 0xef && p[i + 1] == 0xbf &&
-		    p[i + 2] >= 0xbe)
+		if (valid && (e == ESC_XML_TEXT || e == ESC_XML_ATTR) && len == 3 && p[i] == 0xef &&
+		    p[i + 1] == 0xbf && p[i + 2] >= 0xbe)
 			valid = false;
-		if (valid)
+		/* C1 controls (U+0080 to U+009F) act on terminals as ESC sequences do. */
+		if ((e == ESC_HUMAN || e == ESC_CONTROLS) &&
+		    (!valid || (len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))) {
+			for (size_t k = 0; k < len; k++)
+				human_byte(b, p[i + k]);
+		} else if (valid)
 			buf_add(b, p + i, len);
 		else if (e == ESC_JSON)
 			buf_adds(b, "\\ufffd");
@@ -342,6 +374,23 @@ void json_quote(struct buf *b, const char *s, size_t n)
 void xml_escape(struct buf *b, const char *s, size_t n, bool attr)
 {
 	escape(b, s, n, attr ? ESC_XML_ATTR : ESC_XML_TEXT);
+}
+
+void human_escape(struct buf *b, const char *s, size_t n)
+{
+	escape(b, s, n, ESC_HUMAN);
+}
+
+void human_escapes(struct buf *b, const char *s)
+{
+	if (s)
+		escape(b, s, strlen(s), ESC_HUMAN);
+}
+
+void controls_escapes(struct buf *b, const char *s)
+{
+	if (s)
+		escape(b, s, strlen(s), ESC_CONTROLS);
 }
 
 /* ---- bytes in JSON --------------------------------------------------------- */

@@ -96,6 +96,8 @@ bool test_list_listed(const struct test_list *l, const struct test *t);
 struct test *test_list_add_case(struct test_list *l, struct binary *b, const char *name);
 /* "examples/pass" for exec binaries, "bin/unit Suite.Case" otherwise. */
 void test_display_name(const struct test *t, struct buf *out);
+/* The same as the human report shows it: control characters escaped (human_escape). */
+void test_shown_name(const struct test *t, struct buf *out);
 
 /*
  * Expands a config suite's binaries globs (relative to `root`) into binaries,

@@ -1,9 +1,9 @@
 /*
  * text.h - one formatter per fact that reports print: signal names, seconds
  * with three decimals, RFC 3339 timestamps, UTF-8 validation, JSON strings
- * and fields, XML character data.  Pure functions over struct buf; every
- * report (human, JSON, JUnit) and list --format json use these, so the same
- * fact reads the same everywhere.
+ * and fields, XML character data, strings from tests escaped for people.
+ * Pure functions over struct buf; every report (human, JSON, JUnit) and
+ * list use these, so the same fact reads the same everywhere.
  */
 #ifndef TESTRIG_TEXT_H
 #define TESTRIG_TEXT_H
@@ -79,5 +79,21 @@ int base64_decode(const char *s, size_t n, struct buf *out);
  * `attr`: any bytes give a well-formed document (see text.c).
  */
 void xml_escape(struct buf *b, const char *s, size_t n, bool attr);
+
+/*
+ * Appends n bytes as the human report shows a string that comes from a
+ * test (a name, a binary id, a skip reason): printable ASCII and UTF-8 as
+ * they are; a backslash as \\, tab, newline, CR and ESC as \t \n \r \e,
+ * and every other byte of a C0 or C1 control, DEL or what is not valid
+ * UTF-8 as \xNN (testrig(1), OUTPUT).  Nothing in it acts on a terminal or
+ * ends a line.  human_escapes: a C string (NULL appends nothing).
+ */
+void human_escape(struct buf *b, const char *s, size_t n);
+void human_escapes(struct buf *b, const char *s);
+/*
+ * The same but for a backslash, which stays itself: for lines other
+ * programs read as their own drivers write them (Automake's, ptest's).
+ */
+void controls_escapes(struct buf *b, const char *s);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * test_text.c - the formatters every report shares: signal names, seconds,
- * timestamps, JSON members, XML escaping, and commands split once.
+ * timestamps, JSON members, XML escaping, the human report's escaping, and
+ * commands split once.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -129,6 +130,31 @@ static void test_xml(void)
 	buf_free(&b);
 }
 
+/*
+ * What the human report shows of a string from a test: printable text and
+ * UTF-8 as they are, controls and bytes that are not UTF-8 as C escapes.
+ */
+static void test_human(void)
+{
+	struct buf b = BUF_INIT;
+	static const char in[] = "a\\b\t\n\r\x1b[1m\x01\x7f\xc2\x85\xc2\xa0\xc3\xa9\xff\xe2\x82 z";
+
+	human_escape(&b, in, sizeof in - 1);
+	CHECK_STR(b.data, "a\\\\b\\t\\n\\r\\e[1m\\x01\\x7f\\xc2\\x85\xc2\xa0\xc3\xa9\\xff\\xe2\\x82 z");
+	/* A plain name is copied as it is. */
+	buf_reset(&b);
+	human_escapes(&b, "bin/unit Suite.Case/0");
+	CHECK_STR(b.data, "bin/unit Suite.Case/0");
+	/* For Automake's and ptest's lines a backslash stays itself. */
+	buf_reset(&b);
+	controls_escapes(&b, "a\\b\rc");
+	CHECK_STR(b.data, "a\\b\\rc");
+	buf_reset(&b);
+	human_escapes(&b, NULL);
+	CHECK_STR(b.data, "");
+	buf_free(&b);
+}
+
 static void test_commands(void)
 {
 	struct command c, copy;
@@ -224,6 +250,7 @@ int main(void)
 	RUN(test_timestamps);
 	RUN(test_json_members);
 	RUN(test_xml);
+	RUN(test_human);
 	RUN(test_commands);
 	RUN(test_json_bytes);
 	return check_done();
