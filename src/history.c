@@ -52,15 +52,18 @@ static bool plain_string(const char *s, const char *end, const char **body, size
 	return true;
 }
 
-/* An entry read from one line (and its last duration); false when the line is not one. */
+/*
+ * An entry read from one line (and its last duration); false when the line
+ * is not one.  Names not UTF-8 are decoded into names[0] and names[1].
+ */
 static bool parse_entry(const struct jvalue *v, const char **bin, const char **test,
-			struct test_history *h, double *last)
+			struct test_history *h, double *last, struct buf names[2])
 {
 	const char *recent;
 	size_t i;
 
-	*bin = jvalue_str(v, "binary_id");
-	*test = jvalue_str(v, "test");
+	*bin = jvalue_name(v, "binary_id", &names[0]);
+	*test = jvalue_name(v, "test", &names[1]);
 	recent = jvalue_str(v, "recent");
 	if (!*bin || !*test || !recent || strlen(recent) > HISTORY_WINDOW)
 		return false;
@@ -210,9 +213,12 @@ static void write_entry(struct buf *b, const char *bin, const char *test, const 
 			const struct test_history *h, double last_duration, const char *last_result,
 			const char *last_run)
 {
+	size_t n = strlen(bin);
+
 	buf_adds(b, "{\"binary_id\":");
-	json_quote(b, bin, strlen(bin));
-	json_string(b, "test", test);
+	json_quote(b, bin, n);
+	json_name_base64(b, "binary_id", bin, n);
+	json_name(b, "test", test);
 	json_string(b, "suite", suite);
 	json_uint(b, "runs", strlen(h->recent));
 	json_uint(b, "passes", count(h->recent, 'P'));
@@ -338,7 +344,7 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 		 struct buf *err)
 {
 	struct history *h = xcalloc(1, sizeof *h);
-	struct buf line = BUF_INIT, why = BUF_INIT;
+	struct buf line = BUF_INIT, why = BUF_INIT, names[2] = { BUF_INIT, BUF_INIT };
 	struct gz_reader *r;
 	struct test **sorted;
 	size_t i, cap = 0, lineno;
@@ -362,7 +368,8 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 		struct test *t;
 
 		if ((fast_entry(line.data, line.len, &bin, &test, &e) ||
-		     ((v = jvalue_parse(line.data, line.len, NULL)) && parse_entry(v, &bin, &test, &e, &last))) &&
+		     ((v = jvalue_parse(line.data, line.len, NULL)) &&
+		      parse_entry(v, &bin, &test, &e, &last, names))) &&
 		    (t = find_test(sorted, list->ntests, bin, test)) && !t->history &&
 		    lineno < UINT32_MAX) {
 			/*
@@ -406,6 +413,8 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 	free(sorted);
 	buf_free(&line);
 	buf_free(&why);
+	buf_free(&names[0]);
+	buf_free(&names[1]);
 	return rc;
 }
 
@@ -628,6 +637,7 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, const struct his
 		      struct merge *m, struct buf *err)
 {
 	struct buf line = BUF_INIT, out = BUF_INIT, why = BUF_INIT, space = BUF_INIT;
+	struct buf names[2] = { BUF_INIT, BUF_INIT };
 	uint32_t *of = loaded ? results_of_entries(m, loaded) : NULL;
 	size_t dropped = 0, lineno = 0, next = 0;
 	int got;
@@ -664,7 +674,7 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, const struct his
 				continue;
 		}
 		v = jvalue_parse(line.data, line.len, NULL);
-		if (!v || !parse_entry(v, &bin, &test, &e, &last)) {
+		if (!v || !parse_entry(v, &bin, &test, &e, &last, names)) {
 			dropped++;
 		} else if ((i = find_result(m, bin, test)) >= 0 && !m->merged[i]) {
 			/* Its suite is the one it ran in now, as a line rewritten from memory says. */
@@ -686,6 +696,8 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, const struct his
 	buf_free(&out);
 	buf_free(&why);
 	buf_free(&space);
+	buf_free(&names[0]);
+	buf_free(&names[1]);
 }
 
 /* Results with no line yet, in key order (a test's second result goes). */
@@ -779,7 +791,7 @@ static void print_entry(const struct jvalue *v, const char *bin, const char *tes
 int history_print(const char *path, struct filter *const *filters, size_t nfilters, bool json,
 		  struct buf *out, struct buf *err)
 {
-	struct buf line = BUF_INIT, why = BUF_INIT;
+	struct buf line = BUF_INIT, why = BUF_INIT, names[2] = { BUF_INIT, BUF_INIT };
 	struct gz_reader *r;
 	bool missing;
 	size_t i;
@@ -798,7 +810,7 @@ int history_print(const char *path, struct filter *const *filters, size_t nfilte
 		double last;
 		const char *bin, *test;
 
-		if (v && parse_entry(v, &bin, &test, &e, &last)) {
+		if (v && parse_entry(v, &bin, &test, &e, &last, names)) {
 			struct filter_subject subj;
 			const char *suite = jvalue_str(v, "suite");
 
@@ -818,5 +830,7 @@ int history_print(const char *path, struct filter *const *filters, size_t nfilte
 	gz_reader_close(r);
 	buf_free(&line);
 	buf_free(&why);
+	buf_free(&names[0]);
+	buf_free(&names[1]);
 	return got < 0 ? -1 : 0;
 }

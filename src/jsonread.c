@@ -617,3 +617,18 @@ bool jvalue_bool(const struct jvalue *obj, const char *key, bool *out)
 	*out = m->boolean;
 	return true;
 }
+
+const char *jvalue_name(const struct jvalue *obj, const char *key, struct buf *space)
+{
+	const struct jvalue *v;
+	char exact[64];
+
+	if (snprintf(exact, sizeof exact, "%s_base64", key) < (int)sizeof exact &&
+	    (v = jvalue_get(obj, exact)) && v->type == JV_STRING) {
+		buf_reset(space);
+		if (base64_decode(v->string, v->len, space) == 0 &&
+		    !memchr(space->data, 0, space->len))
+			return space->data;
+	}
+	return jvalue_str(obj, key);
+}

@@ -311,7 +311,8 @@ static void print_test(const struct test *t, enum list_format f, bool first, boo
 		if (first) {
 			buf_adds(b, first_bin ? "\n{\"id\":" : ",\n{\"id\":");
 			json_quote(b, bin->id, strlen(bin->id));
-			json_string(b, "path", bin->path);
+			json_name_base64(b, "id", bin->id, strlen(bin->id));
+			json_name(b, "path", bin->path);
 			json_string(b, "suite", bin->suite->name);
 			json_string(b, "protocol", protocol_name(bin->suite->protocol));
 			buf_adds(b, ",\"tests\":[");
@@ -320,6 +321,7 @@ static void print_test(const struct test *t, enum list_format f, bool first, boo
 		}
 		buf_adds(b, "{\"name\":");
 		json_quote(b, t->name, strlen(t->name));
+		json_name_base64(b, "name", t->name, strlen(t->name));
 		json_bool(b, "ignored", t->ignored);
 		buf_addc(b, '}');
 		break;

@@ -96,8 +96,8 @@ static void planned(struct recorder *rec)
 			continue;
 		buf_reset(&b);
 		buf_adds(&b, "{\"type\":\"test-planned\"");
-		json_string(&b, "binary_id", t->bin->id);
-		json_string(&b, "test", t->name);
+		json_name(&b, "binary_id", t->bin->id);
+		json_name(&b, "test", t->name);
 		json_string(&b, "suite", t->bin->suite->name);
 		json_string(&b, "protocol", protocol_name(t->bin->suite->protocol));
 		json_bool(&b, "selected", t->selected);
@@ -454,6 +454,7 @@ static void sort_unique(struct strvec *v)
 int record_outstanding(const char *path, struct strvec *keys, struct buf *err)
 {
 	struct strvec owed = STRVEC_INIT, passed = STRVEC_INIT, wholes = STRVEC_INIT;
+	struct buf bin_bytes = BUF_INIT, test_bytes = BUF_INIT;
 	const struct jvalue *ev;
 	struct record *r;
 	size_t i, j = 0;
@@ -464,8 +465,10 @@ int record_outstanding(const char *path, struct strvec *keys, struct buf *err)
 		return -1;
 	/* A damaged line ends what is known: the rest never finished. */
 	while ((got = record_next(r, &ev, err)) > 0) {
-		const char *type = jvalue_str(ev, "type"), *bin = jvalue_str(ev, "binary_id");
-		const char *test = jvalue_str(ev, "test"), *as = jvalue_str(ev, "counted_as");
+		const char *type = jvalue_str(ev, "type"), *as = jvalue_str(ev, "counted_as");
+		/* Names are kept exactly (json_name): --failed must find them again. */
+		const char *bin = jvalue_name(ev, "binary_id", &bin_bytes);
+		const char *test = jvalue_name(ev, "test", &test_bytes);
 		bool whole = false;
 
 		if (strcmp(type, "run-finished") == 0) {
@@ -487,6 +490,8 @@ int record_outstanding(const char *path, struct strvec *keys, struct buf *err)
 	}
 	buf_reset(err);
 	record_close(r);
+	buf_free(&bin_bytes);
+	buf_free(&test_bytes);
 	/*
 	 * A binary not listed (isolation = binary) owes its cases that did not
 	 * run only when the run did not end whole: then all of it is owed.

@@ -35,6 +35,7 @@ struct replay {
 	struct run_counts counts;   /* for a record cut short */
 	bool run_started, run_finished;
 	int exit_code;
+	struct buf bin_bytes, test_bytes;   /* the event's names, when kept as base64 */
 };
 
 /* ---- fields -------------------------------------------------------------- */
@@ -226,7 +227,8 @@ static struct suite *suite_named(struct test_list *l, const char *name, const ch
 
 static void add_planned(struct replay *rp, const struct jvalue *ev)
 {
-	const char *bin = jvalue_str(ev, "binary_id"), *test = jvalue_str(ev, "test");
+	const char *bin = jvalue_name(ev, "binary_id", &rp->bin_bytes);
+	const char *test = jvalue_name(ev, "test", &rp->test_bytes);
 	const char *suite = jvalue_str(ev, "suite");
 	struct test_list *l = &rp->list;
 	struct binary *b = l->nbins ? l->bins[l->nbins - 1] : NULL;
@@ -296,8 +298,8 @@ static struct test *test_of(struct replay *rp, const struct jvalue *ev, size_t *
 	index_tests(rp);
 	memset(&b, 0, sizeof b);
 	memset(&key, 0, sizeof key);
-	b.id = (char *)(uintptr_t)jvalue_str(ev, "binary_id");
-	key.name = (char *)(uintptr_t)jvalue_str(ev, "test");
+	b.id = (char *)(uintptr_t)jvalue_name(ev, "binary_id", &rp->bin_bytes);
+	key.name = (char *)(uintptr_t)jvalue_name(ev, "test", &rp->test_bytes);
 	key.bin = &b;
 	if (!b.id || !key.name)
 		return NULL;
@@ -537,8 +539,8 @@ static void json_started(struct replay *rp, const struct jvalue *ev, const struc
 	buf_adds(&b, "{\"type\":\"test-started\"");
 	json_string(&b, "run_id", jvalue_str(header, "run_id"));
 	json_string(&b, "time", start ? start : jvalue_str(ev, "time"));
-	json_string(&b, "binary_id", t->bin->id);
-	json_string(&b, "test", t->name);
+	json_name(&b, "binary_id", t->bin->id);
+	json_name(&b, "test", t->name);
 	json_string(&b, "suite", jvalue_str(ev, "suite") ? jvalue_str(ev, "suite") : "");
 	json_uint(&b, "attempt", 1);
 	buf_adds(&b, "}\n");
@@ -578,6 +580,8 @@ static void free_replay(struct replay *rp)
 	free(rp->cases);
 	free(rp->sorted);
 	test_list_free(&rp->list);
+	buf_free(&rp->bin_bytes);
+	buf_free(&rp->test_bytes);
 }
 
 int replay_record(const struct replay_options *o)
@@ -598,6 +602,8 @@ int replay_record(const struct replay_options *o)
 	memset(&rp, 0, sizeof rp);
 	rp.o = o;
 	test_list_init(&rp.list);
+	buf_init(&rp.bin_bytes);
+	buf_init(&rp.test_bytes);
 	open_reports(&rp);
 	header = record_header(r);
 	while ((got = record_next(r, &ev, &err)) > 0) {

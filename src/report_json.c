@@ -80,8 +80,8 @@ static struct buf *begin(struct json *j, const char *type)
 /* A test-started event's fields after its head. */
 static void started_fields(struct buf *b, const struct test *t, unsigned attempt)
 {
-	json_string(b, "binary_id", t->bin->id);
-	json_string(b, "test", t->name);
+	json_name(b, "binary_id", t->bin->id);
+	json_name(b, "test", t->name);
 	json_string(b, "suite", t->bin->suite->name);
 	json_uint(b, "attempt", attempt);
 	buf_adds(b, "}\n");
@@ -299,8 +299,8 @@ static void field_exit_signal(struct buf *b, const struct attempt *a)
 
 static void test_fields(struct buf *b, const struct test *t)
 {
-	json_string(b, "binary_id", t->bin->id);
-	json_string(b, "test", t->name);
+	json_name(b, "binary_id", t->bin->id);
+	json_name(b, "test", t->name);
 }
 
 static void js_run_started(struct reporter *r, const struct run_info *info)

@@ -498,6 +498,24 @@ void json_bytes(struct buf *b, const char *name, const char *s, size_t n)
 		;
 }
 
+void json_name_base64(struct buf *b, const char *key, const char *s, size_t n)
+{
+	if (plain_utf8(s, n))
+		return;
+	buf_printf(b, ",\"%s_base64\":\"", key);
+	base64_encode(b, (const unsigned char *)s, n);
+	buf_addc(b, '"');
+}
+
+void json_name(struct buf *b, const char *key, const char *s)
+{
+	size_t n = strlen(s);
+
+	json_key(b, key);
+	json_quote(b, s, n);
+	json_name_base64(b, key, s, n);
+}
+
 static int b64_value(char c)
 {
 	const char *p = c ? strchr(b64, c) : NULL;

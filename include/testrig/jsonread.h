@@ -63,5 +63,12 @@ const char *jvalue_str(const struct jvalue *obj, const char *key);
 bool jvalue_num(const struct jvalue *obj, const char *key, double *out);
 bool jvalue_int(const struct jvalue *obj, const char *key, int64_t *out);   /* integral numbers only */
 bool jvalue_bool(const struct jvalue *obj, const char *key, bool *out);
+/*
+ * Member `key` as text.h's json_name wrote it: the bytes of `key_base64`,
+ * decoded into *space, when that member is there and holds a name (base64
+ * of bytes without NUL); else jvalue_str(obj, key).  Valid until space or
+ * obj changes.
+ */
+const char *jvalue_name(const struct jvalue *obj, const char *key, struct buf *space);
 
 #endif

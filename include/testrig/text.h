@@ -71,6 +71,16 @@ struct json_bytes_state {
 void json_bytes_begin(struct buf *b, const char *name, const char *s, size_t n,
 		      struct json_bytes_state *st);
 bool json_bytes_next(struct buf *b, struct json_bytes_state *st, size_t max);
+/*
+ * A member naming something (a test, a binary) that readers must find
+ * again byte for byte: `,"key":"..."` as json_string writes it (readable,
+ * U+FFFD for what is not UTF-8) and, only when the name is not valid
+ * UTF-8, `,"key_base64":"..."` with its bytes; jvalue_name (jsonread.h)
+ * reads it back.  json_name_base64 is that second member alone, for a
+ * first member written by hand.
+ */
+void json_name(struct buf *b, const char *key, const char *s);
+void json_name_base64(struct buf *b, const char *key, const char *s, size_t n);
 /* Decodes base64 (RFC 4648, padded) onto out; -1 for anything else. */
 int base64_decode(const char *s, size_t n, struct buf *out);
 

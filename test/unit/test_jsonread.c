@@ -473,6 +473,49 @@ static void round_trip(const char *s, size_t n, bool exact)
 	buf_free(&err);
 }
 
+/*
+ * A name json_name writes reads back exactly through jvalue_name: a
+ * readable member always, base64 beside it only when it is not UTF-8.
+ */
+static void test_names(void)
+{
+	static const char *const names[] = { "Suite.Case", "caf\xc3\xa9", "b\xffx", "b\xfex",
+					     "d\xc3(", "\xed\xa0\x80 surrogate", "" };
+	struct buf doc = BUF_INIT, err = BUF_INIT, space = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof *names; i++) {
+		struct jvalue *v;
+		const char *got;
+
+		buf_reset(&doc);
+		buf_adds(&doc, "{\"type\":\"x\"");
+		json_name(&doc, "test", names[i]);
+		buf_addc(&doc, '}');
+		CHECK(!strstr(doc.data, "test_base64") == (i < 2 || i == 6));
+		v = jvalue_parse(doc.data, doc.len, &err);
+		CHECK(v != NULL);
+		got = v ? jvalue_name(v, "test", &space) : NULL;
+		CHECK(got && strcmp(got, names[i]) == 0);
+		/* The readable member is there for every reader. */
+		CHECK(v && jvalue_str(v, "test") != NULL);
+		jvalue_free(v);
+	}
+	/* base64 that is not a name (holding a NUL, or not base64) leaves the readable member. */
+	for (i = 0; i < 2; i++) {
+		static const char *const bad[] = { "{\"test\":\"t\",\"test_base64\":\"AA==\"}",
+						   "{\"test\":\"t\",\"test_base64\":\"*\"}" };
+		struct jvalue *v = jvalue_parse(bad[i], strlen(bad[i]), &err);
+		const char *got = v ? jvalue_name(v, "test", &space) : NULL;
+
+		CHECK(got && strcmp(got, "t") == 0);
+		jvalue_free(v);
+	}
+	buf_free(&doc);
+	buf_free(&err);
+	buf_free(&space);
+}
+
 static void test_round_trip_bytes(void)
 {
 	static const char *const utf8[] = {
@@ -625,6 +668,7 @@ int main(void)
 	RUN(test_round_trip_bytes);
 	RUN(test_round_trip_code_points);
 	RUN(test_record);
+	RUN(test_names);
 	RUN(test_large);
 	return check_done();
 }
