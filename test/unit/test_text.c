@@ -152,6 +152,26 @@ static void test_human(void)
 	buf_reset(&b);
 	human_escapes(&b, NULL);
 	CHECK_STR(b.data, "");
+	/* Each byte that needs an escape is seen wherever it is (plain names go eight at a time). */
+	for (size_t at = 0; at < 19; at++) {
+		static const char specials[] = { '\\', 0x7f, 0x1f, 0x01, 0x0b, (char)0x80, (char)0xff };
+
+		for (size_t k = 0; k < sizeof specials; k++) {
+			char one[20], want[32];
+
+			memset(one, 'a', 19);
+			one[19] = 0;
+			one[at] = specials[k];
+			buf_reset(&b);
+			human_escapes(&b, one);
+			if (specials[k] == '\\')
+				snprintf(want, sizeof want, "%.*s\\\\%s", (int)at, one, one + at + 1);
+			else
+				snprintf(want, sizeof want, "%.*s\\x%02x%s", (int)at, one,
+					 (unsigned char)specials[k], one + at + 1);
+			CHECK_STR(b.data, want);
+		}
+	}
 	buf_free(&b);
 }
 
