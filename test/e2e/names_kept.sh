@@ -103,6 +103,20 @@ if names != {b'a', b'b\xffx', b'b\xfex', b'c', b'd\xc3(', b'e', b'ok'}:
 PY
 }
 
+# list --format json gives the bytes back the same way.
+rig_in "$T" list --format json
+expect_rc 0
+have python3 && {
+	if python3 - "$T/out" <<'PY'; then ok; else fail "list --format json names"; fi
+import base64, json, sys
+doc = json.load(open(sys.argv[1], 'rb'))
+names = {base64.b64decode(t['name_base64']) if 'name_base64' in t else t['name'].encode()
+         for b in doc['binaries'] for t in b['tests']}
+if names != {b'a', b'b\xffx', b'b\xfex', b'c', b'd\xc3(', b'e', b'ok'}:
+    sys.exit('%r' % names)
+PY
+}
+
 # Replaying the first run names them as the run did.
 first=$(ls "$TESTRIG_STATE_DIR"/runs/*.jsonl.gz | head -n 1)
 rig_in "$T" replay "$first"
