@@ -36,24 +36,43 @@ struct recorder {
 	struct gz_writer *gz;
 	struct reporter *json;      /* the event lines, into gz */
 	bool active;                /* the record is open and nothing failed */
+	bool closed;                /* the record was written and closed */
 	char *run_id;
 	struct history_result *results;
 	size_t nresults, capresults;
 };
 
-/* Anything wrong with the store is said once, and recording stops. */
+/*
+ * Anything wrong with the store is said once, and recording stops.  A
+ * record that could not be written whole goes: left, it would be taken
+ * for the latest run (by runs, replay and --failed) though it holds
+ * nothing of it, and a full file system would gain one a run.
+ */
 static void give_up(struct recorder *rec, const char *what, int err)
 {
+	bool exists = rec->gz || rec->closed;
+
 	if (rec->active || !rec->path)
-		warnx_("the run record %s %s: %s (the run goes on unrecorded)",
-		       rec->path ? rec->path : rec->opt.store->runs, what, strerror(err));
+		warnx_("the run record %s %s: %s (%s)",
+		       rec->path ? rec->path : rec->opt.store->runs, what, strerror(err),
+		       exists ? "removed; the run goes on unrecorded" : "the run goes on unrecorded");
+	if (rec->active && exists && unlink(rec->path) && errno != ENOENT)
+		warnx_("cannot remove %s: %s", rec->path, strerror(errno));
 	rec->active = false;
+}
+
+/* Why the record's stream failed: its first failed write's errno, not a later call's. */
+static int write_error(const struct recorder *rec)
+{
+	int err = rec->gz ? gz_writer_error(rec->gz) : 0;
+
+	return err ? err : errno ? errno : EIO;
 }
 
 static void write_line(struct recorder *rec, struct buf *b)
 {
 	if (rec->active && gz_write(rec->gz, b->data, b->len))
-		give_up(rec, "cannot be written", errno);
+		give_up(rec, "cannot be written", write_error(rec));
 }
 
 static void header(struct recorder *rec, const struct run_info *info)
@@ -120,6 +139,12 @@ static void rec_run_started(struct reporter *r, const struct run_info *info)
 	rec->capresults = info->scheduled + 1;
 	rec->results = xreallocarray(rec->results, rec->capresults, sizeof *rec->results);
 	rec->path = store_record_path(rec->opt.store, info->start_wall, info->run_id);
+	/*
+	 * A store over its limits is pruned before it is written to, not only
+	 * after: a full file system fails the run's writes, and the pruning at
+	 * the end never comes (no lock: pruning twice deletes nothing more).
+	 */
+	store_prune(rec->opt.store, NULL);
 	fd = open(rec->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		rec->active = true;
@@ -213,7 +238,7 @@ static int rec_flush(struct reporter *r)
 	struct recorder *rec = (struct recorder *)r;
 
 	if (rec->active && rec->json->ops->flush(rec->json))
-		give_up(rec, "cannot be written", errno);
+		give_up(rec, "cannot be written", write_error(rec));
 	return 0;   /* the store never changes the run's exit code */
 }
 
@@ -241,20 +266,22 @@ static void update_store(struct recorder *rec)
 static int rec_close(struct reporter *r)
 {
 	struct recorder *rec = (struct recorder *)r;
-	bool ok = rec->active;
+	int err;
 
 	if (!rec->gz)
 		return 0;
-	if (rec->active)
-		rec->json->ops->flush(rec->json);
+	if (rec->active && rec->json->ops->flush(rec->json))
+		give_up(rec, "cannot be written", write_error(rec));
 	/*
 	 * No fsync: a record cut short by a crash is read as far as it goes,
 	 * and write(2) has said whether the disk took it (the history, which
 	 * replaces a file, is synced before its rename).
 	 */
-	if (gz_writer_close(rec->gz, false) && ok)
-		give_up(rec, "cannot be written", errno);
+	err = gz_writer_close(rec->gz, false) ? errno : 0;
 	rec->gz = NULL;
+	rec->closed = true;
+	if (err)
+		give_up(rec, "cannot be written", err);
 	if (rec->active)
 		update_store(rec);
 	rec->active = false;
