@@ -306,12 +306,15 @@ static struct test *find_test(struct test **sorted, size_t n, const char *bin, c
 static struct gz_reader *open_history(const char *path, bool *missing, struct history_stamp *stamp,
 				      struct buf *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A link is not the store's history (it is replaced, not written through). */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 
 	*missing = fd < 0 && errno == ENOENT;
 	if (fd < 0) {
-		if (!*missing)
+		if (errno == ELOOP)
+			buf_printf(err, "%s is a symbolic link, not a history of the store's", path);
+		else if (!*missing)
 			buf_printf(err, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -709,23 +712,46 @@ static void merge_new(struct merge *m, struct gz_writer *w)
 	buf_free(&out);
 }
 
+/*
+ * The temporary file a new history is written to, next to it: created
+ * (O_EXCL, O_NOFOLLOW), never a file or link found there, which another
+ * name is tried beside.  An fd and *tmp (malloc'd), or -1 with *err.
+ */
+static int create_temporary(const char *path, char **tmp, struct buf *err)
+{
+	unsigned i;
+	int fd = -1;
+
+	for (i = 0; i < 100 && fd < 0; i++) {
+		*tmp = i ? xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), i)
+			: xasprintf("%s.tmp.%ld", path, (long)getpid());
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && (errno != EEXIST || i == 99)) {
+			buf_printf(err, "cannot write %s: %s", *tmp, strerror(errno));
+			free(*tmp);
+			*tmp = NULL;
+			return -1;
+		}
+		if (fd < 0)
+			free(*tmp);
+	}
+	return fd;
+}
+
 int history_merge(const char *path, const struct history_stamp *loaded, const char *run_id,
 		  struct history_result *results, size_t n, struct buf *err)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	struct merge m = { results, n, NULL, xcalloc(n + 1, sizeof *m.merged), run_id };
 	struct history_stamp now;
 	struct gz_reader *r;
 	struct gz_writer *w;
+	char *tmp;
 	bool missing;
 	int fd, rc = 0;
 
 	if (n > UINT32_MAX - 1)
 		die("more than %u results", (unsigned)UINT32_MAX - 1);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		buf_printf(err, "cannot write %s: %s", tmp, strerror(errno));
-		free(tmp);
+	if ((fd = create_temporary(path, &tmp, err)) < 0) {
 		free(m.merged);
 		return -1;
 	}

@@ -33,6 +33,8 @@ struct recorder {
 	struct reporter base;
 	struct record_options opt;
 	char *path;
+	int runs;                   /* runs/, opened without following a link (store_open_runs) */
+	const char *name;           /* the record's name in it (in path) */
 	struct gz_writer *gz;
 	struct reporter *json;      /* the event lines, into gz */
 	bool active;                /* the record is open and nothing failed */
@@ -56,7 +58,7 @@ static void give_up(struct recorder *rec, const char *what, int err)
 		warnx_("the run record %s %s: %s (%s)",
 		       rec->path ? rec->path : rec->opt.store->runs, what, strerror(err),
 		       exists ? "removed; the run goes on unrecorded" : "the run goes on unrecorded");
-	if (rec->active && exists && unlink(rec->path) && errno != ENOENT)
+	if (rec->active && exists && unlinkat(rec->runs, rec->name, 0) && errno != ENOENT)
 		warnx_("cannot remove %s: %s", rec->path, strerror(errno));
 	rec->active = false;
 }
@@ -132,6 +134,7 @@ static void rec_run_started(struct reporter *r, const struct run_info *info)
 {
 	struct recorder *rec = (struct recorder *)r;
 	struct json_options jo;
+	struct buf why = BUF_INIT;
 	int fd;
 
 	rec->run_id = xstrdup(info->run_id);
@@ -139,15 +142,23 @@ static void rec_run_started(struct reporter *r, const struct run_info *info)
 	rec->capresults = info->scheduled + 1;
 	rec->results = xreallocarray(rec->results, rec->capresults, sizeof *rec->results);
 	rec->path = store_record_path(rec->opt.store, info->start_wall, info->run_id);
+	rec->name = rec->path + strlen(rec->opt.store->runs) + 1;
 	/*
 	 * A store over its limits is pruned before it is written to, not only
 	 * after: a full file system fails the run's writes, and the pruning at
 	 * the end never comes (no lock: pruning twice deletes nothing more).
 	 */
 	store_prune(rec->opt.store, NULL);
-	fd = open(rec->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	rec->active = true;
+	if ((rec->runs = store_open_runs(rec->opt.store, &why)) < 0) {
+		warnx_("run records are off for this run: %s", why.data);
+		rec->active = false;
+		buf_free(&why);
+		return;
+	}
+	/* Created in runs/ as opened, never through a link of that name. */
+	fd = openat(rec->runs, rec->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rec->active = true;
 		give_up(rec, "cannot be created", errno);
 		return;
 	}
@@ -296,6 +307,8 @@ static void rec_free(struct reporter *r)
 		gz_writer_close(rec->gz, false);
 	if (rec->json)
 		rec->json->ops->free(rec->json);
+	if (rec->runs >= 0)
+		close(rec->runs);
 	free(rec->results);
 	free(rec->path);
 	free(rec->run_id);
@@ -324,6 +337,7 @@ struct reporter *report_record_new(const struct record_options *o)
 
 	rec->base.ops = &record_ops;
 	rec->opt = *o;
+	rec->runs = -1;
 	return &rec->base;
 }
 

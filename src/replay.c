@@ -723,9 +723,12 @@ static void print_run(const struct run_line *l, const char *path, bool json, FIL
 int replay_list_runs(const struct store *s, bool json, FILE *out)
 {
 	struct strvec all = STRVEC_INIT;
+	struct buf why = BUF_INIT;
 	size_t i;
 
-	store_records(s, &all);
+	if (store_records(s, &all, &why))
+		fprintf(stderr, "%s: warning: %s\n", progname, why.data);
+	buf_free(&why);
 	if (!json)
 		fprintf(out, "run id    start                       duration  profile    "
 			"  run/sched passed failed exit\n");

@@ -384,10 +384,13 @@ static bool owes(const struct strvec *owed, const char *bin, const char *test)
 static char *latest_record(const struct session *ss)
 {
 	struct strvec all = STRVEC_INIT;
+	struct buf why = BUF_INIT;
 	char *found = NULL;
 	size_t i;
 
-	store_records(&ss->store, &all);
+	if (store_records(&ss->store, &all, &why))
+		warnx_("%s", why.data);
+	buf_free(&why);
 	for (i = 0; i < all.n && !found; i++) {
 		struct buf err = BUF_INIT;
 		struct record *r;

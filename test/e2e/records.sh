@@ -2,7 +2,7 @@
 # Run records (SPEC section 10): where they go, what they hold, replay (human,
 # JSON, JUnit), runs, a record cut short by SIGKILL, files that are not
 # records, --no-record, a store that cannot be written, a store whose file
-# system is full.
+# system is full, symbolic links planted in the store.
 . "$(dirname "$0")/lib.sh"
 # These tests are about where the store is and what it keeps across runs.
 SHARED_STORE=1
@@ -217,6 +217,52 @@ ls "$T"/n/state/here/runs/*.jsonl.gz >/dev/null 2>&1 && ok || fail "[store] dir 
 rig_in "$T/n" replay
 expect_rc 0
 rm "$T/n/testrig.ini"
+
+# --- symbolic links planted in the store (issue 23): testrig creates and
+# deletes nothing outside it ---
+mkdir -p "$T/sym" "$T/outside/runs"
+printf 'precious\n' >"$T/outside/file"
+rig_in "$T/sym" run "$pass"
+expect_rc 0
+# A link at the history's temporary name, which holds testrig's pid: the
+# shell that plants it execs testrig, which keeps its pid.
+(cd "$T/sym" && exec sh -c 'ln -s "$1" ".testrig/history.gz.tmp.$$" && exec "$2" run "$3"' \
+	sh "$T/outside/file" "$RIG" "$pass" >"$T/out" 2>"$T/err" </dev/null)
+rc=$?
+ran_fg "run (a link at the history's temporary name)"
+expect_rc 0
+[ "$(cat "$T/outside/file")" = precious ] && ok ||
+	fail "the history was written through a planted link: $(od -c "$T/outside/file" | head -3)"
+[ -f "$T/sym/.testrig/history.gz" ] && [ ! -L "$T/sym/.testrig/history.gz" ] && ok ||
+	fail "history.gz is not a file of the store's: $(ls -l "$T/sym/.testrig")"
+rig_in "$T/sym" history --format json
+expect_rc 0
+python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; assert len(l)==1 and l[0]["runs"]==2, l' \
+	"$T/out" 2>"$T/py" && ok || fail "history after a planted link: $(cat "$T/py")"
+rm -f "$T"/sym/.testrig/history.gz.tmp.*
+# A dangling link at the lock: no file made where it points; one warning.
+rm -f "$T/sym/.testrig/lock"
+ln -s "$T/outside/lockfile" "$T/sym/.testrig/lock"
+rig_in "$T/sym" run "$pass"
+expect_rc 0
+[ ! -e "$T/outside/lockfile" ] && ok || fail "the lock was made outside the store"
+[ "$(grep -c warning "$T/err")" -eq 1 ] && ok || fail "expected one warning: $(cat "$T/err")"
+expect_err "$T/sym/.testrig/lock is a symbolic link"
+rm -f "$T/sym/.testrig/lock"
+# runs/ a link to a directory of record-named files: not a record made
+# there, nor one deleted (keep-runs = 1 would prune them all).
+mkdir -p "$T/symruns/.testrig"
+for n in 1 2 3; do
+	cp "$rec" "$T/outside/runs/2026010${n}T000000.000Z-0000000$n-0000-0000-0000-000000000000.jsonl.gz"
+done
+ln -s "$T/outside/runs" "$T/symruns/.testrig/runs"
+printf '[store]\nkeep-runs = 1\n' >"$T/symruns/testrig.ini"
+rig_in "$T/symruns" run "$pass"
+expect_rc 0
+[ "$(ls "$T/outside/runs" | wc -l)" -eq 3 ] && ok ||
+	fail "records written or pruned through runs/, a link: $(ls "$T/outside/runs")"
+[ "$(grep -c warning "$T/err")" -eq 1 ] && ok || fail "expected one warning: $(cat "$T/err")"
+expect_err "$T/symruns/.testrig/runs is a symbolic link"
 
 # --- a full file system (issue 23): writes under the store fail with ENOSPC
 # (test/fixtures/failwrite.so, preloaded): the warning names ENOSPC, the
