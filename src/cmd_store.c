@@ -12,6 +12,7 @@
 #include "testrig/commands.h"
 #include "testrig/exitcode.h"
 #include "testrig/history.h"
+#include "testrig/rebuild.h"
 #include "testrig/replay.h"
 #include "testrig/run_plan.h"
 
@@ -46,19 +47,31 @@ int cmd_runs(struct session *ss)
 	return replay_list_runs(&ss->store, ss->cli.list_format == LIST_JSON, stdout);
 }
 
+/* A damaged history is rebuilt from the records (one warning), then shown. */
 int cmd_history(struct session *ss)
 {
-	struct buf out = BUF_INIT, err = BUF_INIT;
-	int rc;
+	struct buf out = BUF_INIT, err = BUF_INIT, done = BUF_INIT, why = BUF_INIT;
+	bool json = ss->cli.list_format == LIST_JSON;
+	int rc, got;
 
 	if ((rc = session_parse_filters(ss)))
 		return rc;
-	if (history_print(ss->store.history, ss->filters, ss->cli.filters.n,
-			  ss->cli.list_format == LIST_JSON, &out, &err))
-		rc = error_exit(EXIT_SETUP, err.data);
-	else
-		rc = write_stdout(&out);
+	got = history_print(ss->store.history, ss->filters, ss->cli.filters.n, json, &out, &err);
+	if (got > 0) {
+		buf_reset(&out);
+		if (history_rebuild_locked(&ss->store, &done, &why)) {
+			buf_printf(&err, "; it could not be rebuilt: %s", why.data);
+		} else {
+			warnx_("%s: %s", err.data, done.data);
+			buf_reset(&err);
+			got = history_print(ss->store.history, ss->filters, ss->cli.filters.n, json,
+					    &out, &err);
+		}
+	}
+	rc = got ? error_exit(EXIT_SETUP, err.data) : write_stdout(&out);
 	buf_free(&out);
 	buf_free(&err);
+	buf_free(&done);
+	buf_free(&why);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "testrig/attempt.h"
 #include "testrig/gz.h"
 #include "testrig/history.h"
+#include "testrig/rebuild.h"
 #include "testrig/record.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
@@ -253,19 +254,35 @@ static int rec_flush(struct reporter *r)
 	return 0;   /* the store never changes the run's exit code */
 }
 
+/* A damaged history (said in why), rebuilt from the records: one warning. */
+static void rebuild(struct recorder *rec, struct buf *why)
+{
+	struct buf done = BUF_INIT, err = BUF_INIT;
+
+	if (history_rebuild(rec->opt.store, &done, &err))
+		warnx_("%s; it could not be rebuilt: %s", why->data, err.data);
+	else
+		warnx_("%s: %s", why->data, done.data);
+	buf_free(&done);
+	buf_free(&err);
+}
+
 /* The history and the old records, under the store's lock. */
 static void update_store(struct recorder *rec)
 {
 	struct buf why = BUF_INIT;
-	int lock = store_lock(rec->opt.store, &why);
+	int lock = store_lock(rec->opt.store, &why), rc;
 
 	if (lock < 0) {
 		warnx_("the history was not updated: %s", why.data);
 		buf_free(&why);
 		return;
 	}
-	if (history_merge(rec->opt.store->history, rec->opt.history, rec->run_id, rec->results,
-			  rec->nresults, &why))
+	rc = history_merge(rec->opt.store->history, rec->opt.history, rec->run_id, rec->results,
+			   rec->nresults, &why);
+	if (rc > 0)
+		rebuild(rec, &why);     /* this run's record, whole now, is among them */
+	else if (rc < 0)
 		warnx_("the history was not updated: %s", why.data);
 	else if (why.len)
 		warnx_("%s: %s", rec->opt.store->history, why.data);

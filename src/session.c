@@ -18,6 +18,7 @@
 #include "testrig/jobserver.h"
 #include "testrig/list.h"
 #include "testrig/listing.h"
+#include "testrig/rebuild.h"
 #include "testrig/record.h"
 #include "testrig/select.h"
 #include "testrig/session.h"
@@ -522,11 +523,33 @@ void session_prepare_recording(struct session *ss)
 	buf_free(&why);
 }
 
+/*
+ * A damaged history (one warning, naming it) is rebuilt from the records
+ * at once when this run records, and read again; else this run goes
+ * without it.
+ */
 void session_load_history(struct session *ss)
 {
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, done = BUF_INIT, why = BUF_INIT;
 
-	if (history_load(ss->store.history, &ss->list, &ss->history, &err))
-		warnx_("%s", err.data);
+	if (!history_load(ss->store.history, &ss->list, &ss->history, &err))
+		goto out;
+	history_free(ss->history);
+	ss->history = NULL;
+	if (!ss->recording) {
+		warnx_("%s (this run goes without it; a recorded run rebuilds it)", err.data);
+	} else if (history_rebuild_locked(&ss->store, &done, &why)) {
+		warnx_("%s; it could not be rebuilt: %s", err.data, why.data);
+	} else {
+		warnx_("%s: %s", err.data, done.data);
+		buf_reset(&why);
+		if (history_load(ss->store.history, &ss->list, &ss->history, &why)) {
+			history_free(ss->history);
+			ss->history = NULL;
+		}
+	}
+out:
 	buf_free(&err);
+	buf_free(&done);
+	buf_free(&why);
 }
