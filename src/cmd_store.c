@@ -13,6 +13,7 @@
 #include "testrig/exitcode.h"
 #include "testrig/history.h"
 #include "testrig/rebuild.h"
+#include "testrig/record.h"
 #include "testrig/replay.h"
 #include "testrig/run_plan.h"
 
@@ -24,8 +25,11 @@ int cmd_replay(struct session *ss)
 	char *path;
 	int rc;
 
-	if (store_find(&ss->store, ss->cli.binaries.n ? ss->cli.binaries.v[0] : "latest", &path,
-		       &err)) {
+	const char *spec = ss->cli.binaries.n ? ss->cli.binaries.v[0] : "latest";
+
+	/* latest: the latest usable run, as runs and --failed take it. */
+	if (strcmp(spec, "latest") == 0 ? record_latest(&ss->store, NULL, &path, &err)
+	    : store_find(&ss->store, spec, &path, &err)) {
 		rc = error_exit(EXIT_SETUP, err.data);
 		buf_free(&err);
 		return rc;

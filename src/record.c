@@ -20,6 +20,33 @@
 /* A record line holds at most two captured streams, base64 at worst. */
 #define MAX_RECORD_LINE (UINT64_C(1) << 30)
 
+/*
+ * The type of each field a record's event lines carry (report_json.c
+ * writes them; null stands for "none" in any of them).  A reader takes a
+ * field of another type for missing: the record is named once, with the
+ * field, so that a damaged or hand-made record does not pass unseen.
+ */
+static const struct {
+	const char *key;
+	enum jvalue_type type;
+} field_types[] = {
+	{ "type", JV_STRING }, { "run_id", JV_STRING }, { "time", JV_STRING },
+	{ "binary_id", JV_STRING }, { "test", JV_STRING }, { "suite", JV_STRING },
+	{ "protocol", JV_STRING }, { "selected", JV_BOOL }, { "whole", JV_BOOL },
+	{ "result", JV_STRING }, { "counted_as", JV_STRING }, { "verdict", JV_STRING },
+	{ "attempt", JV_NUMBER }, { "attempts", JV_NUMBER }, { "max_attempts", JV_NUMBER },
+	{ "duration", JV_NUMBER }, { "exit_code", JV_NUMBER }, { "signal", JV_STRING },
+	{ "cpu_user", JV_NUMBER }, { "cpu_system", JV_NUMBER }, { "max_rss_kib", JV_NUMBER },
+	{ "message", JV_STRING }, { "start", JV_STRING }, { "slow", JV_BOOL },
+	{ "stdout", JV_STRING }, { "stderr", JV_STRING }, { "stdout_base64", JV_STRING },
+	{ "stderr_base64", JV_STRING }, { "points", JV_ARRAY }, { "history", JV_OBJECT },
+	{ "counts", JV_OBJECT }, { "cancelled", JV_BOOL }, { "scheduled", JV_NUMBER },
+	{ "elapsed", JV_NUMBER }, { "delay", JV_NUMBER }, { "terminating", JV_BOOL },
+};
+
+static const char *const type_names[] = { "null", "a boolean", "a number", "a string",
+					   "an array", "an object" };
+
 struct record {
 	char *path;
 	struct gz_reader *gz;
@@ -28,7 +55,30 @@ struct record {
 	struct jvalue *event;       /* the one record_next handed out */
 	unsigned lineno;
 	bool finished;              /* the last event read was run-finished */
+	bool typed_warned;          /* a field of the wrong type was said */
 };
+
+/* Names the record once if a field of the event has another type than its own. */
+static void check_types(struct record *r, const struct jvalue *ev)
+{
+	size_t i, k;
+
+	for (i = 0; i < ev->n && !r->typed_warned; i++) {
+		const struct jvalue *v = &ev->items[i];
+
+		for (k = 0; k < ARRAY_SIZE(field_types); k++) {
+			if (strcmp(ev->keys[i], field_types[k].key) != 0)
+				continue;
+			if (v->type != field_types[k].type && v->type != JV_NULL) {
+				warnx_("%s: line %u: the field \"%s\" is %s, not %s (read as "
+				       "missing)", r->path, r->lineno, ev->keys[i],
+				       type_names[v->type], type_names[field_types[k].type]);
+				r->typed_warned = true;
+			}
+			break;
+		}
+	}
+}
 
 static int next_object(struct record *r, struct jvalue **v, struct buf *err)
 {
@@ -113,6 +163,7 @@ int record_next(struct record *r, const struct jvalue **event, struct buf *err)
 	/* Finished: run-finished was the last event, with nothing after it. */
 	if (got > 0) {
 		r->finished = strcmp(jvalue_str(r->event, "type"), "run-finished") == 0;
+		check_types(r, r->event);
 		*event = r->event;
 	} else if (got < 0) {
 		r->finished = false;
@@ -224,4 +275,61 @@ int record_outstanding(const char *path, struct strvec *keys, struct buf *err)
 	strvec_free(&passed);
 	strvec_free(&wholes);
 	return 0;
+}
+
+int record_check(const char *path, const char *profile, struct buf *why)
+{
+	const struct jvalue *ev;
+	struct record *r;
+	int got, rc = -1;
+
+	if (record_open(path, &r, why))
+		return -1;
+	/* Its fields are named by whoever reads it whole, once. */
+	r->typed_warned = true;
+	if (profile && strcmp(jvalue_str(record_header(r), "profile"), profile) != 0) {
+		record_close(r);
+		return 1;
+	}
+	/* A run: tests it planned, or its end.  A header alone is a run that never began. */
+	while (rc < 0 && (got = record_next(r, &ev, why)) > 0) {
+		const char *type = jvalue_str(ev, "type");
+
+		if (strcmp(type, "test-planned") == 0 || strcmp(type, "run-finished") == 0)
+			rc = 0;
+	}
+	if (rc < 0) {
+		buf_reset(why);
+		buf_printf(why, "%s holds no run (no test-planned or run-finished line): skipped",
+			   path);
+	}
+	record_close(r);
+	return rc;
+}
+
+int record_latest(const struct store *s, const char *profile, char **path, struct buf *err)
+{
+	struct strvec all = STRVEC_INIT;
+	size_t i;
+
+	*path = NULL;
+	if (store_records(s, &all, err)) {
+		strvec_free(&all);
+		return -1;
+	}
+	for (i = 0; i < all.n && !*path; i++) {
+		struct buf why = BUF_INIT;
+		int rc = record_check(all.v[i], profile, &why);
+
+		if (rc == 0)
+			*path = xstrdup(all.v[i]);
+		else if (rc < 0)
+			warnx_("%s", why.data);
+		buf_free(&why);
+	}
+	if (!*path)
+		buf_printf(err, "no recorded run%s%s%s in %s", profile ? " of profile '" : "",
+			   profile ? profile : "", profile ? "'" : "", s->runs);
+	strvec_free(&all);
+	return *path ? 0 : -1;
 }

@@ -738,7 +738,8 @@ int replay_list_runs(const struct store *s, bool json, FILE *out)
 		struct run_line l;
 
 		memset(&l, 0, sizeof l);
-		if (record_open(all.v[i], &r, &err)) {
+		/* What is not a usable run is not listed: the first line is the latest. */
+		if (record_check(all.v[i], NULL, &err) || record_open(all.v[i], &r, &err)) {
 			fprintf(stderr, "%s: warning: %s\n", progname, err.data);
 			buf_free(&err);
 			continue;

@@ -117,6 +117,7 @@ static void planned(struct recorder *rec)
 			continue;
 		buf_reset(&b);
 		buf_adds(&b, "{\"type\":\"test-planned\"");
+		json_string(&b, "run_id", rec->run_id);
 		json_string(&b, "binary_id", t->bin->id);
 		json_string(&b, "test", t->name);
 		json_string(&b, "suite", t->bin->suite->name);

@@ -381,32 +381,6 @@ static bool owes(const struct strvec *owed, const char *bin, const char *test)
 	return found;
 }
 
-/* The record --failed starts from: the latest of this profile. */
-static char *latest_record(const struct session *ss)
-{
-	struct strvec all = STRVEC_INIT;
-	struct buf why = BUF_INIT;
-	char *found = NULL;
-	size_t i;
-
-	if (store_records(&ss->store, &all, &why))
-		warnx_("%s", why.data);
-	buf_free(&why);
-	for (i = 0; i < all.n && !found; i++) {
-		struct buf err = BUF_INIT;
-		struct record *r;
-
-		if (record_open(all.v[i], &r, &err) == 0) {
-			if (strcmp(jvalue_str(record_header(r), "profile"), ss->cfg.profile_name) == 0)
-				found = xstrdup(all.v[i]);
-			record_close(r);
-		}
-		buf_free(&err);
-	}
-	strvec_free(&all);
-	return found;
-}
-
 /*
  * --failed: the tests the latest recorded run of this profile still owes
  * are marked owed (SPEC section 10).  Returns 0, EXIT_SETUP when there is
@@ -416,13 +390,14 @@ static int mark_outstanding(struct session *ss)
 {
 	struct strvec owed = STRVEC_INIT;
 	struct buf err = BUF_INIT;
-	char *path = latest_record(ss), *id;
+	char *path, *id;
 	size_t i;
 	int rc = 0;
 
-	if (!path) {
-		errorx_(NULL, "--failed: no recorded run of profile '%s' in %s (a run without "
-			"--no-record makes one)", ss->cfg.profile_name, ss->store.runs);
+	/* The latest usable run of this profile, as runs and replay take it. */
+	if (record_latest(&ss->store, ss->cfg.profile_name, &path, &err)) {
+		errorx_(NULL, "--failed: %s (a run without --no-record makes one)", err.data);
+		buf_free(&err);
 		return EXIT_SETUP;
 	}
 	if (record_outstanding(path, &owed, &err)) {

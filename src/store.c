@@ -192,7 +192,7 @@ int store_find(const struct store *s, const char *spec, char **path, struct buf 
 	for (i = 0; i < all.n; i++) {
 		char *id = store_run_id(all.v[i]);
 
-		if (strcmp(spec, "latest") == 0 ? i == 0 : strncmp(id, spec, strlen(spec)) == 0) {
+		if (strncmp(id, spec, strlen(spec)) == 0) {
 			if (!found++)
 				match = all.v[i];
 		}
@@ -200,8 +200,6 @@ int store_find(const struct store *s, const char *spec, char **path, struct buf 
 	}
 	if (found == 1)
 		*path = xstrdup(match);
-	else if (!found && strcmp(spec, "latest") == 0)
-		buf_printf(err, "no recorded run in %s", s->runs);
 	else if (!found)
 		buf_printf(err, "no recorded run has an id beginning with '%s' (testrig runs lists "
 			   "them)", spec);

@@ -48,8 +48,9 @@ char *store_record_path(const struct store *s, int64_t start_wall, const char *r
  */
 int store_records(const struct store *s, struct strvec *paths, struct buf *why);
 /*
- * The record `spec` names: "latest", a run-id prefix (it must name one run)
- * or a record's path.  0 with *path (malloc'd), or -1 with *err.
+ * The record `spec` names: a run-id prefix (it must name one run) or a
+ * record's path (the latest usable run is record_latest's: record.h).  0
+ * with *path (malloc'd), or -1 with *err.
  */
 int store_find(const struct store *s, const char *spec, char **path, struct buf *err);
 /* The run id a record's file name holds (malloc'd), or NULL. */

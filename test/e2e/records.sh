@@ -41,6 +41,9 @@ if head['run_id'] not in sys.argv[2]:
 planned = [l for l in lines if l['type'] == 'test-planned']
 if len(planned) != 4 or not all(p['selected'] for p in planned):
     bad.append('planned: %r' % planned)
+# Every line carries the run id (SPEC section 8), test-planned too.
+if any(l.get('run_id') != head['run_id'] for l in lines):
+    bad.append('a line without the run id: %r' % [l for l in lines if l.get('run_id') != head['run_id']][:1])
 types = [l['type'] for l in lines]
 for t in ('run-started', 'test-started', 'test-retry', 'test-finished', 'run-finished'):
     if t not in types:
