@@ -51,6 +51,8 @@ UNIT_BINS = $(patsubst test/unit/%.c,$(BUILD)/test/unit/%,$(UNIT_SRCS))
 FIXTURE   = $(BUILD)/test/fixtures/fixture
 # An LD_PRELOAD library that makes allocations fail on cue (test/e2e/oom.sh).
 FAILMALLOC = $(BUILD)/test/fixtures/failmalloc.so
+# An LD_PRELOAD library that makes writes under a directory fail with ENOSPC (test/e2e/records.sh).
+FAILWRITE = $(BUILD)/test/fixtures/failwrite.so
 # Each fixture mode is a symlink to the one fixture program (see fixture.c).
 FIXTURE_MODES = $(shell sed -n 's/^MODE.\([a-z0-9-]*\),.*/\1/p' test/fixtures/fixture.c)
 
@@ -114,6 +116,11 @@ $(FAILMALLOC): test/fixtures/failmalloc.c Makefile
 	@echo "  CC      $<"
 	$(Q)$(CC) -std=c11 $(WARNINGS) -Wno-missing-prototypes -O1 -fPIC -shared -o $@ $<
 
+$(FAILWRITE): test/fixtures/failwrite.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=c11 $(WARNINGS) -Wno-missing-prototypes -O1 -fPIC -shared -o $@ $<
+
 $(PROTO_DIR)/tap_sample: test/protocols/tap_sample.c Makefile
 	@mkdir -p $(dir $@)/tap
 	@echo "  CC      $<"
@@ -140,7 +147,7 @@ $(PROTO_DIR)/libtest_shared: test/protocols/libtest_shared.rs Makefile
 	@echo "  RUSTC   $<"
 	$(Q)$(RUSTC) --test -O -o $@ $<
 
-check-build: $(RIG) $(UNIT_BINS) $(FIXTURE) $(FAILMALLOC) $(PROTO_BINS)
+check-build: $(RIG) $(UNIT_BINS) $(FIXTURE) $(FAILMALLOC) $(FAILWRITE) $(PROTO_BINS)
 
 # The suite: test/run.sh runs every test directly (the independent verdicts),
 # then runs the same tests under testrig and compares the two.

@@ -12,6 +12,8 @@
 #include "testrig/commands.h"
 #include "testrig/exitcode.h"
 #include "testrig/history.h"
+#include "testrig/rebuild.h"
+#include "testrig/record.h"
 #include "testrig/replay.h"
 #include "testrig/run_plan.h"
 
@@ -23,8 +25,11 @@ int cmd_replay(struct session *ss)
 	char *path;
 	int rc;
 
-	if (store_find(&ss->store, ss->cli.binaries.n ? ss->cli.binaries.v[0] : "latest", &path,
-		       &err)) {
+	const char *spec = ss->cli.binaries.n ? ss->cli.binaries.v[0] : "latest";
+
+	/* latest: the latest usable run, as runs and --failed take it. */
+	if (strcmp(spec, "latest") == 0 ? record_latest(&ss->store, NULL, &path, &err)
+	    : store_find(&ss->store, spec, &path, &err)) {
 		rc = error_exit(EXIT_SETUP, err.data);
 		buf_free(&err);
 		return rc;
@@ -46,19 +51,31 @@ int cmd_runs(struct session *ss)
 	return replay_list_runs(&ss->store, ss->cli.list_format == LIST_JSON, stdout);
 }
 
+/* A damaged history is rebuilt from the records (one warning), then shown. */
 int cmd_history(struct session *ss)
 {
-	struct buf out = BUF_INIT, err = BUF_INIT;
-	int rc;
+	struct buf out = BUF_INIT, err = BUF_INIT, done = BUF_INIT, why = BUF_INIT;
+	bool json = ss->cli.list_format == LIST_JSON;
+	int rc, got;
 
 	if ((rc = session_parse_filters(ss)))
 		return rc;
-	if (history_print(ss->store.history, ss->filters, ss->cli.filters.n,
-			  ss->cli.list_format == LIST_JSON, &out, &err))
-		rc = error_exit(EXIT_SETUP, err.data);
-	else
-		rc = write_stdout(&out);
+	got = history_print(ss->store.history, ss->filters, ss->cli.filters.n, json, &out, &err);
+	if (got > 0) {
+		buf_reset(&out);
+		if (history_rebuild_locked(&ss->store, &done, &why)) {
+			buf_printf(&err, "; it could not be rebuilt: %s", why.data);
+		} else {
+			warnx_("%s: %s", err.data, done.data);
+			buf_reset(&err);
+			got = history_print(ss->store.history, ss->filters, ss->cli.filters.n, json,
+					    &out, &err);
+		}
+	}
+	rc = got ? error_exit(EXIT_SETUP, err.data) : write_stdout(&out);
 	buf_free(&out);
 	buf_free(&err);
+	buf_free(&done);
+	buf_free(&why);
 	return rc;
 }

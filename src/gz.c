@@ -163,6 +163,11 @@ int gz_writer_close(struct gz_writer *w, bool sync)
 	return rc ? -1 : 0;
 }
 
+int gz_writer_error(const struct gz_writer *w)
+{
+	return w->error;
+}
+
 size_t gz_written(const struct gz_writer *w)
 {
 	return w->written;

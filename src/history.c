@@ -209,7 +209,7 @@ static void add_micros(struct buf *b, double secs)
 	buf_add_padded(b, v % 1000000, 6);
 }
 
-static void write_entry(struct buf *b, const char *bin, const char *test, const char *suite,
+void history_write_entry(struct buf *b, const char *bin, const char *test, const char *suite,
 			const struct test_history *h, double last_duration, const char *last_result,
 			const char *last_run)
 {
@@ -236,7 +236,7 @@ static void write_entry(struct buf *b, const char *bin, const char *test, const 
 }
 
 /* Adds one run's outcome: the window slides, the mean follows passing runs. */
-static void add_outcome(struct test_history *h, char outcome, int64_t duration)
+void history_add_outcome(struct test_history *h, char outcome, int64_t duration)
 {
 	size_t n = strlen(h->recent);
 	double d = (double)duration / (double)NS_PER_SEC;
@@ -263,7 +263,7 @@ void history_after(const struct test_history *h, const struct test_outcome *o,
 	memset(&t, 0, sizeof t);
 	if (h)
 		t = *h;
-	add_outcome(&t, o->outcome == OUT_SKIPPED ? 'S' : o->flaky ? 'K' :
+	history_add_outcome(&t, o->outcome == OUT_SKIPPED ? 'S' : o->flaky ? 'K' :
 		    o->outcome == OUT_PASSED ? 'P' : 'F', o->duration);
 	c->runs = (unsigned)strlen(t.recent);
 	c->failures = count(t.recent, 'F');
@@ -312,12 +312,15 @@ static struct test *find_test(struct test **sorted, size_t n, const char *bin, c
 static struct gz_reader *open_history(const char *path, bool *missing, struct history_stamp *stamp,
 				      struct buf *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A link is not the store's history (it is replaced, not written through). */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 
 	*missing = fd < 0 && errno == ENOENT;
 	if (fd < 0) {
-		if (!*missing)
+		if (errno == ELOOP)
+			buf_printf(err, "%s is a symbolic link, not a history of the store's", path);
+		else if (!*missing)
 			buf_printf(err, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -332,6 +335,21 @@ static struct gz_reader *open_history(const char *path, bool *missing, struct hi
 		}
 	}
 	return gz_reader_open(fd);
+}
+
+/*
+ * After reading to the end (got, as gz_getline last said): whether the file
+ * was damaged, said in *why.  A stream that ends before its gzip trailer
+ * (checksum and length) was cut short, though every line read was whole.
+ */
+static bool damaged(struct gz_reader *r, int got, struct buf *why)
+{
+	if (got < 0)
+		return true;
+	if (gz_complete(r))
+		return false;
+	buf_adds(why, "it ends before its gzip trailer (cut short)");
+	return true;
 }
 
 static bool same_stamp(const struct history_stamp *a, const struct history_stamp *b)
@@ -389,8 +407,8 @@ int history_load(const char *path, struct test_list *list, struct history **out,
 		}
 		jvalue_free(v);
 	}
-	if (got < 0) {
-		buf_printf(err, "%s: %s (history ignored)", path, why.data);
+	if (damaged(r, got, &why)) {
+		buf_printf(err, "%s: %s", path, why.data);
 		rc = -1;
 		h->stamp.valid = false;
 	}
@@ -548,7 +566,7 @@ static void write_result(struct buf *b, const struct history_result *r,
 {
 	char name[16];
 
-	write_entry(b, r->test->bin->id, r->test->name, r->test->bin->suite->name, e,
+	history_write_entry(b, r->test->bin->id, r->test->name, r->test->bin->suite->name, e,
 		    (double)r->duration / (double)NS_PER_SEC, result_name(r, name), run_id);
 }
 
@@ -561,7 +579,7 @@ static void merge_result(struct merge *m, size_t i, const struct test_history *e
 	memset(&h, 0, sizeof h);
 	if (e)
 		h = *e;
-	add_outcome(&h, m->res[i].outcome, m->res[i].duration);
+	history_add_outcome(&h, m->res[i].outcome, m->res[i].duration);
 	buf_reset(out);
 	write_result(out, &m->res[i], &h, m->run_id);
 	gz_write(w, out->data, out->len);
@@ -633,8 +651,8 @@ static uint32_t *results_of_entries(struct merge *m, const struct history_stamp 
  * parsed only if a result of a test the run did not look up (a case) may
  * be theirs.
  */
-static void merge_old(struct gz_reader *r, struct gz_writer *w, const struct history_stamp *loaded,
-		      struct merge *m, struct buf *err)
+static int merge_old(struct gz_reader *r, struct gz_writer *w, const struct history_stamp *loaded,
+		     struct merge *m, struct buf *err)
 {
 	struct buf line = BUF_INIT, out = BUF_INIT, why = BUF_INIT, space = BUF_INIT;
 	struct buf names[2] = { BUF_INIT, BUF_INIT };
@@ -686,18 +704,20 @@ static void merge_old(struct gz_reader *r, struct gz_writer *w, const struct his
 		/* else: a second line for a test already merged is dropped. */
 		jvalue_free(v);
 	}
-	if (got < 0)
-		buf_printf(err, "the history was damaged (%s): what could be read was kept", why.data);
+	if (damaged(r, got, &why))
+		buf_add(err, why.data, why.len);
 	else if (dropped)
 		buf_printf(err, "%zu unreadable line%s of the history dropped", dropped,
 			   dropped == 1 ? "" : "s");
 	free(of);
 	buf_free(&line);
 	buf_free(&out);
-	buf_free(&why);
 	buf_free(&space);
 	buf_free(&names[0]);
 	buf_free(&names[1]);
+	got = why.len ? -1 : 0;
+	buf_free(&why);
+	return got;
 }
 
 /* Results with no line yet, in key order (a test's second result goes). */
@@ -721,44 +741,86 @@ static void merge_new(struct merge *m, struct gz_writer *w)
 	buf_free(&out);
 }
 
+/*
+ * The temporary file a new history is written to, next to it: created
+ * (O_EXCL, O_NOFOLLOW), never a file or link found there, which another
+ * name is tried beside.  An fd and *tmp (malloc'd), or -1 with *err.
+ */
+int history_create_temporary(const char *path, char **tmp, struct buf *err)
+{
+	unsigned i;
+	int fd = -1;
+
+	for (i = 0; i < 100 && fd < 0; i++) {
+		*tmp = i ? xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), i)
+			: xasprintf("%s.tmp.%ld", path, (long)getpid());
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && (errno != EEXIST || i == 99)) {
+			buf_printf(err, "cannot write %s: %s", *tmp, strerror(errno));
+			free(*tmp);
+			*tmp = NULL;
+			return -1;
+		}
+		if (fd < 0)
+			free(*tmp);
+	}
+	return fd;
+}
+
 int history_merge(const char *path, const struct history_stamp *loaded, const char *run_id,
 		  struct history_result *results, size_t n, struct buf *err)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	struct merge m = { results, n, NULL, xcalloc(n + 1, sizeof *m.merged), run_id };
+	struct buf why = BUF_INIT;
 	struct history_stamp now;
 	struct gz_reader *r;
 	struct gz_writer *w;
+	char *tmp;
 	bool missing;
 	int fd, rc = 0;
 
 	if (n > UINT32_MAX - 1)
 		die("more than %u results", (unsigned)UINT32_MAX - 1);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		buf_printf(err, "cannot write %s: %s", tmp, strerror(errno));
-		free(tmp);
+	if ((fd = history_create_temporary(path, &tmp, err)) < 0) {
 		free(m.merged);
 		return -1;
 	}
 	/* Rewritten at the end of every run, while the run waits: the fastest level. */
 	w = gz_writer_open(fd, 1);
-	if ((r = open_history(path, &missing, &now, err))) {
-		merge_old(r, w, same_stamp(loaded, &now) && loaded->lines ? loaded : NULL, &m, err);
-		gz_reader_close(r);
+	if ((r = open_history(path, &missing, &now, &why)) &&
+	    merge_old(r, w, same_stamp(loaded, &now) && loaded->lines ? loaded : NULL, &m, &why))
+		rc = 1;
+	else if (!r && !missing)
+		rc = 1;     /* unreadable, or a link: damaged */
+	gz_reader_close(r);
+	if (rc) {
+		buf_printf(err, "%s: %s", path, why.data);
+		(void)gz_writer_close(w, false);
+		if (unlink(tmp))
+			buf_printf(err, "; cannot remove %s: %s", tmp, strerror(errno));
+	} else {
+		merge_new(&m, w);
+		if (why.len)
+			buf_printf(err, "%s", why.data);
+		rc = history_install(w, tmp, path, err);
 	}
-	merge_new(&m, w);
+	free(m.by_key);
+	free(m.merged);
+	free(tmp);
+	buf_free(&why);
+	return rc;
+}
+
+int history_install(struct gz_writer *w, const char *tmp, const char *path, struct buf *err)
+{
 	if (gz_writer_close(w, true) || rename(tmp, path)) {
 		if (err->len)
 			buf_adds(err, "; ");
 		buf_printf(err, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
-		rc = -1;
+		return -1;
 	}
-	free(m.by_key);
-	free(m.merged);
-	free(tmp);
-	return rc;
+	return 0;
 }
 
 /* ---- testrig history ----------------------------------------------------- */
@@ -773,7 +835,7 @@ static void print_entry(const struct jvalue *v, const char *bin, const char *tes
 
 	if (json) {
 		(void)jvalue_num(v, "last_duration", &last_duration);
-		write_entry(out, bin, test, suite ? suite : "", e, last_duration, last ? last : "",
+		history_write_entry(out, bin, test, suite ? suite : "", e, last_duration, last ? last : "",
 			    run ? run : "");
 		return;
 	}
@@ -800,7 +862,7 @@ int history_print(const char *path, struct filter *const *filters, size_t nfilte
 	if (!(r = open_history(path, &missing, NULL, err))) {
 		if (missing)
 			buf_printf(err, "no history yet in %s (a recorded run makes one)", path);
-		return -1;
+		return missing ? -1 : 1;
 	}
 	if (!json)
 		buf_adds(out, "last       runs fail flaky   mean time  test\n");
@@ -825,12 +887,13 @@ int history_print(const char *path, struct filter *const *filters, size_t nfilte
 		}
 		jvalue_free(v);
 	}
-	if (got < 0)
+	got = damaged(r, got, &why) ? 1 : 0;
+	if (got)
 		buf_printf(err, "%s: %s", path, why.data);
 	gz_reader_close(r);
 	buf_free(&line);
 	buf_free(&why);
 	buf_free(&names[0]);
 	buf_free(&names[1]);
-	return got < 0 ? -1 : 0;
+	return got;
 }

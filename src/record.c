@@ -1,9 +1,8 @@
 /*
- * record.c - run records of record.h: the recording reporter (a JSON
- * reporter writing into a gzip stream, the record's own header and
- * test-planned lines, and at the end the history merge and pruning under
- * the store's lock) and the reader.  The reporter owns its file, its gzip
- * stream and the list of this run's results for the history.
+ * record.c - reading run records (record.h): a record's lines one at a
+ * time, whether it is whole, and what a run still owes.  Owns the reader's
+ * file, gzip stream and the line it hands out.  The recording reporter is
+ * report_record.c's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,294 +12,41 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "testrig/attempt.h"
 #include "testrig/gz.h"
-#include "testrig/history.h"
 #include "testrig/record.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
 
-#ifndef TESTRIG_VERSION
-#define TESTRIG_VERSION "unknown"
-#endif
-
 /* A record line holds at most two captured streams, base64 at worst. */
 #define MAX_RECORD_LINE (UINT64_C(1) << 30)
-/* Fast enough to cost little per test; records are text and compress well anyway. */
-#define RECORD_LEVEL 1
 
-struct recorder {
-	struct reporter base;
-	struct record_options opt;
-	char *path;
-	struct gz_writer *gz;
-	struct reporter *json;      /* the event lines, into gz */
-	bool active;                /* the record is open and nothing failed */
-	char *run_id;
-	struct history_result *results;
-	size_t nresults, capresults;
+/*
+ * The type of each field a record's event lines carry (report_json.c
+ * writes them; null stands for "none" in any of them).  A reader takes a
+ * field of another type for missing: the record is named once, with the
+ * field, so that a damaged or hand-made record does not pass unseen.
+ */
+static const struct {
+	const char *key;
+	enum jvalue_type type;
+} field_types[] = {
+	{ "type", JV_STRING }, { "run_id", JV_STRING }, { "time", JV_STRING },
+	{ "binary_id", JV_STRING }, { "test", JV_STRING }, { "binary_id_base64", JV_STRING },
+	{ "test_base64", JV_STRING }, { "suite", JV_STRING },
+	{ "protocol", JV_STRING }, { "selected", JV_BOOL }, { "whole", JV_BOOL },
+	{ "result", JV_STRING }, { "counted_as", JV_STRING }, { "verdict", JV_STRING },
+	{ "attempt", JV_NUMBER }, { "attempts", JV_NUMBER }, { "max_attempts", JV_NUMBER },
+	{ "duration", JV_NUMBER }, { "exit_code", JV_NUMBER }, { "signal", JV_STRING },
+	{ "cpu_user", JV_NUMBER }, { "cpu_system", JV_NUMBER }, { "max_rss_kib", JV_NUMBER },
+	{ "message", JV_STRING }, { "start", JV_STRING }, { "slow", JV_BOOL },
+	{ "stdout", JV_STRING }, { "stderr", JV_STRING }, { "stdout_base64", JV_STRING },
+	{ "stderr_base64", JV_STRING }, { "points", JV_ARRAY }, { "history", JV_OBJECT },
+	{ "counts", JV_OBJECT }, { "cancelled", JV_BOOL }, { "scheduled", JV_NUMBER },
+	{ "elapsed", JV_NUMBER }, { "delay", JV_NUMBER }, { "terminating", JV_BOOL },
 };
 
-/* Anything wrong with the store is said once, and recording stops. */
-static void give_up(struct recorder *rec, const char *what, int err)
-{
-	if (rec->active || !rec->path)
-		warnx_("the run record %s %s: %s (the run goes on unrecorded)",
-		       rec->path ? rec->path : rec->opt.store->runs, what, strerror(err));
-	rec->active = false;
-}
-
-static void write_line(struct recorder *rec, struct buf *b)
-{
-	if (rec->active && gz_write(rec->gz, b->data, b->len))
-		give_up(rec, "cannot be written", errno);
-}
-
-static void header(struct recorder *rec, const struct run_info *info)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	buf_printf(&b, "{\"type\":\"record\",\"format\":%d", RECORD_FORMAT);
-	json_string(&b, "testrig", TESTRIG_VERSION);
-	json_string(&b, "run_id", info->run_id);
-	json_string(&b, "profile", info->profile);
-	json_key(&b, "start");
-	buf_addc(&b, '"');
-	format_timestamp(&b, info->start_wall);
-	buf_addc(&b, '"');
-	json_bool(&b, "failed_run", rec->opt.failed_run);
-	json_key(&b, "command");
-	buf_addc(&b, '[');
-	for (i = 0; rec->opt.argv && rec->opt.argv[i]; i++) {
-		if (i)
-			buf_addc(&b, ',');
-		json_quote(&b, rec->opt.argv[i], strlen(rec->opt.argv[i]));
-	}
-	buf_adds(&b, "]}\n");
-	write_line(rec, &b);
-	buf_free(&b);
-}
-
-/* The tests the run owes, so that --failed knows what never finished. */
-static void planned(struct recorder *rec)
-{
-	const struct test_list *l = rec->opt.list;
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < l->ntests && rec->active; i++) {
-		const struct test *t = &l->tests[i];
-
-		if (!t->selected && !t->owed)
-			continue;
-		buf_reset(&b);
-		buf_adds(&b, "{\"type\":\"test-planned\"");
-		json_name(&b, "binary_id", t->bin->id);
-		json_name(&b, "test", t->name);
-		json_string(&b, "suite", t->bin->suite->name);
-		json_string(&b, "protocol", protocol_name(t->bin->suite->protocol));
-		json_bool(&b, "selected", t->selected);
-		if (t->whole)
-			json_bool(&b, "whole", true);
-		buf_adds(&b, "}\n");
-		write_line(rec, &b);
-	}
-	buf_free(&b);
-}
-
-static void rec_run_started(struct reporter *r, const struct run_info *info)
-{
-	struct recorder *rec = (struct recorder *)r;
-	struct json_options jo;
-	int fd;
-
-	rec->run_id = xstrdup(info->run_id);
-	/* A result per test the run schedules (more come only from isolation = binary). */
-	rec->capresults = info->scheduled + 1;
-	rec->results = xreallocarray(rec->results, rec->capresults, sizeof *rec->results);
-	rec->path = store_record_path(rec->opt.store, info->start_wall, info->run_id);
-	fd = open(rec->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rec->active = true;
-		give_up(rec, "cannot be created", errno);
-		return;
-	}
-	rec->gz = gz_writer_open(fd, RECORD_LEVEL);
-	memset(&jo, 0, sizeof jo);
-	jo.settings = rec->opt.settings;
-	jo.gz = rec->gz;
-	rec->json = report_json_new(&jo);
-	rec->active = true;
-	header(rec, info);
-	planned(rec);
-	rec->json->ops->run_started(rec->json, info);
-}
-
-/* Forwards a call to the JSON reporter while the record is good. */
-#define FORWARD(rec, method, ...) do { \
-	if ((rec)->active && (rec)->json->ops->method) \
-		(rec)->json->ops->method((rec)->json, __VA_ARGS__); \
-} while (0)
-
-static void rec_script_started(struct reporter *r, const char *name, const char *command,
-			       bool teardown)
-{
-	FORWARD((struct recorder *)r, script_started, name, command, teardown);
-}
-
-static void rec_script_slow(struct reporter *r, const char *name, bool teardown,
-			    int64_t elapsed, bool terminating)
-{
-	FORWARD((struct recorder *)r, script_slow, name, teardown, elapsed, terminating);
-}
-
-static void rec_script_finished(struct reporter *r, const struct script_outcome *o)
-{
-	FORWARD((struct recorder *)r, script_finished, o);
-}
-
-static void rec_test_started(struct reporter *r, const struct test *t, unsigned attempt)
-{
-	FORWARD((struct recorder *)r, test_started, t, attempt);
-}
-
-static void rec_test_slow(struct reporter *r, const struct test *t, unsigned attempt,
-			  int64_t elapsed, bool terminating)
-{
-	FORWARD((struct recorder *)r, test_slow, t, attempt, elapsed, terminating);
-}
-
-static void rec_test_retry(struct reporter *r, const struct test *t, const struct attempt *a,
-			   int64_t delay)
-{
-	FORWARD((struct recorder *)r, test_retry, t, a, delay);
-}
-
-static void rec_test_finished(struct reporter *r, const struct test_outcome *o)
-{
-	struct recorder *rec = (struct recorder *)r;
-	struct history_result *h;
-
-	FORWARD(rec, test_finished, o);
-	if (rec->nresults == rec->capresults) {
-		rec->capresults = rec->capresults ? rec->capresults * 2 : 64;
-		rec->results = xreallocarray(rec->results, rec->capresults, sizeof *rec->results);
-	}
-	h = &rec->results[rec->nresults++];
-	h->test = o->test;
-	h->outcome = o->outcome == OUT_SKIPPED ? 'S' : o->flaky ? 'K' :
-		o->outcome == OUT_PASSED ? 'P' : 'F';
-	h->verdict = (unsigned char)o->final->verdict;
-	h->signo = (unsigned char)o->final->signo;
-	h->duration = o->duration;
-	/* A case found while running (isolation = binary) was not looked up. */
-	h->looked_up = test_list_listed(rec->opt.list, o->test);
-}
-
-static void rec_info(struct reporter *r, const struct unit_info *u, size_t n)
-{
-	FORWARD((struct recorder *)r, info, u, n);
-}
-
-static void rec_run_finished(struct reporter *r, const struct run_summary *s)
-{
-	FORWARD((struct recorder *)r, run_finished, s);
-}
-
-static int rec_flush(struct reporter *r)
-{
-	struct recorder *rec = (struct recorder *)r;
-
-	if (rec->active && rec->json->ops->flush(rec->json))
-		give_up(rec, "cannot be written", errno);
-	return 0;   /* the store never changes the run's exit code */
-}
-
-/* The history and the old records, under the store's lock. */
-static void update_store(struct recorder *rec)
-{
-	struct buf why = BUF_INIT;
-	int lock = store_lock(rec->opt.store, &why);
-
-	if (lock < 0) {
-		warnx_("the history was not updated: %s", why.data);
-		buf_free(&why);
-		return;
-	}
-	if (history_merge(rec->opt.store->history, rec->opt.history, rec->run_id, rec->results,
-			  rec->nresults, &why))
-		warnx_("the history was not updated: %s", why.data);
-	else if (why.len)
-		warnx_("%s: %s", rec->opt.store->history, why.data);
-	store_prune(rec->opt.store, rec->path);
-	store_unlock(lock);
-	buf_free(&why);
-}
-
-static int rec_close(struct reporter *r)
-{
-	struct recorder *rec = (struct recorder *)r;
-	bool ok = rec->active;
-
-	if (!rec->gz)
-		return 0;
-	if (rec->active)
-		rec->json->ops->flush(rec->json);
-	/*
-	 * No fsync: a record cut short by a crash is read as far as it goes,
-	 * and write(2) has said whether the disk took it (the history, which
-	 * replaces a file, is synced before its rename).
-	 */
-	if (gz_writer_close(rec->gz, false) && ok)
-		give_up(rec, "cannot be written", errno);
-	rec->gz = NULL;
-	if (rec->active)
-		update_store(rec);
-	rec->active = false;
-	return 0;
-}
-
-static void rec_free(struct reporter *r)
-{
-	struct recorder *rec = (struct recorder *)r;
-
-	if (rec->gz)
-		gz_writer_close(rec->gz, false);
-	if (rec->json)
-		rec->json->ops->free(rec->json);
-	free(rec->results);
-	free(rec->path);
-	free(rec->run_id);
-	free(rec);
-}
-
-static const struct reporter_ops record_ops = {
-	.run_started = rec_run_started,
-	.script_started = rec_script_started,
-	.script_slow = rec_script_slow,
-	.script_finished = rec_script_finished,
-	.test_started = rec_test_started,
-	.test_slow = rec_test_slow,
-	.test_retry = rec_test_retry,
-	.test_finished = rec_test_finished,
-	.info = rec_info,
-	.run_finished = rec_run_finished,
-	.flush = rec_flush,
-	.close = rec_close,
-	.free = rec_free,
-};
-
-struct reporter *report_record_new(const struct record_options *o)
-{
-	struct recorder *rec = xcalloc(1, sizeof *rec);
-
-	rec->base.ops = &record_ops;
-	rec->opt = *o;
-	return &rec->base;
-}
-
-/* ---- reading ------------------------------------------------------------- */
+static const char *const type_names[] = { "null", "a boolean", "a number", "a string",
+					   "an array", "an object" };
 
 struct record {
 	char *path;
@@ -310,7 +56,30 @@ struct record {
 	struct jvalue *event;       /* the one record_next handed out */
 	unsigned lineno;
 	bool finished;              /* the last event read was run-finished */
+	bool typed_warned;          /* a field of the wrong type was said */
 };
+
+/* Names the record once if a field of the event has another type than its own. */
+static void check_types(struct record *r, const struct jvalue *ev)
+{
+	size_t i, k;
+
+	for (i = 0; i < ev->n && !r->typed_warned; i++) {
+		const struct jvalue *v = &ev->items[i];
+
+		for (k = 0; k < ARRAY_SIZE(field_types); k++) {
+			if (strcmp(ev->keys[i], field_types[k].key) != 0)
+				continue;
+			if (v->type != field_types[k].type && v->type != JV_NULL) {
+				warnx_("%s: line %u: the field \"%s\" is %s, not %s (read as "
+				       "missing)", r->path, r->lineno, ev->keys[i],
+				       type_names[v->type], type_names[field_types[k].type]);
+				r->typed_warned = true;
+			}
+			break;
+		}
+	}
+}
 
 static int next_object(struct record *r, struct jvalue **v, struct buf *err)
 {
@@ -395,6 +164,7 @@ int record_next(struct record *r, const struct jvalue **event, struct buf *err)
 	/* Finished: run-finished was the last event, with nothing after it. */
 	if (got > 0) {
 		r->finished = strcmp(jvalue_str(r->event, "type"), "run-finished") == 0;
+		check_types(r, r->event);
 		*event = r->event;
 	} else if (got < 0) {
 		r->finished = false;
@@ -511,4 +281,61 @@ int record_outstanding(const char *path, struct strvec *keys, struct buf *err)
 	strvec_free(&passed);
 	strvec_free(&wholes);
 	return 0;
+}
+
+int record_check(const char *path, const char *profile, struct buf *why)
+{
+	const struct jvalue *ev;
+	struct record *r;
+	int got, rc = -1;
+
+	if (record_open(path, &r, why))
+		return -1;
+	/* Its fields are named by whoever reads it whole, once. */
+	r->typed_warned = true;
+	if (profile && strcmp(jvalue_str(record_header(r), "profile"), profile) != 0) {
+		record_close(r);
+		return 1;
+	}
+	/* A run: tests it planned, or its end.  A header alone is a run that never began. */
+	while (rc < 0 && (got = record_next(r, &ev, why)) > 0) {
+		const char *type = jvalue_str(ev, "type");
+
+		if (strcmp(type, "test-planned") == 0 || strcmp(type, "run-finished") == 0)
+			rc = 0;
+	}
+	if (rc < 0) {
+		buf_reset(why);
+		buf_printf(why, "%s holds no run (no test-planned or run-finished line): skipped",
+			   path);
+	}
+	record_close(r);
+	return rc;
+}
+
+int record_latest(const struct store *s, const char *profile, char **path, struct buf *err)
+{
+	struct strvec all = STRVEC_INIT;
+	size_t i;
+
+	*path = NULL;
+	if (store_records(s, &all, err)) {
+		strvec_free(&all);
+		return -1;
+	}
+	for (i = 0; i < all.n && !*path; i++) {
+		struct buf why = BUF_INIT;
+		int rc = record_check(all.v[i], profile, &why);
+
+		if (rc == 0)
+			*path = xstrdup(all.v[i]);
+		else if (rc < 0)
+			warnx_("%s", why.data);
+		buf_free(&why);
+	}
+	if (!*path)
+		buf_printf(err, "no recorded run%s%s%s in %s", profile ? " of profile '" : "",
+			   profile ? profile : "", profile ? "'" : "", s->runs);
+	strvec_free(&all);
+	return *path ? 0 : -1;
 }

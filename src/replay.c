@@ -729,9 +729,12 @@ static void print_run(const struct run_line *l, const char *path, bool json, FIL
 int replay_list_runs(const struct store *s, bool json, FILE *out)
 {
 	struct strvec all = STRVEC_INIT;
+	struct buf why = BUF_INIT;
 	size_t i;
 
-	store_records(s, &all);
+	if (store_records(s, &all, &why))
+		fprintf(stderr, "%s: warning: %s\n", progname, why.data);
+	buf_free(&why);
 	if (!json)
 		fprintf(out, "run id    start                       duration  profile    "
 			"  run/sched passed failed exit\n");
@@ -741,7 +744,8 @@ int replay_list_runs(const struct store *s, bool json, FILE *out)
 		struct run_line l;
 
 		memset(&l, 0, sizeof l);
-		if (record_open(all.v[i], &r, &err)) {
+		/* What is not a usable run is not listed: the first line is the latest. */
+		if (record_check(all.v[i], NULL, &err) || record_open(all.v[i], &r, &err)) {
 			fprintf(stderr, "%s: warning: %s\n", progname, err.data);
 			buf_free(&err);
 			continue;

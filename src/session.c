@@ -18,6 +18,7 @@
 #include "testrig/jobserver.h"
 #include "testrig/list.h"
 #include "testrig/listing.h"
+#include "testrig/rebuild.h"
 #include "testrig/record.h"
 #include "testrig/select.h"
 #include "testrig/session.h"
@@ -380,29 +381,6 @@ static bool owes(const struct strvec *owed, const char *bin, const char *test)
 	return found;
 }
 
-/* The record --failed starts from: the latest of this profile. */
-static char *latest_record(const struct session *ss)
-{
-	struct strvec all = STRVEC_INIT;
-	char *found = NULL;
-	size_t i;
-
-	store_records(&ss->store, &all);
-	for (i = 0; i < all.n && !found; i++) {
-		struct buf err = BUF_INIT;
-		struct record *r;
-
-		if (record_open(all.v[i], &r, &err) == 0) {
-			if (strcmp(jvalue_str(record_header(r), "profile"), ss->cfg.profile_name) == 0)
-				found = xstrdup(all.v[i]);
-			record_close(r);
-		}
-		buf_free(&err);
-	}
-	strvec_free(&all);
-	return found;
-}
-
 /*
  * --failed: the tests the latest recorded run of this profile still owes
  * are marked owed (SPEC section 10).  Returns 0, EXIT_SETUP when there is
@@ -412,13 +390,14 @@ static int mark_outstanding(struct session *ss)
 {
 	struct strvec owed = STRVEC_INIT;
 	struct buf err = BUF_INIT;
-	char *path = latest_record(ss), *id;
+	char *path, *id;
 	size_t i;
 	int rc = 0;
 
-	if (!path) {
-		errorx_(NULL, "--failed: no recorded run of profile '%s' in %s (a run without "
-			"--no-record makes one)", ss->cfg.profile_name, ss->store.runs);
+	/* The latest usable run of this profile, as runs and replay take it. */
+	if (record_latest(&ss->store, ss->cfg.profile_name, &path, &err)) {
+		errorx_(NULL, "--failed: %s (a run without --no-record makes one)", err.data);
+		buf_free(&err);
 		return EXIT_SETUP;
 	}
 	if (record_outstanding(path, &owed, &err)) {
@@ -519,11 +498,33 @@ void session_prepare_recording(struct session *ss)
 	buf_free(&why);
 }
 
+/*
+ * A damaged history (one warning, naming it) is rebuilt from the records
+ * at once when this run records, and read again; else this run goes
+ * without it.
+ */
 void session_load_history(struct session *ss)
 {
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, done = BUF_INIT, why = BUF_INIT;
 
-	if (history_load(ss->store.history, &ss->list, &ss->history, &err))
-		warnx_("%s", err.data);
+	if (!history_load(ss->store.history, &ss->list, &ss->history, &err))
+		goto out;
+	history_free(ss->history);
+	ss->history = NULL;
+	if (!ss->recording) {
+		warnx_("%s (this run goes without it; a recorded run rebuilds it)", err.data);
+	} else if (history_rebuild_locked(&ss->store, &done, &why)) {
+		warnx_("%s; it could not be rebuilt: %s", err.data, why.data);
+	} else {
+		warnx_("%s: %s", err.data, done.data);
+		buf_reset(&why);
+		if (history_load(ss->store.history, &ss->list, &ss->history, &why)) {
+			history_free(ss->history);
+			ss->history = NULL;
+		}
+	}
+out:
 	buf_free(&err);
+	buf_free(&done);
+	buf_free(&why);
 }

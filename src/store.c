@@ -71,10 +71,31 @@ static int make_dir(const char *path, struct buf *why)
 	return rc;
 }
 
+int store_open_runs(const struct store *s, struct buf *why)
+{
+	int fd = open(s->runs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), err = errno;
+	struct stat st;
+
+	if (fd >= 0)
+		return fd;
+	if (lstat(s->runs, &st) == 0 && S_ISLNK(st.st_mode))
+		buf_printf(why, "%s is a symbolic link (the store keeps its records in a directory "
+			   "of its own: testrig neither writes nor deletes through it)", s->runs);
+	else
+		buf_printf(why, "cannot open %s: %s", s->runs, strerror(err));
+	errno = err;
+	return -1;
+}
+
 int store_prepare(const struct store *s, struct buf *why)
 {
+	int fd;
+
 	if (make_dir(s->dir, why) || make_dir(s->runs, why))
 		return -1;
+	if ((fd = store_open_runs(s, why)) < 0)
+		return -1;
+	close(fd);
 	if (access(s->runs, W_OK | X_OK)) {
 		buf_printf(why, "cannot write to %s: %s", s->runs, strerror(errno));
 		return -1;
@@ -108,20 +129,36 @@ static int newest_first(const void *a, const void *b)
 	return -strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void store_records(const struct store *s, struct strvec *paths)
+/* The records in the directory fd (taken) names, as paths under runs, newest first. */
+static int list_records(int fd, const char *runs, struct strvec *paths, struct buf *why)
 {
-	DIR *d = opendir(s->runs);
+	DIR *d = fdopendir(fd);
 	struct dirent *e;
 	size_t first = paths->n;
 
-	if (!d)
-		return;
+	if (!d) {
+		buf_printf(why, "cannot read %s: %s", runs, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	while ((e = readdir(d)))
 		if (is_record_name(e->d_name))
-			strvec_pushf(paths, "%s/%s", s->runs, e->d_name);
+			strvec_pushf(paths, "%s/%s", runs, e->d_name);
 	closedir(d);
 	if (paths->n > first)
 		qsort(paths->v + first, paths->n - first, sizeof *paths->v, newest_first);
+	return 0;
+}
+
+int store_records(const struct store *s, struct strvec *paths, struct buf *why)
+{
+	int fd = store_open_runs(s, why);
+
+	if (fd < 0 && errno == ENOENT) {
+		buf_reset(why);
+		return 0;
+	}
+	return fd < 0 ? -1 : list_records(fd, s->runs, paths, why);
 }
 
 char *store_run_id(const char *path)
@@ -148,11 +185,14 @@ int store_find(const struct store *s, const char *spec, char **path, struct buf 
 		*path = xstrdup(spec);
 		return 0;
 	}
-	store_records(s, &all);
+	if (store_records(s, &all, err)) {
+		strvec_free(&all);
+		return -1;
+	}
 	for (i = 0; i < all.n; i++) {
 		char *id = store_run_id(all.v[i]);
 
-		if (strcmp(spec, "latest") == 0 ? i == 0 : strncmp(id, spec, strlen(spec)) == 0) {
+		if (strncmp(id, spec, strlen(spec)) == 0) {
 			if (!found++)
 				match = all.v[i];
 		}
@@ -160,8 +200,6 @@ int store_find(const struct store *s, const char *spec, char **path, struct buf 
 	}
 	if (found == 1)
 		*path = xstrdup(match);
-	else if (!found && strcmp(spec, "latest") == 0)
-		buf_printf(err, "no recorded run in %s", s->runs);
 	else if (!found)
 		buf_printf(err, "no recorded run has an id beginning with '%s' (testrig runs lists "
 			   "them)", spec);
@@ -172,13 +210,31 @@ int store_find(const struct store *s, const char *spec, char **path, struct buf 
 	return *path ? 0 : -1;
 }
 
+/* The lock file, opened (made if missing) without following a link: an fd or -1. */
+static int open_lock(const char *path)
+{
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		/* Another run made it first. */
+		if (fd < 0 && errno == EEXIST)
+			fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd;
+}
+
 int store_lock(const struct store *s, struct buf *why)
 {
 	char *path = xasprintf("%s/lock", s->dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open_lock(path);
 
 	if (fd < 0) {
-		buf_printf(why, "cannot open %s: %s", path, strerror(errno));
+		if (errno == ELOOP)
+			buf_printf(why, "%s is a symbolic link (testrig locks a file of its own there)",
+				   path);
+		else
+			buf_printf(why, "cannot open %s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
@@ -203,19 +259,23 @@ void store_unlock(int fd)
 void store_prune(const struct store *s, const char *keep)
 {
 	struct strvec all = STRVEC_INIT;
+	struct buf why = BUF_INIT;
 	uint64_t total = 0;
 	size_t i, kept = 0;
 	bool cut = false;
+	/* Each record by its name in the directory, never through a link. */
+	int dir = store_open_runs(s, &why);
 
-	/* Each record by its name in the directory: no path walk per record. */
-	int dir = open(s->runs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	store_records(s, &all);
+	if (dir < 0 || list_records(dup(dir), s->runs, &all, &why)) {
+		if (errno != ENOENT)
+			warnx_("old records were not pruned: %s", why.data);
+		goto out;
+	}
 	/* Newest first: keep while both limits hold; from there on, delete. */
 	for (i = 0; i < all.n; i++) {
 		struct stat st;
 		const char *name = all.v[i] + strlen(s->runs) + 1;
-		uint64_t size = (dir >= 0 ? fstatat(dir, name, &st, 0) : stat(all.v[i], &st)) == 0 ?
+		uint64_t size = fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ?
 			(uint64_t)st.st_size : 0;
 		bool is_keep = keep && strcmp(all.v[i], keep) == 0;
 
@@ -226,10 +286,12 @@ void store_prune(const struct store *s, const char *keep)
 			total += size;
 			continue;
 		}
-		if ((dir >= 0 ? unlinkat(dir, name, 0) : unlink(all.v[i])) && errno != ENOENT)
+		if (unlinkat(dir, name, 0) && errno != ENOENT)
 			warnx_("cannot remove the old record %s: %s", all.v[i], strerror(errno));
 	}
+out:
 	if (dir >= 0)
 		close(dir);
 	strvec_free(&all);
+	buf_free(&why);
 }

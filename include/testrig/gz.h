@@ -27,6 +27,8 @@ int gz_write(struct gz_writer *w, const void *p, size_t n);
 int gz_flush(struct gz_writer *w);
 /* Ends the stream (trailer), fsyncs if asked, closes the fd; -1 with errno on failure. */
 int gz_writer_close(struct gz_writer *w, bool sync);
+/* The errno of the write that failed first, or 0: what a later failing call reports. */
+int gz_writer_error(const struct gz_writer *w);
 /* Bytes written to the file so far (compressed). */
 size_t gz_written(const struct gz_writer *w);
 

@@ -19,6 +19,7 @@
 #include "testrig/report.h"
 
 struct filter;
+struct gz_writer;
 
 /* How many of a test's latest runs the counts cover. */
 #define HISTORY_WINDOW 20
@@ -55,7 +56,9 @@ struct history_stamp {
 /*
  * Reads the history of the tests in `list` (their ->history is set; tests
  * without one keep NULL).  A missing file is an empty history; a damaged
- * one is said in *err (a warning: the history is then empty) and -1.
+ * one (not gzip, empty, a line too long, cut short before its gzip
+ * trailer, a symbolic link) is said in *err, naming the file, and -1: the
+ * history is then empty (rebuild.h makes it again).
  */
 int history_load(const char *path, struct test_list *list, struct history **out,
 		 struct buf *err);
@@ -92,10 +95,12 @@ struct history_result {
 
 /*
  * Merges a run's results into the history file at `path` (the caller holds
- * the store's lock): read, merge, write path.tmp, fsync, rename.  Lines it
- * cannot read are dropped and said in *err; -1 with *err if the file
- * cannot be written.  `loaded` (may be NULL): the file the run's entries
- * were read from (history_stamp).
+ * the store's lock): read, merge, write path.tmp.PID, fsync, rename.  Lines
+ * it cannot read are dropped and said in *err; -1 with *err if the file
+ * cannot be written; 1 with *err (naming the file) and nothing written
+ * when the file is damaged, as history_load says: rebuild it instead.
+ * `loaded` (may be NULL): the file the run's entries were read from
+ * (history_stamp).
  */
 int history_merge(const char *path, const struct history_stamp *loaded, const char *run_id,
 		  struct history_result *results, size_t n, struct buf *err);
@@ -103,9 +108,27 @@ int history_merge(const char *path, const struct history_stamp *loaded, const ch
 /*
  * `testrig history`: every test in the file (matching one of the n
  * filters, if any) as a line for people or, with `json`, a JSON object per
- * line.  0, or -1 with *err when the file cannot be read.
+ * line.  0; -1 with *err when there is none; 1 with *err when it is
+ * damaged (*out then holds what could be read).
  */
 int history_print(const char *path, struct filter *const *filters, size_t n, bool json,
 		  struct buf *out, struct buf *err);
+
+/* ---- writing a history (history_merge, and rebuild.h) ---- */
+
+/* A test's line, as the file holds it. */
+void history_write_entry(struct buf *b, const char *bin, const char *test, const char *suite,
+			 const struct test_history *h, double last_duration,
+			 const char *last_result, const char *last_run);
+/* One run's outcome added: the window slides, the mean follows passing runs. */
+void history_add_outcome(struct test_history *h, char outcome, int64_t duration);
+/*
+ * The temporary file a new history at `path` is written to: created beside
+ * it with O_EXCL and O_NOFOLLOW, under another name when one is taken.  An
+ * fd and *tmp (malloc'd), or -1 with *err.
+ */
+int history_create_temporary(const char *path, char **tmp, struct buf *err);
+/* Ends w (written into tmp), fsyncs, renames tmp to path: 0, or -1 with *err (tmp removed). */
+int history_install(struct gz_writer *w, const char *tmp, const char *path, struct buf *err);
 
 #endif

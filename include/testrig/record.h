@@ -79,6 +79,19 @@ void record_close(struct record *r);
  * "BINARY-ID\x1fTEST-NAME".  0, or -1 with *err.
  */
 int record_outstanding(const char *path, struct strvec *keys, struct buf *err);
+/*
+ * Whether a record is a usable run (of `profile`, unless NULL): 0; 1 when
+ * it is another profile's; -1 with *why naming it when it cannot be read
+ * or holds no run (only its header: no test-planned or run-finished line).
+ */
+int record_check(const char *path, const char *profile, struct buf *why);
+/*
+ * The latest usable run (of `profile`, unless NULL), the one runs lists
+ * first and replay and --failed take: newest first, records that are not
+ * usable skipped with a warning each.  0 with *path (malloc'd), or -1
+ * with *err.
+ */
+int record_latest(const struct store *s, const char *profile, char **path, struct buf *err);
 /* The key record_outstanding uses for a test. */
 char *record_key(const char *binary_id, const char *test);
 

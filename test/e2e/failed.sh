@@ -2,7 +2,8 @@
 # --failed (SPEC section 10): what the latest recorded run of the profile
 # still owes is run (or listed) again; the set carries forward, -E and
 # --partition narrow it, nothing owed exits 0, no record exits 96; and the
-# loop `until testrig run --failed; do fix; done` ends.
+# loop `until testrig run --failed; do fix; done` ends; runs, replay and
+# --failed agree on the latest usable run.
 . "$(dirname "$0")/lib.sh"
 # These tests are about where the store is and what it keeps across runs.
 SHARED_STORE=1
@@ -118,5 +119,55 @@ expect_rc 0
 rig_in "$T/fl" list --failed
 expect_rc 0
 expect_out "nothing to rerun"
+
+# --- the latest usable run (issue 23): runs, replay and --failed agree on
+# it; a record that cannot be read, or holds only its header, is skipped
+# with a warning naming it; a field of the wrong type is named once ---
+mkdir -p "$T/u" && cd "$T/u" || exit 2
+ln -s "$FIXTURE" pass
+ln -s "$FIXTURE" fail
+printf '[suite.s]\nbinaries = pass fail\n[profile.default]\nfail-fast = false\n' >testrig.ini
+rig_in "$T/u" run
+expect_rc 100
+good=$(ls "$T"/u/.testrig/runs/*.jsonl.gz)
+id=$(basename "$good" | sed 's/^[^-]*-//; s/\.jsonl\.gz$//')
+# latest_is WHY BAD: runs, replay and --failed take the good run, and say
+# why the newer record BAD was skipped.
+latest_is() {
+	rig_in "$T/u" runs --format json
+	expect_rc 0
+	head -n 1 "$T/out" | grep -q "^{\"run_id\":\"$id\"" && ok ||
+		fail "$1: runs' first line: $(head -n 1 "$T/out")"
+	expect_err "$2"
+	rig_in "$T/u" replay
+	expect_rc 100
+	expect_out "FAIL ["
+	expect_err "$2"
+	rig_in "$T/u" run --failed
+	expect_rc 100
+	expect_summary "1 test run: 0 passed, 1 failed, 1 skipped"
+	expect_err "$2"
+}
+bad=$T/u/.testrig/runs/29991231T000000.000Z-0bad0000-0000-0000-0000-000000000000.jsonl.gz
+printf 'not a record\n' >"$bad"
+latest_is "an unreadable record" "$bad"
+rm "$bad"
+good=$(ls -t "$T"/u/.testrig/runs/*.jsonl.gz | head -n 1)
+id=$(basename "$good" | sed 's/^[^-]*-//; s/\.jsonl\.gz$//')
+hdr=$T/u/.testrig/runs/29991231T000000.000Z-0aaa0000-0000-0000-0000-000000000000.jsonl.gz
+gzip -dc "$good" | head -n 1 | sed "s/$id/0aaa0000-0000-0000-0000-000000000000/" | gzip >"$hdr"
+latest_is "a record with only its header" "$hdr"
+rm "$hdr"
+good=$(ls -t "$T"/u/.testrig/runs/*.jsonl.gz | head -n 1)
+# Fields of the wrong type: one warning for the record, naming it and a field.
+typ=$T/u/.testrig/runs/20000101T000000.000Z-07e00000-0000-0000-0000-000000000000.jsonl.gz
+gzip -dc "$good" | sed 's/"exit_code":100/"exit_code":"100"/; s/"duration":\([0-9.]*\)/"duration":"\1"/g' |
+	gzip >"$typ"
+rig_in "$T/u" replay 07e
+expect_rc 100
+[ "$(grep -c "warning: $typ" "$T/err")" -eq 1 ] && ok ||
+	fail "expected one warning naming $typ: $(cat "$T/err")"
+grep "warning: $typ" "$T/err" | grep -q '"duration"\|"exit_code"' && ok ||
+	fail "the warning names no field: $(cat "$T/err")"
 
 finish

@@ -3,7 +3,7 @@
 # first, then tests never seen, then the longest; schedule = list keeps list
 # order; flake notes in the final list and in JSON; testrig history; two runs
 # sharing a store at once both land in it; pruning by keep-runs and max-size;
-# a damaged history costs a warning.
+# a damaged history costs a warning and is rebuilt from the records.
 . "$(dirname "$0")/lib.sh"
 # These tests are about where the store is and what it keeps across runs.
 SHARED_STORE=1
@@ -144,5 +144,57 @@ expect_err "history"
 rig_in "$T/c" history
 expect_rc 0
 expect_out "pass@x"
+
+# --- a damaged history is rebuilt from the records in runs/ (issue 23):
+# random bytes, an empty file, a line too long, a file cut short (no gzip
+# trailer); testrig history and a run each say so once, naming the file ---
+mkdir -p "$T/d" && cd "$T/d" || exit 2
+ln -s "$FIXTURE" pass@x
+ln -s "$FIXTURE" pass@y
+printf '[suite.s]\nbinaries = pass@x pass@y\n' >testrig.ini
+for i in 1 2 3; do
+	rig_in "$T/d" run
+	expect_rc 0
+done
+h=$T/d/.testrig/history.gz
+cp "$h" "$T/good.gz"
+# runs_are N: testrig history says both tests ran N times.
+runs_are() {
+	python3 -c 'import json,sys
+l = {e["test"]: e["runs"] for e in map(json.loads, open(sys.argv[1]))}
+assert l == {"pass@x": int(sys.argv[2]), "pass@y": int(sys.argv[2])}, l' "$T/out" "$1" 2>"$T/py" &&
+		ok || fail "$2: history: $(cat "$T/py")"
+}
+# one_warning WHEN: stderr holds one line, a warning naming history.gz.
+one_warning() {
+	[ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "warning: $h" "$T/err" && ok ||
+		fail "$1: expected one warning naming $h: $(cat "$T/err")"
+}
+# damage KIND: history.gz made so.
+damage() {
+	case $1 in
+	random) printf '\001\002 not a gzip stream \377\376' >"$h" ;;
+	empty) : >"$h" ;;
+	long) python3 -c 'print("x" * (2 << 20))' | gzip >"$h" ;;
+	cut) head -c $(($(wc -c <"$T/good.gz") - 8)) "$T/good.gz" >"$h" ;;
+	esac
+}
+n=3
+for kind in random empty long cut; do
+	damage $kind
+	rig_in "$T/d" history --format json
+	expect_rc 0
+	one_warning "testrig history, $kind"
+	runs_are $n "testrig history, $kind"
+	damage $kind
+	rig_in "$T/d" run
+	expect_rc 0
+	one_warning "a run, $kind"
+	n=$((n + 1))
+	rig_in "$T/d" history --format json
+	expect_rc 0
+	runs_are $n "after a run, $kind"
+	cp "$h" "$T/good.gz"
+done
 
 finish

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run records (SPEC section 10): where they go, what they hold, replay (human,
 # JSON, JUnit), runs, a record cut short by SIGKILL, files that are not
-# records, --no-record, a store that cannot be written.
+# records, --no-record, a store that cannot be written, a store whose file
+# system is full, symbolic links planted in the store.
 . "$(dirname "$0")/lib.sh"
 # These tests are about where the store is and what it keeps across runs.
 SHARED_STORE=1
@@ -40,6 +41,9 @@ if head['run_id'] not in sys.argv[2]:
 planned = [l for l in lines if l['type'] == 'test-planned']
 if len(planned) != 4 or not all(p['selected'] for p in planned):
     bad.append('planned: %r' % planned)
+# Every line carries the run id (SPEC section 8), test-planned too.
+if any(l.get('run_id') != head['run_id'] for l in lines):
+    bad.append('a line without the run id: %r' % [l for l in lines if l.get('run_id') != head['run_id']][:1])
 types = [l['type'] for l in lines]
 for t in ('run-started', 'test-started', 'test-retry', 'test-finished', 'run-finished'):
     if t not in types:
@@ -216,6 +220,126 @@ ls "$T"/n/state/here/runs/*.jsonl.gz >/dev/null 2>&1 && ok || fail "[store] dir 
 rig_in "$T/n" replay
 expect_rc 0
 rm "$T/n/testrig.ini"
+
+# --- symbolic links planted in the store (issue 23): testrig creates and
+# deletes nothing outside it ---
+mkdir -p "$T/sym" "$T/outside/runs"
+printf 'precious\n' >"$T/outside/file"
+rig_in "$T/sym" run "$pass"
+expect_rc 0
+# A link at the history's temporary name, which holds testrig's pid: the
+# shell that plants it execs testrig, which keeps its pid.
+(cd "$T/sym" && exec sh -c 'ln -s "$1" ".testrig/history.gz.tmp.$$" && exec "$2" run "$3"' \
+	sh "$T/outside/file" "$RIG" "$pass" >"$T/out" 2>"$T/err" </dev/null)
+rc=$?
+ran_fg "run (a link at the history's temporary name)"
+expect_rc 0
+[ "$(cat "$T/outside/file")" = precious ] && ok ||
+	fail "the history was written through a planted link: $(od -c "$T/outside/file" | head -3)"
+[ -f "$T/sym/.testrig/history.gz" ] && [ ! -L "$T/sym/.testrig/history.gz" ] && ok ||
+	fail "history.gz is not a file of the store's: $(ls -l "$T/sym/.testrig")"
+rig_in "$T/sym" history --format json
+expect_rc 0
+python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; assert len(l)==1 and l[0]["runs"]==2, l' \
+	"$T/out" 2>"$T/py" && ok || fail "history after a planted link: $(cat "$T/py")"
+rm -f "$T"/sym/.testrig/history.gz.tmp.*
+# A dangling link at the lock: no file made where it points; one warning.
+rm -f "$T/sym/.testrig/lock"
+ln -s "$T/outside/lockfile" "$T/sym/.testrig/lock"
+rig_in "$T/sym" run "$pass"
+expect_rc 0
+[ ! -e "$T/outside/lockfile" ] && ok || fail "the lock was made outside the store"
+[ "$(grep -c warning "$T/err")" -eq 1 ] && ok || fail "expected one warning: $(cat "$T/err")"
+expect_err "$T/sym/.testrig/lock is a symbolic link"
+rm -f "$T/sym/.testrig/lock"
+# runs/ a link to a directory of record-named files: not a record made
+# there, nor one deleted (keep-runs = 1 would prune them all).
+mkdir -p "$T/symruns/.testrig"
+for n in 1 2 3; do
+	cp "$rec" "$T/outside/runs/2026010${n}T000000.000Z-0000000$n-0000-0000-0000-000000000000.jsonl.gz"
+done
+ln -s "$T/outside/runs" "$T/symruns/.testrig/runs"
+printf '[store]\nkeep-runs = 1\n' >"$T/symruns/testrig.ini"
+rig_in "$T/symruns" run "$pass"
+expect_rc 0
+[ "$(ls "$T/outside/runs" | wc -l)" -eq 3 ] && ok ||
+	fail "records written or pruned through runs/, a link: $(ls "$T/outside/runs")"
+[ "$(grep -c warning "$T/err")" -eq 1 ] && ok || fail "expected one warning: $(cat "$T/err")"
+expect_err "$T/symruns/.testrig/runs is a symbolic link"
+
+# --- a full file system (issue 23): writes under the store fail with ENOSPC
+# (test/fixtures/failwrite.so, preloaded): the warning names ENOSPC, the
+# record cut short is not left for runs, replay and --failed to take for
+# the latest run, and a store over its limits is pruned before the run
+# writes, so that lowering keep-runs or max-size gets a full store going ---
+so=$BUILD/test/fixtures/failwrite.so
+mkdir -p "$T/full"
+full=$(cd "$T/full" && pwd -P)
+for b in sleep@a flood fail pass sleep@b; do ln -s "$FIXTURE" "$T/full/$b"; done
+# In list order (by name), one at a time: the flood's record line (1 MiB of
+# failing output) is the write that fails, and the sleeps' flushes come after.
+full_ini='[suite.s]
+binaries = sleep@a flood fail pass sleep@b
+[profile.default]
+test-threads = 1
+schedule = list
+fail-fast = false'
+printf '%s\n' "$full_ini" >"$T/full/testrig.ini"
+export FX_FLOOD_MIB=1 FX_EXIT=1 FX_SLEEP_MS=200
+# full_run SIZE: a run whose store takes SIZE bytes a file, then ENOSPC.
+full_run() {
+	(cd "$T/full" && FAILWRITE_DIR=$full/.testrig FAILWRITE_SIZE=$1 LD_PRELOAD=$so \
+		exec "$RIG" run >"$T/out" 2>"$T/err" </dev/null)
+	rc=$?
+	ran_fg "run (FAILWRITE_SIZE=$1)"
+}
+# agree ID WHEN: runs, replay and --failed all take run ID for the latest.
+agree() {
+	rig_in "$T/full" runs --format json
+	expect_rc 0
+	got=$(head -n 1 "$T/out" | sed -n 's/^{"run_id":"\([^"]*\)".*/\1/p')
+	[ "$got" = "$1" ] && ok || fail "$2: runs' latest is '$got', not $1"
+	rig_in "$T/full" replay --message-format json
+	expect_rc 100
+	grep -q "\"type\":\"run-finished\",\"run_id\":\"$1\"" "$T/out" && ok ||
+		fail "$2: replay did not replay $1: $(tail -n 1 "$T/out")"
+	rig_in "$T/full" list --failed --format oneline
+	expect_rc 0
+	[ "$(sort "$T/out" | tr '\n' ' ')" = "fail fail flood flood " ] && ok ||
+		fail "$2: --failed owes: $(cat "$T/out")"
+}
+records() { ls "$T"/full/.testrig/runs/*.jsonl.gz 2>/dev/null | wc -l; }
+full_run 0
+took_rc
+if ! grep -q "warning: the run record .* cannot be written" "$T/err"; then
+	lack failwrite.so   # a static or sanitized build: LD_PRELOAD cannot reach its writes
+else
+	rm -rf "$T/full/.testrig"
+	for i in 1 2 3; do
+		rig_in "$T/full" run
+		expect_rc 100
+	done
+	good=$(ls "$T"/full/.testrig/runs/*.jsonl.gz | tail -n 1 | sed 's/.*Z-//; s/\.jsonl\.gz$//')
+	# The store takes the record's beginning, then the flood's line fails.
+	full_run 1000
+	expect_rc 100
+	[ "$(grep -c 'warning: the run record' "$T/err")" -eq 1 ] && ok ||
+		fail "expected one warning about the record: $(cat "$T/err")"
+	expect_err "cannot be written: No space left on device"
+	expect_summary "5 tests run: 3 passed, 2 failed, 0 skipped"
+	[ "$(records)" -eq 3 ] && ok || fail "a record cut short by ENOSPC was left: $(records) records"
+	agree "$good" "after a record cut short"
+	# No write at all, and a store over its limits: pruned first.
+	printf '%s\n[store]\nkeep-runs = 2\n' "$full_ini" >"$T/full/testrig.ini"
+	full_run 0
+	expect_rc 100
+	expect_err "cannot be written: No space left on device"
+	[ "$(records)" -eq 2 ] && ok ||
+		fail "keep-runs = 2 and a write that fails: $(records) records"
+	agree "$good" "after a record that could not be written at all"
+	printf '%s\n' "$full_ini" >"$T/full/testrig.ini"
+fi
+unset FX_FLOOD_MIB FX_EXIT FX_SLEEP_MS
 
 # --- a store that cannot be written: one warning, the run unchanged ---
 mkdir -p "$T/ro"
