@@ -13,19 +13,30 @@
 #include "testrig/exitcode.h"
 #include "testrig/run.h"
 #include "testrig/run_plan.h"
+#include "testrig/spawn.h"
 #include "testrig/util.h"
 
-/* The test command after "--": one binary, its id the test's name. */
+/*
+ * The test command after "--": one binary, its id the test's name.  A
+ * command without a '/' is looked up in $PATH as the shell of Automake's
+ * test-driver would (LOG_COMPILER = env, sh, python3); one that is not
+ * there stays as it is, to fail as EXEC-FAIL "not found".
+ */
 static void tests_from_driver_command(struct session *ss)
 {
+	const char *command = ss->cli.binaries.v[0];
+	char *found;
 	struct suite *s;
 	struct binary *b;
 	size_t i;
+	int err;
 
 	test_list_free(&ss->list);
 	test_list_init(&ss->list);
 	s = test_list_add_suite(&ss->list, "", ss->cli.protocol);
-	b = test_list_add_binary(&ss->list, s, ss->cli.am.test_name, ss->cli.binaries.v[0]);
+	found = spawn_search_path(command, &err);
+	b = test_list_add_binary(&ss->list, s, ss->cli.am.test_name, found ? found : command);
+	free(found);
 	b->args = xcalloc(1, sizeof *b->args);
 	for (i = 1; i < ss->cli.binaries.n; i++)
 		strvec_push(b->args, ss->cli.binaries.v[i]);

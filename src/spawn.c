@@ -350,14 +350,8 @@ static int posix_spawn_child(struct child *c, const struct pipes *p)
 }
 #endif
 
-#if defined(__linux__)
-/*
- * execvp's lookup, done before vfork: a name with a '/' is used as it is;
- * else the first executable regular file of that name in $PATH (default
- * /bin:/usr/bin).  NULL for a name with a '/'; else the path, or NULL with
- * *err = ENOENT (or EACCES when only unexecutable files were found).
- */
-static char *search_path(const char *name, int *err)
+/* execvp's lookup (spawn.h); on Linux done before vfork, so the child only execs. */
+char *spawn_search_path(const char *name, int *err)
 {
 	const char *path = getenv("PATH"), *p;
 	bool denied = false;
@@ -388,7 +382,6 @@ static char *search_path(const char *name, int *err)
 	*err = denied ? EACCES : ENOENT;
 	return NULL;
 }
-#endif
 
 int child_spawn(struct child *c)
 {
@@ -403,7 +396,7 @@ int child_spawn(struct child *c)
 #if defined(__linux__)
 	{
 		/* A command's program is looked up here, so the child only execs. */
-		char *path = c->search_path ? search_path(c->argv[0], &err) : NULL;
+		char *path = c->search_path ? spawn_search_path(c->argv[0], &err) : NULL;
 
 		if (!err) {
 #if !defined(TESTRIG_NO_VFORK)

@@ -170,6 +170,22 @@ expect_log nosuch "EXEC-FAIL"
 drive nosuch-tap --protocol tap -- ./no-such-test
 expect_trs nosuch-tap ":test-result: ERROR"
 expect_out "ERROR: nosuch-tap - EXEC-FAIL"
+# A command without a '/' is found in $PATH, as the shell finds it for
+# test-driver (LOG_COMPILER = sh, or env): its arguments and variables go along.
+drive viash -- sh ./st.sh 77
+expect_rc 0
+expect_trs viash ":test-result: SKIP"
+expect_log viash "to stdout 77"
+fx exit-n >/dev/null
+drive viaenv -- env FX_EXIT=77 ./bin/exit-n
+expect_rc 0
+expect_trs viaenv ":test-result: SKIP"
+drive viaenv -- env FX_EXIT=0 ./bin/exit-n
+expect_trs viaenv ":test-result: PASS"
+expect_out "PASS: viaenv"
+drive nosuch-word -- no-such-program-anywhere
+expect_trs nosuch-word ":test-result: FAIL"
+expect_log nosuch-word "could not run no-such-program-anywhere: not found"
 
 # --- GoogleTest: one result per case ---
 gs=$BUILD/test/protocols/gtest_sample
