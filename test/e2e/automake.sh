@@ -242,7 +242,8 @@ expect_no_leftovers
 drive flaky --retries 0 -- "$flaky"
 expect_results flaky "FAIL "
 
-# --- signals: both files removed, 128+signal, nothing left running ---
+# --- signals: both files removed, no result line (test-driver prints none),
+# 128+signal, nothing left running ---
 pidf=$T/pids
 for sig in TERM INT HUP PIPE; do
 	rm -f "$pidf"
@@ -259,6 +260,7 @@ for sig in TERM INT HUP PIPE; do
 	case $sig in TERM) want=143 ;; INT) want=130 ;; HUP) want=129 ;; PIPE) want=141 ;; esac
 	expect_rc "$want" "SIG$sig"
 	[ ! -e "$T/sig.log" ] && [ ! -e "$T/sig.trs" ] && ok || fail "SIG$sig: .log or .trs left"
+	[ ! -s "$T/out" ] && ok || fail "SIG$sig: a result line on stdout: $(cat "$T/out")"
 	ls "$T" | grep -q '^sig\..*\.tmp\.' && fail "SIG$sig: temporary file left" || ok
 	expect_dead "$pidf"
 done
