@@ -444,6 +444,7 @@ void cli_free(struct cli *c)
 	free(c->am.log_file);
 	free(c->am.trs_file);
 	strvec_free(&c->warnings);
+	strvec_free(&c->am.ignored);
 	settings_free(&c->set);
 }
 
@@ -541,22 +542,26 @@ static int check_combinations(const struct cli *c, struct buf *err)
 }
 
 /*
- * automake-driver: an unknown "--option value" is skipped with a warning,
- * as Automake may pass options newer than us.  Its value is the next word
- * unless the option came as --option=value or the next word is "--" or
- * another option.
+ * automake-driver: an unknown "--option value" is skipped, as Automake may
+ * pass options newer than us.  Its value is the next word unless the option
+ * came as --option=value or the next word is "--" or another option.  Each
+ * test's log says so.  Automake's own options are "--name yes|no": one in
+ * that form is said in the log alone (a warning on stderr would come once
+ * per test, from every test of the project); any other is more likely a
+ * testrig option misspelled in LOG_DRIVER_FLAGS, and is a warning too.
  */
 static void skip_unknown(struct cli *c, int ac, char **av)
 {
-	const char *word = av[optind - 1];
+	const char *word = av[optind - 1], *value = NULL;
+	char *note;
 
-	if (!strchr(word, '=') && optind < ac && strncmp(av[optind], "-", 1) != 0) {
-		strvec_pushf(&c->warnings, "automake-driver: ignoring unknown option %s %s", word,
-			     av[optind]);
-		optind++;
-	} else {
-		strvec_pushf(&c->warnings, "automake-driver: ignoring unknown option %s", word);
-	}
+	if (!strchr(word, '=') && optind < ac && strncmp(av[optind], "-", 1) != 0)
+		value = av[optind++];
+	note = xasprintf("automake-driver: ignoring unknown option %s%s%s", word,
+			 value ? " " : "", value ? value : "");
+	if (!value || (strcmp(value, "yes") && strcmp(value, "no")))
+		strvec_push(&c->warnings, note);
+	strvec_push_owned(&c->am.ignored, note);
 }
 
 int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)

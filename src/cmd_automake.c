@@ -92,6 +92,8 @@ int cmd_automake_driver(struct session *ss)
 	driver_settings(ss);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rep = report_automake_new(&ao);
+	for (size_t i = 0; i < ss->cli.am.ignored.n; i++)
+		rep->ops->message(rep, ss->cli.am.ignored.v[i]);
 	if (session_list_binaries(ss, &err, &signo)) {
 		if (!signo)
 			report_automake_whole(rep, AM_ERROR, err.data);

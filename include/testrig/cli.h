@@ -32,6 +32,7 @@ struct automake_args {
 	bool expect_failure;        /* --expect-failure yes */
 	bool hard_errors;           /* --enable-hard-errors (default yes) */
 	bool collect_skipped;       /* --collect-skipped-logs (default yes) */
+	struct strvec ignored;      /* the unknown options skipped, said in the log */
 };
 
 struct cli {
@@ -63,7 +64,7 @@ struct cli {
 	char *extract_to;           /* --extract-to DIR */
 	bool keep_extracted;        /* --keep-extracted */
 	uint64_t archive_max_size;  /* --archive-max-size, 0: the default */
-	struct strvec warnings;     /* automake-driver: unknown options it skipped */
+	struct strvec warnings;     /* automake-driver: unknown options said on stderr */
 };
 
 /*
