@@ -76,6 +76,26 @@ grep -q "mark the recipe that runs testrig with '+'" "$T/make.out" && ok ||
 [ "$(concurrent)" -eq 1 ] && ok || fail "without '+': $(concurrent) tests at once"
 no_complaint "$T/make.out"
 
+# --- make -n: a '+' recipe runs under -n, and testrig lists what it would
+# run, as testrig list does, and runs none ---
+printf '#!/bin/sh\ntouch "%s"\n' "$T/ran" >"$T/toucher"
+chmod +x "$T/toucher"
+printf 'check:\n\t+%s $(CURDIR)/toucher $(CURDIR)/span@1\n' "$rigcmd" >"$T/Makefile"
+for flags in -n "-n -j2" -kn "--dry-run -j3"; do
+	rm -f "$T/ran"
+	runmake $flags check
+	expect_rc 0 "make $flags check"
+	[ ! -e "$T/ran" ] && [ ! -s "$SPANS" ] && ok || fail "make $flags check ran tests: $(cat "$T/make.out")"
+	grep -q "make -n: the tests that would run" "$T/make.out" && grep -qxF "$T/toucher:" "$T/make.out" &&
+		grep -qxF "$T/span@1:" "$T/make.out" && ok ||
+		fail "make $flags check did not list the tests: $(cat "$T/make.out")"
+done
+# Not a dry run: an n in make's words, but not in its first (the flags).
+rm -f "$T/ran"
+runmake -j2 -Onone check NAME=none
+expect_rc 0
+[ -e "$T/ran" ] && ok || fail "make -Onone NAME=none check ran nothing: $(cat "$T/make.out")"
+
 # --- make interrupted (the terminal's SIGINT goes to the whole group) ---
 printf 'check:\n\t+%s $(CURDIR)/span@*\n' "$rigcmd" >"$T/Makefile"
 export FX_SLEEP_MS=2000
