@@ -47,6 +47,9 @@ expect_rc 0
 n=$(concurrent)
 [ "$n" -le 3 ] && [ "$n" -ge 2 ] && ok || fail "make -j3: $n tests at once"
 no_complaint "$T/make.out"
+# The start line says what make allows, not the threads testrig made.
+grep -q '^ *Starting 12 tests on up to 3 slots (make -j3)$' "$T/make.out" && ok ||
+	fail "make -j3: the start line: $(grep Starting "$T/make.out")"
 
 # --- make -j4, two testrig recipes and two other jobs beside them ---
 cat >"$T/Makefile" <<EOF
@@ -168,6 +171,9 @@ fifo_run() { # what to expect, then testrig's arguments
 }
 fifo_run "a normal end" --no-fail-fast "$T"/span@*
 expect_rc 0
+# This MAKEFLAGS gives no -j N (as make before 4.2): the threads are a bound.
+grep -qE '^ *Starting 12 tests on up to [0-9]+ threads? \(make.s jobserver\)$' "$T/out" && ok ||
+	fail "a jobserver without -jN: the start line: $(grep Starting "$T/out")"
 n=$(concurrent)
 [ "$n" -le 3 ] && [ "$n" -ge 2 ] && ok || fail "fifo jobserver with 2 tokens: $n tests at once"
 fifo_run "fail-fast" "$T/span@1" "$(fx fail)" "$T/span@2" "$T/span@3"
