@@ -236,6 +236,7 @@ static int apply_yes_no(struct cli *c, const struct option_def *o, const char *v
 }
 
 static const char *const color_names[] = { "auto", "always", "never", NULL };
+static const char *const progress_names[] = { "auto", "never", NULL };
 static const char *const isolation_names[] = { "test", "binary", NULL };
 static const char *const run_ignored_names[] = { "default", "only", "all", NULL };
 static const char *const list_format_names[] = { "human", "oneline", "json", NULL };
@@ -269,6 +270,8 @@ static const struct option_def options[] = {
 	{ .name = "no-capture", .apply = apply_flag, FIELD(no_capture) },
 	{ .name = "color", .has_value = true, .commands = REPORTING, .apply = apply_enum,
 	  FIELD(color), .names = color_names },
+	{ .name = "progress", .has_value = true, .commands = CMD(CMD_RUN), .apply = apply_enum,
+	  FIELD(progress), .names = progress_names },
 	DRIVER_SETTING("no-tests", 0, SET_NO_TESTS),
 	{ .name = "fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST, .fixed = "true" },
 	{ .name = "no-fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST,
@@ -402,6 +405,7 @@ void cli_usage(struct buf *out)
 "      --failure-output M      never, immediate (default), final, immediate-final\n"
 "      --no-tests fail|warn|pass  what an empty selection does (default fail: exit 4)\n"
 "      --color auto|always|never  colored output (auto honours NO_COLOR and terminals)\n"
+"      --progress auto|never   run: a progress line on stderr (auto: when it is a terminal)\n"
 "      --show-slowest N        list the N slowest tests after the summary\n"
 "      --junit FILE            write a JUnit XML report\n"
 "      --target-runner CMD     prefix every test command (e.g. 'valgrind -q')\n"

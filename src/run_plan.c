@@ -116,7 +116,7 @@ void run_plan_human(const struct session *ss, struct human_options *h, bool json
 	h->out = json ? stderr : stdout;
 	h->err = stderr;
 	h->color = use_color(c->color, json ? 2 : 1);
-	h->progress = isatty(2) && !c->no_capture && !json;
+	h->progress = c->progress == PROGRESS_AUTO && isatty(2) && !c->no_capture && !json;
 	h->settings = &ss->settings;
 	h->show_slowest = c->show_slowest;
 }
