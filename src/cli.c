@@ -236,6 +236,7 @@ static int apply_yes_no(struct cli *c, const struct option_def *o, const char *v
 }
 
 static const char *const color_names[] = { "auto", "always", "never", NULL };
+static const char *const progress_names[] = { "auto", "never", NULL };
 static const char *const isolation_names[] = { "test", "binary", NULL };
 static const char *const run_ignored_names[] = { "default", "only", "all", NULL };
 static const char *const list_format_names[] = { "human", "oneline", "json", NULL };
@@ -269,6 +270,8 @@ static const struct option_def options[] = {
 	{ .name = "no-capture", .apply = apply_flag, FIELD(no_capture) },
 	{ .name = "color", .has_value = true, .commands = REPORTING, .apply = apply_enum,
 	  FIELD(color), .names = color_names },
+	{ .name = "progress", .has_value = true, .commands = CMD(CMD_RUN), .apply = apply_enum,
+	  FIELD(progress), .names = progress_names },
 	DRIVER_SETTING("no-tests", 0, SET_NO_TESTS),
 	{ .name = "fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST, .fixed = "true" },
 	{ .name = "no-fail-fast", .apply = apply_setting, .setting = SET_FAIL_FAST,
@@ -402,6 +405,7 @@ void cli_usage(struct buf *out)
 "      --failure-output M      never, immediate (default), final, immediate-final\n"
 "      --no-tests fail|warn|pass  what an empty selection does (default fail: exit 4)\n"
 "      --color auto|always|never  colored output (auto honours NO_COLOR and terminals)\n"
+"      --progress auto|never   run: a progress line on stderr (auto: when it is a terminal)\n"
 "      --show-slowest N        list the N slowest tests after the summary\n"
 "      --junit FILE            write a JUnit XML report\n"
 "      --target-runner CMD     prefix every test command (e.g. 'valgrind -q')\n"
@@ -444,6 +448,7 @@ void cli_free(struct cli *c)
 	free(c->am.log_file);
 	free(c->am.trs_file);
 	strvec_free(&c->warnings);
+	strvec_free(&c->am.ignored);
 	settings_free(&c->set);
 }
 
@@ -541,22 +546,26 @@ static int check_combinations(const struct cli *c, struct buf *err)
 }
 
 /*
- * automake-driver: an unknown "--option value" is skipped with a warning,
- * as Automake may pass options newer than us.  Its value is the next word
- * unless the option came as --option=value or the next word is "--" or
- * another option.
+ * automake-driver: an unknown "--option value" is skipped, as Automake may
+ * pass options newer than us.  Its value is the next word unless the option
+ * came as --option=value or the next word is "--" or another option.  Each
+ * test's log says so.  Automake's own options are "--name yes|no": one in
+ * that form is said in the log alone (a warning on stderr would come once
+ * per test, from every test of the project); any other is more likely a
+ * testrig option misspelled in LOG_DRIVER_FLAGS, and is a warning too.
  */
 static void skip_unknown(struct cli *c, int ac, char **av)
 {
-	const char *word = av[optind - 1];
+	const char *word = av[optind - 1], *value = NULL;
+	char *note;
 
-	if (!strchr(word, '=') && optind < ac && strncmp(av[optind], "-", 1) != 0) {
-		strvec_pushf(&c->warnings, "automake-driver: ignoring unknown option %s %s", word,
-			     av[optind]);
-		optind++;
-	} else {
-		strvec_pushf(&c->warnings, "automake-driver: ignoring unknown option %s", word);
-	}
+	if (!strchr(word, '=') && optind < ac && strncmp(av[optind], "-", 1) != 0)
+		value = av[optind++];
+	note = xasprintf("automake-driver: ignoring unknown option %s%s%s", word,
+			 value ? " " : "", value ? value : "");
+	if (!value || (strcmp(value, "yes") && strcmp(value, "no")))
+		strvec_push(&c->warnings, note);
+	strvec_push_owned(&c->am.ignored, note);
 }
 
 int cli_parse(int argc, char **argv, struct cli *c, struct buf *err)

@@ -13,19 +13,30 @@
 #include "testrig/exitcode.h"
 #include "testrig/run.h"
 #include "testrig/run_plan.h"
+#include "testrig/spawn.h"
 #include "testrig/util.h"
 
-/* The test command after "--": one binary, its id the test's name. */
+/*
+ * The test command after "--": one binary, its id the test's name.  A
+ * command without a '/' is looked up in $PATH as the shell of Automake's
+ * test-driver would (LOG_COMPILER = env, sh, python3); one that is not
+ * there stays as it is, to fail as EXEC-FAIL "not found".
+ */
 static void tests_from_driver_command(struct session *ss)
 {
+	const char *command = ss->cli.binaries.v[0];
+	char *found;
 	struct suite *s;
 	struct binary *b;
 	size_t i;
+	int err;
 
 	test_list_free(&ss->list);
 	test_list_init(&ss->list);
 	s = test_list_add_suite(&ss->list, "", ss->cli.protocol);
-	b = test_list_add_binary(&ss->list, s, ss->cli.am.test_name, ss->cli.binaries.v[0]);
+	found = spawn_search_path(command, &err);
+	b = test_list_add_binary(&ss->list, s, ss->cli.am.test_name, found ? found : command);
+	free(found);
 	b->args = xcalloc(1, sizeof *b->args);
 	for (i = 1; i < ss->cli.binaries.n; i++)
 		strvec_push(b->args, ss->cli.binaries.v[i]);
@@ -81,6 +92,8 @@ int cmd_automake_driver(struct session *ss)
 	driver_settings(ss);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rep = report_automake_new(&ao);
+	for (size_t i = 0; i < ss->cli.am.ignored.n; i++)
+		rep->ops->message(rep, ss->cli.am.ignored.v[i]);
 	if (session_list_binaries(ss, &err, &signo)) {
 		if (!signo)
 			report_automake_whole(rep, AM_ERROR, err.data);

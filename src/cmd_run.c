@@ -13,6 +13,8 @@
 #include "testrig/commands.h"
 #include "testrig/exitcode.h"
 #include "testrig/history.h"
+#include "testrig/jobserver.h"
+#include "testrig/list.h"
 #include "testrig/record.h"
 #include "testrig/report.h"
 #include "testrig/run.h"
@@ -185,6 +187,22 @@ static int run_tests(struct session *ss)
 	return code;
 }
 
+/*
+ * make -n runs a '+' recipe all the same: the run then only says which
+ * tests it would run, as `testrig list` does (SPEC section 11).
+ */
+static int dry_run(struct session *ss)
+{
+	struct buf b = BUF_INIT;
+	int code;
+
+	fprintf(stderr, "%s: make -n: the tests that would run (none is run)\n", progname);
+	test_list_print(&ss->list, ss->cli.list_format, &b);
+	code = write_stdout(&b);
+	buf_free(&b);
+	return code;
+}
+
 int cmd_run(struct session *ss)
 {
 	int code;
@@ -193,6 +211,8 @@ int cmd_run(struct session *ss)
 		return code;
 	if (!session_list_and_select(ss, &code))
 		return code;
+	if (makeflags_dry_run(getenv("MAKEFLAGS")))
+		return dry_run(ss);
 	session_prepare_recording(ss);
 	session_load_history(ss);
 	/* What listing and the history took for a while goes back: the run's peak is its own. */

@@ -107,6 +107,47 @@ int jobserver_parse(const char *makeflags, struct jobserver_auth *auth, struct b
 	return 0;
 }
 
+bool makeflags_dry_run(const char *makeflags)
+{
+	const char *s = makeflags, *p;
+
+	/*
+	 * make writes its single-letter flags as the first word, without a
+	 * dash ("kn -j2 --jobserver-auth=3,4"); without any, MAKEFLAGS starts
+	 * with a blank (" -j2 ...", " --no-print-directory").  A first word of
+	 * letters after one dash ("-n") is the same, as a person writes it.
+	 */
+	if (!s || *s == ' ' || *s == '\t')
+		return false;
+	if (*s == '-')
+		s++;
+	for (p = s; *p && *p != ' ' && *p != '\t'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return false;       /* "--no-print-directory", "-j2", "V=1" */
+	return memchr(s, 'n', (size_t)(p - s)) != NULL;
+}
+
+unsigned makeflags_jobs(const char *makeflags)
+{
+	struct buf word = BUF_INIT;
+	const char *s = makeflags;
+	unsigned jobs = 0;
+
+	/* The last -jN word: make 4.2 and later write -j's number this way. */
+	while (s && (s = next_word(s, &word))) {
+		unsigned long n;
+		char *end;
+
+		if (strncmp(word.data, "-j", 2) != 0 || word.data[2] < '1' || word.data[2] > '9')
+			continue;
+		n = strtoul(word.data + 2, &end, 10);
+		if (!*end && n <= MAX_TOKENS)
+			jobs = (unsigned)n;
+	}
+	buf_free(&word);
+	return jobs;
+}
+
 void jobserver_auth_free(struct jobserver_auth *auth)
 {
 	free(auth->fifo);

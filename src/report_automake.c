@@ -31,6 +31,8 @@ struct automake {
 	size_t nresults;
 	enum am_result only;        /* the result, while there is one */
 	int signo;
+	bool holding;               /* stdout lines wait in `held` for the run's end */
+	struct buf held;
 	int closed;                 /* 1 written, -1 failed, 0 not yet */
 	struct buf scratch;
 };
@@ -65,9 +67,15 @@ static void add_result(struct automake *am, enum am_result res, const char *deta
 	struct buf shown = BUF_INIT;
 
 	controls_escapes(&shown, details);
-	fprintf(am->opt.out, "%s%s%s: %s%s%s\n", a->color_tests ? result_colors[res] : "",
-		result_names[res], a->color_tests ? "\033[m" : "", a->test_name, sep, shown.data);
-	fflush(am->opt.out);
+	buf_reset(&am->scratch);
+	buf_printf(&am->scratch, "%s%s%s: %s%s%s\n", a->color_tests ? result_colors[res] : "",
+		   result_names[res], a->color_tests ? "\033[m" : "", a->test_name, sep, shown.data);
+	if (am->holding) {
+		buf_add(&am->held, am->scratch.data, am->scratch.len);
+	} else {
+		fputs(am->scratch.data, am->opt.out);
+		fflush(am->opt.out);
+	}
 	buf_reset(&am->scratch);
 	buf_printf(&am->scratch, "%s: %s%s%s\n", result_names[res], a->test_name, sep, shown.data);
 	buf_free(&shown);
@@ -261,6 +269,13 @@ static void am_test_finished(struct reporter *r, const struct test_outcome *o)
 	const char *name = cases ? o->test->name : "";
 	unsigned i;
 
+	/*
+	 * A test stopped because the run was cancelled may have been stopped by
+	 * a signal to the driver, which then prints no result at all (as
+	 * test-driver): its lines, and any after them, wait for the run's end.
+	 */
+	if (o->final->cancelled)
+		am->holding = true;
 	for (i = 0; i < o->nretried; i++) {
 		log_attempt(am, o->retried[i], o->attempts, name);
 		log_account(am, o->retried[i], o->attempts, name);
@@ -309,6 +324,12 @@ static void am_run_finished(struct reporter *r, const struct run_summary *s)
 		am->signo = s->cancel_signal;
 	else if (s->cancelled && s->cancel_detail)
 		am_message(r, s->cancel_detail);
+	am->holding = false;
+	if (!am->signo && am->held.len) {
+		fwrite(am->held.data, 1, am->held.len, am->opt.out);
+		fflush(am->opt.out);
+	}
+	buf_reset(&am->held);
 	/* A setup script that failed leaves its tests unrun: that is an error. */
 	if (!am->nresults && !am->signo)
 		add_result(am, AM_ERROR, s->scripts_failed ? "- a setup script failed"
@@ -430,6 +451,7 @@ static void am_free(struct reporter *r)
 	free(am->log_tmp);
 	buf_free(&am->results);
 	buf_free(&am->scratch);
+	buf_free(&am->held);
 	free(am);
 }
 
@@ -448,6 +470,7 @@ struct reporter *report_automake_new(const struct automake_options *opt)
 
 	buf_init(&am->results);
 	buf_init(&am->scratch);
+	buf_init(&am->held);
 	am->base.ops = &automake_ops;
 	am->opt = *opt;
 	am->log_tmp = xasprintf("%s.tmp.%ld", opt->args->log_file, (long)getpid());

@@ -268,7 +268,18 @@ static void h_run_started(struct reporter *r, const struct run_info *info)
 	if (info->binaries)
 		buf_printf(b, "the cases of %zu binar%s", info->binaries,
 			   info->binaries == 1 ? "y" : "ies");
-	buf_printf(b, " on %u thread%s", info->threads, info->threads == 1 ? "" : "s");
+	/* Under make's jobserver the threads are a bound: make's tokens decide. */
+	if (info->jobserver && info->make_jobs) {
+		unsigned n = info->make_jobs < info->threads ? info->make_jobs : info->threads;
+
+		buf_printf(b, " on up to %u slot%s (make -j%u)", n, n == 1 ? "" : "s",
+			   info->make_jobs);
+	} else if (info->jobserver) {
+		buf_printf(b, " on up to %u thread%s (make's jobserver)", info->threads,
+			   info->threads == 1 ? "" : "s");
+	} else {
+		buf_printf(b, " on %u thread%s", info->threads, info->threads == 1 ? "" : "s");
+	}
 	if (info->filtered_out)
 		buf_printf(b, " (%zu skipped)", info->filtered_out);
 	buf_addc(b, '\n');

@@ -78,6 +78,8 @@ int run_execute(const struct run_config *cfg)
 	info.run_id = cfg->run_id;
 	info.profile = cfg->profile;
 	info.threads = cfg->threads;
+	info.jobserver = cfg->jobserver != NULL;
+	info.make_jobs = cfg->make_jobs;
 	info.scheduled = norder;
 	info.filtered_out = cfg->list->ntests - norder;
 	for (i = 0; i < norder; i++)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testrig/jobserver.h"
 #include "testrig/run_plan.h"
 #include "testrig/util.h"
 #include "testrig/workers.h"
@@ -66,6 +67,7 @@ void run_plan(struct session *ss, struct run_config *rc, char **env)
 	memset(rc, 0, sizeof *rc);
 	rc->threads = workers_fit(session_workers(ss), run_units(ss) + ss->cfg.nscripts);
 	rc->jobserver = ss->jobserver;
+	rc->make_jobs = ss->jobserver ? makeflags_jobs(getenv("MAKEFLAGS")) : 0;
 	if (c->no_capture) {
 		if (rc->threads > 1)
 			fprintf(stderr, "%s: --no-capture: running one test at a time\n", progname);
@@ -114,7 +116,7 @@ void run_plan_human(const struct session *ss, struct human_options *h, bool json
 	h->out = json ? stderr : stdout;
 	h->err = stderr;
 	h->color = use_color(c->color, json ? 2 : 1);
-	h->progress = isatty(2) && !c->no_capture && !json;
+	h->progress = c->progress == PROGRESS_AUTO && isatty(2) && !c->no_capture && !json;
 	h->settings = &ss->settings;
 	h->show_slowest = c->show_slowest;
 }

@@ -350,14 +350,8 @@ static int posix_spawn_child(struct child *c, const struct pipes *p)
 }
 #endif
 
-#if defined(__linux__)
-/*
- * execvp's lookup, done before vfork: a name with a '/' is used as it is;
- * else the first executable regular file of that name in $PATH (default
- * /bin:/usr/bin).  NULL for a name with a '/'; else the path, or NULL with
- * *err = ENOENT (or EACCES when only unexecutable files were found).
- */
-static char *search_path(const char *name, int *err)
+/* execvp's lookup (spawn.h); on Linux done before vfork, so the child only execs. */
+char *spawn_search_path(const char *name, int *err)
 {
 	const char *path = getenv("PATH"), *p;
 	bool denied = false;
@@ -388,7 +382,6 @@ static char *search_path(const char *name, int *err)
 	*err = denied ? EACCES : ENOENT;
 	return NULL;
 }
-#endif
 
 int child_spawn(struct child *c)
 {
@@ -403,7 +396,7 @@ int child_spawn(struct child *c)
 #if defined(__linux__)
 	{
 		/* A command's program is looked up here, so the child only execs. */
-		char *path = c->search_path ? search_path(c->argv[0], &err) : NULL;
+		char *path = c->search_path ? spawn_search_path(c->argv[0], &err) : NULL;
 
 		if (!err) {
 #if !defined(TESTRIG_NO_VFORK)
@@ -448,48 +441,88 @@ bool spawn_become_subreaper(void)
 #endif
 }
 
-size_t spawn_find_children(pid_t **pids, struct strvec *names)
+/*
+ * Process `name` (a pid in decimal) if it is a living child of `self`: its
+ * command name goes to names and its pid to *pids.
+ */
+static void add_if_child(const char *name, pid_t self, pid_t **pids, size_t *n,
+			 struct strvec *names)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t self = getpid();
-	size_t n = 0;
+	char path[64], stat[512], *open_paren, *close_paren;
+	ssize_t len;
+	int fd;
 
-	*pids = NULL;
+	if (name[0] < '1' || name[0] > '9' || strlen(name) > 20)
+		return;
+	snprintf(path, sizeof path, "/proc/%s/stat", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	len = read(fd, stat, sizeof stat - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	stat[len] = 0;
+	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
+	close_paren = strrchr(stat, ')');
+	open_paren = strchr(stat, '(');
+	if (!close_paren || !open_paren || close_paren[1] != ' ' || !close_paren[2] ||
+	    close_paren[3] != ' ' || close_paren[2] == 'Z' || atoi(close_paren + 4) != self)
+		return;
+	*pids = xreallocarray(*pids, *n + 1, sizeof **pids);
+	(*pids)[(*n)++] = (pid_t)atoi(name);
+	strvec_push_owned(names, xstrndup(open_paren + 1, (size_t)(close_paren - open_paren - 1)));
+}
+
+/*
+ * Our children as each of our threads' /proc/self/task/TID/children lists
+ * them (an orphan given to us as subreaper goes to any of our threads):
+ * what this reads grows with our threads and children, not with the
+ * machine's processes.  False where the kernel has no such files
+ * (CONFIG_PROC_CHILDREN, Linux 3.5).
+ */
+static bool children_of_tasks(pid_t self, pid_t **pids, size_t *n, struct strvec *names)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	bool have = false;
+
 	if (!d)
-		return 0;
+		return false;
 	while ((e = readdir(d))) {
-		char path[300], stat[512], *close_paren, state;
-		int ppid, fd;
-		ssize_t len;
+		char path[64], *word, *save;
+		struct buf text = BUF_INIT;
 
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, stat, sizeof stat - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		stat[len] = 0;
-		/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
-		close_paren = strrchr(stat, ')');
-		if (!close_paren || close_paren[1] != ' ' || !close_paren[2] || close_paren[3] != ' ')
-			continue;
-		state = close_paren[2];
-		ppid = atoi(close_paren + 4);
-		if (ppid != self || state == 'Z')
-			continue;
-		*pids = xreallocarray(*pids, n + 1, sizeof **pids);
-		(*pids)[n++] = (pid_t)atoi(e->d_name);
-		{
-			char *open_paren = strchr(stat, '(');
-			strvec_push_owned(names, open_paren ? xstrndup(open_paren + 1,
-					  (size_t)(close_paren - open_paren - 1)) : xstrdup("?"));
+		snprintf(path, sizeof path, "/proc/self/task/%.20s/children", e->d_name);
+		/* A thread that ended meanwhile has no file: the others still count. */
+		if (buf_read_file(path, &text) == 0) {
+			have = true;
+			for (word = strtok_r(text.data, " \n", &save); word;
+			     word = strtok_r(NULL, " \n", &save))
+				add_if_child(word, self, pids, n, names);
 		}
+		buf_free(&text);
 	}
+	closedir(d);
+	return have;
+}
+
+size_t spawn_find_children(pid_t **pids, struct strvec *names)
+{
+	pid_t self = getpid();
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	*pids = NULL;
+	if (children_of_tasks(self, pids, &n, names))
+		return n;
+	/* Without the children files: every process's parent, in /proc. */
+	if (!(d = opendir("/proc")))
+		return 0;
+	while ((e = readdir(d)))
+		add_if_child(e->d_name, self, pids, &n, names);
 	closedir(d);
 	return n;
 }

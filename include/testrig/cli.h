@@ -22,6 +22,8 @@ enum cli_command {
 	CMD_ARCHIVE, CMD_HELP, CMD_VERSION
 };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+/* --progress: auto shows the progress line when stderr is a terminal. */
+enum progress_mode { PROGRESS_AUTO, PROGRESS_NEVER };
 enum message_format { MESSAGES_HUMAN, MESSAGES_JSON, MESSAGES_LAVA, MESSAGES_PTEST };
 
 /* testrig automake-driver's own options (SPEC section 11). */
@@ -32,6 +34,7 @@ struct automake_args {
 	bool expect_failure;        /* --expect-failure yes */
 	bool hard_errors;           /* --enable-hard-errors (default yes) */
 	bool collect_skipped;       /* --collect-skipped-logs (default yes) */
+	struct strvec ignored;      /* the unknown options skipped, said in the log */
 };
 
 struct cli {
@@ -41,6 +44,7 @@ struct cli {
 	enum isolation isolation;   /* --isolation, for command-line binaries */
 	bool no_capture;
 	enum color_mode color;
+	enum progress_mode progress;
 	char *profile;              /* -P, or NULL */
 	unsigned show_slowest;      /* --show-slowest N, 0: not asked */
 	unsigned stress_count;      /* --stress-count N, 0: not asked */
@@ -63,7 +67,7 @@ struct cli {
 	char *extract_to;           /* --extract-to DIR */
 	bool keep_extracted;        /* --keep-extracted */
 	uint64_t archive_max_size;  /* --archive-max-size, 0: the default */
-	struct strvec warnings;     /* automake-driver: unknown options it skipped */
+	struct strvec warnings;     /* automake-driver: unknown options said on stderr */
 };
 
 /*

@@ -32,6 +32,14 @@ struct jobserver_auth {
  */
 int jobserver_parse(const char *makeflags, struct jobserver_auth *auth, struct buf *err);
 void jobserver_auth_free(struct jobserver_auth *auth);
+/*
+ * make -n (or --dry-run, --just-print): an n in MAKEFLAGS's first word,
+ * make's single-letter flags ("n -j2 ...", "kn"), never in a first word
+ * that starts with "--" or holds anything but letters.
+ */
+bool makeflags_dry_run(const char *makeflags);
+/* make -jN's N, from its last -jN word; 0 when MAKEFLAGS gives none. */
+unsigned makeflags_jobs(const char *makeflags);
 
 struct jobserver;
 

@@ -23,6 +23,8 @@ struct run_info {
 	const char *run_id;
 	const char *profile;
 	unsigned threads;
+	bool jobserver;             /* make's tokens decide how many of the threads run */
+	unsigned make_jobs;         /* and make's -j N, if MAKEFLAGS says it (else 0) */
 	size_t scheduled;           /* tests that will be run */
 	size_t filtered_out;        /* tests not selected (counted as skipped) */
 	size_t binaries;            /* of the scheduled, binaries in isolation = binary not

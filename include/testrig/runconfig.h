@@ -51,6 +51,7 @@ struct run_config {
 	const struct report_set *reports;
 	bool history;                       /* a history is kept: outcomes carry their counts */
 	struct jobserver *jobserver;        /* make's, or NULL (engine.h) */
+	unsigned make_jobs;                 /* with it, make's -j N (0: MAKEFLAGS says none) */
 };
 
 #endif

@@ -40,6 +40,13 @@ void child_init(struct child *c, char *const *argv, char *const *envp);
  * left open.  Any other failure (no fds, no memory) is also returned as errno.
  */
 int child_spawn(struct child *c);
+/*
+ * execvp's lookup of a program: NULL with *err 0 for a name with a '/'
+ * (used as it is); else the first executable regular file of that name in
+ * $PATH (default /bin:/usr/bin), malloc'd, or NULL with *err ENOENT (EACCES
+ * when only files that cannot be executed were found).
+ */
+char *spawn_search_path(const char *name, int *err);
 /* A person's words for a child_spawn error: "not found", "permission denied"... */
 const char *spawn_strerror(int err);
 /* Closes whichever of the child's fds are still open (does not reap it). */

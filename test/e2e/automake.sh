@@ -170,6 +170,22 @@ expect_log nosuch "EXEC-FAIL"
 drive nosuch-tap --protocol tap -- ./no-such-test
 expect_trs nosuch-tap ":test-result: ERROR"
 expect_out "ERROR: nosuch-tap - EXEC-FAIL"
+# A command without a '/' is found in $PATH, as the shell finds it for
+# test-driver (LOG_COMPILER = sh, or env): its arguments and variables go along.
+drive viash -- sh ./st.sh 77
+expect_rc 0
+expect_trs viash ":test-result: SKIP"
+expect_log viash "to stdout 77"
+fx exit-n >/dev/null
+drive viaenv -- env FX_EXIT=77 ./bin/exit-n
+expect_rc 0
+expect_trs viaenv ":test-result: SKIP"
+drive viaenv -- env FX_EXIT=0 ./bin/exit-n
+expect_trs viaenv ":test-result: PASS"
+expect_out "PASS: viaenv"
+drive nosuch-word -- no-such-program-anywhere
+expect_trs nosuch-word ":test-result: FAIL"
+expect_log nosuch-word "could not run no-such-program-anywhere: not found"
 
 # --- GoogleTest: one result per case ---
 gs=$BUILD/test/protocols/gtest_sample
@@ -226,7 +242,23 @@ expect_no_leftovers
 drive flaky --retries 0 -- "$flaky"
 expect_results flaky "FAIL "
 
-# --- signals: both files removed, 128+signal, nothing left running ---
+# --- a test that leaves a process behind (setsid): found and killed, by a
+# search that reads the driver's own children, not every process on the
+# machine (one driver per test: a search per machine process was 8 ms a
+# test with a hundred processes, 24 ms with a thousand) ---
+if have strace && { strace -o /dev/null true 2>/dev/null || lack ptrace; }; then
+	FX_ESCAPE_MS=20000 strace -f -qq -e trace=openat -o "$T/strace" "$RIG" automake-driver \
+		--test-name esc --log-file "$T/esc.log" --trs-file "$T/esc.trs" -- "$(fx escape)" \
+		>"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	expect_rc 0 "the driver under strace"
+	expect_log esc "left its test's process group and outlived it: killed"
+	n=$(grep -cE 'open(at)?\(.*"/proc/[0-9]+/stat"' "$T/strace")
+	[ "$n" -le 4 ] && ok || fail "the escapee search opened $n /proc/PID/stat files ($(ls /proc | grep -c '^[0-9]') processes here)"
+fi
+
+# --- signals: both files removed, no result line (test-driver prints none),
+# 128+signal, nothing left running ---
 pidf=$T/pids
 for sig in TERM INT HUP PIPE; do
 	rm -f "$pidf"
@@ -243,6 +275,7 @@ for sig in TERM INT HUP PIPE; do
 	case $sig in TERM) want=143 ;; INT) want=130 ;; HUP) want=129 ;; PIPE) want=141 ;; esac
 	expect_rc "$want" "SIG$sig"
 	[ ! -e "$T/sig.log" ] && [ ! -e "$T/sig.trs" ] && ok || fail "SIG$sig: .log or .trs left"
+	[ ! -s "$T/out" ] && ok || fail "SIG$sig: a result line on stdout: $(cat "$T/out")"
 	ls "$T" | grep -q '^sig\..*\.tmp\.' && fail "SIG$sig: temporary file left" || ok
 	expect_dead "$pidf"
 done
@@ -255,6 +288,14 @@ expect_trs opts ":test-result: PASS"
 drive opts --another=1 -- ./st.sh 0
 expect_rc 0
 expect_err "ignoring unknown option --another=1"
+expect_log opts "testrig: automake-driver: ignoring unknown option --another=1"
+# An option in Automake's own form (--name yes|no), as a newer Automake
+# passes to every test: said in each test's log, not on stderr once per test.
+drive opts --future-switch yes --color-tests no -- ./st.sh 0
+expect_rc 0
+expect_no_err "ignoring unknown option"
+expect_log opts "testrig: automake-driver: ignoring unknown option --future-switch yes"
+expect_trs opts ":test-result: PASS"
 "$RIG" automake-driver --log-file x.log --trs-file x.trs -- ./st.sh 0 >"$T/out" 2>"$T/err"
 rc=$?
 expect_rc 2

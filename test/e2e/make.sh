@@ -47,6 +47,9 @@ expect_rc 0
 n=$(concurrent)
 [ "$n" -le 3 ] && [ "$n" -ge 2 ] && ok || fail "make -j3: $n tests at once"
 no_complaint "$T/make.out"
+# The start line says what make allows, not the threads testrig made.
+grep -q '^ *Starting 12 tests on up to 3 slots (make -j3)$' "$T/make.out" && ok ||
+	fail "make -j3: the start line: $(grep Starting "$T/make.out")"
 
 # --- make -j4, two testrig recipes and two other jobs beside them ---
 cat >"$T/Makefile" <<EOF
@@ -75,6 +78,26 @@ grep -q "mark the recipe that runs testrig with '+'" "$T/make.out" && ok ||
 [ "$(grep -c 'cannot be used' "$T/make.out")" -eq 1 ] && ok || fail "the warning is not said once"
 [ "$(concurrent)" -eq 1 ] && ok || fail "without '+': $(concurrent) tests at once"
 no_complaint "$T/make.out"
+
+# --- make -n: a '+' recipe runs under -n, and testrig lists what it would
+# run, as testrig list does, and runs none ---
+printf '#!/bin/sh\ntouch "%s"\n' "$T/ran" >"$T/toucher"
+chmod +x "$T/toucher"
+printf 'check:\n\t+%s $(CURDIR)/toucher $(CURDIR)/span@1\n' "$rigcmd" >"$T/Makefile"
+for flags in -n "-n -j2" -kn "--dry-run -j3"; do
+	rm -f "$T/ran"
+	runmake $flags check
+	expect_rc 0 "make $flags check"
+	[ ! -e "$T/ran" ] && [ ! -s "$SPANS" ] && ok || fail "make $flags check ran tests: $(cat "$T/make.out")"
+	grep -q "make -n: the tests that would run" "$T/make.out" && grep -qxF "$T/toucher:" "$T/make.out" &&
+		grep -qxF "$T/span@1:" "$T/make.out" && ok ||
+		fail "make $flags check did not list the tests: $(cat "$T/make.out")"
+done
+# Not a dry run: an n in make's words, but not in its first (the flags).
+rm -f "$T/ran"
+runmake -j2 -Onone check NAME=none
+expect_rc 0
+[ -e "$T/ran" ] && ok || fail "make -Onone NAME=none check ran nothing: $(cat "$T/make.out")"
 
 # --- make interrupted (the terminal's SIGINT goes to the whole group) ---
 printf 'check:\n\t+%s $(CURDIR)/span@*\n' "$rigcmd" >"$T/Makefile"
@@ -148,6 +171,9 @@ fifo_run() { # what to expect, then testrig's arguments
 }
 fifo_run "a normal end" --no-fail-fast "$T"/span@*
 expect_rc 0
+# This MAKEFLAGS gives no -j N (as make before 4.2): the threads are a bound.
+grep -qE '^ *Starting 12 tests on up to [0-9]+ threads? \(make.s jobserver\)$' "$T/out" && ok ||
+	fail "a jobserver without -jN: the start line: $(grep Starting "$T/out")"
 n=$(concurrent)
 [ "$n" -le 3 ] && [ "$n" -ge 2 ] && ok || fail "fifo jobserver with 2 tokens: $n tests at once"
 fifo_run "fail-fast" "$T/span@1" "$(fx fail)" "$T/span@2" "$T/span@3"

@@ -42,8 +42,29 @@ if have script; then
 	FX_SLEEP_MS=400 script -qec "$RIG run $sl >$T/file" "$T/tty" >/dev/null 2>&1
 	grep -q "Running" "$T/file" && fail "progress reached stdout" || ok
 	grep -q "PASS" "$T/file" && ok || fail "status line missing from stdout"
+	# --progress never (a Makefile's choice): no progress line, even there;
+	# --progress auto is the default.
+	FX_SLEEP_MS=400 script -qec "$RIG run --progress never $sl" "$T/tty" >/dev/null 2>&1
+	rc=$?
+	expect_rc 0 "--progress never on a terminal"
+	grep -q "Running" "$T/tty" && fail "a progress line with --progress never" || ok
+	grep -q "PASS" "$T/tty" && ok || fail "--progress never: no status line"
+	FX_SLEEP_MS=400 script -qec "$RIG run --progress auto $sl" "$T/tty" >/dev/null 2>&1
+	rc=$?
+	expect_rc 0 "--progress auto on a terminal"
+	grep -q "Running" "$T/tty" && ok || fail "no progress line with --progress auto"
 else
 	echo "script(1) not available: terminal checks skipped" >&2
 fi
+
+# --progress takes auto or never, and is run's.
+rig run --progress never "$pass"
+expect_rc 0
+rig run --progress always "$pass"
+expect_rc 2
+expect_err "--progress: invalid value 'always' (expected auto, never)"
+rig list --progress never "$pass"
+expect_rc 2
+expect_err "--progress is not an option of 'testrig list'"
 
 finish

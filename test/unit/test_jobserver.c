@@ -102,9 +102,33 @@ static void test_open_pipe(void)
 	buf_free(&warning);
 }
 
+/* MAKEFLAGS as make 4.3 writes it (checked with make -n, -j2, -Onone...). */
+static void test_flags(void)
+{
+	CHECK(makeflags_dry_run("n"));
+	CHECK(makeflags_dry_run("kn -j3 --jobserver-auth=3,4"));
+	CHECK(makeflags_dry_run("n -- V=1"));
+	CHECK(makeflags_dry_run("-n"));
+	CHECK(!makeflags_dry_run(NULL));
+	CHECK(!makeflags_dry_run(""));
+	CHECK(!makeflags_dry_run("ks"));
+	CHECK(!makeflags_dry_run(" -j2 --jobserver-auth=3,4 --no-print-directory"));
+	CHECK(!makeflags_dry_run(" -Onone"));
+	CHECK(!makeflags_dry_run("--no-print-directory"));
+	CHECK(!makeflags_dry_run("-j2n"));
+	CHECK(!makeflags_dry_run(" -- name=1"));
+	CHECK_INT(makeflags_jobs(" -j2 --jobserver-auth=3,4"), 2);
+	CHECK_INT(makeflags_jobs("n -j12 -Otarget --jobserver-auth=fifo:/tmp/GMfifo1"), 12);
+	CHECK_INT(makeflags_jobs(" -j --jobserver-fds=3,4"), 0);
+	CHECK_INT(makeflags_jobs(" -j3 -j5"), 5);
+	CHECK_INT(makeflags_jobs("-jx"), 0);
+	CHECK_INT(makeflags_jobs(NULL), 0);
+}
+
 int main(void)
 {
 	RUN(test_parse);
+	RUN(test_flags);
 	RUN(test_open_pipe);
 	return check_done();
 }

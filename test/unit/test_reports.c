@@ -189,8 +189,9 @@ static void run_one(struct reporters *rs, const struct test *t, struct attempt *
 
 static void run_started(struct reporters *rs, size_t scheduled)
 {
-	struct run_info info = { "0d9c6a3e-1111-4222-8333-444455556666", "ci", 4, scheduled,
-				 3, 0, T0 };
+	struct run_info info = { .run_id = "0d9c6a3e-1111-4222-8333-444455556666",
+				 .profile = "ci", .threads = 4, .scheduled = scheduled,
+				 .filtered_out = 3, .start_wall = T0 };
 	struct reporter *rep;
 
 	EACH(rs, rep)
