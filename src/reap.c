@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "testrig/buf.h"
+#include "testrig/guard.h"
 #include "testrig/reap.h"
 #include "testrig/sig.h"
 #include "testrig/spawn.h"
@@ -108,7 +109,7 @@ void leftovers_kill(struct leftovers *l, int64_t grace, bool kill_now, bool subr
 
 void reap_escapees(void (*say)(void *ctx, const char *text), void *ctx)
 {
-	unsigned round;
+	unsigned round, quiet = 0;
 
 	/*
 	 * Killing one may orphan its own children (in its new session), which
@@ -122,8 +123,11 @@ void reap_escapees(void (*say)(void *ctx, const char *text), void *ctx)
 
 		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
-		/* No child at all (how a run usually ends): nothing to look for in /proc. */
-		if (w < 0 && errno == ECHILD)
+		/*
+		 * No child at all, or only the guardian (how a run usually ends):
+		 * nothing to look for in /proc.
+		 */
+		if ((w < 0 && errno == ECHILD) || !spawn_other_children(guard_pid()))
 			break;
 		n = spawn_find_children(&pids, &found);
 		for (i = 0; i < n; i++) {
@@ -149,6 +153,9 @@ void reap_escapees(void (*say)(void *ctx, const char *text), void *ctx)
 			 */
 			w = waitpid(-1, NULL, WNOHANG);
 			if (w < 0 && errno == ECHILD)
+				break;
+			/* The guardian is a child that stays: one more look, then done. */
+			if (w == 0 && guard_pid() && quiet++)
 				break;
 			if (w == 0)
 				(void)sig_wait_end(10 * NS_PER_MS);

@@ -28,6 +28,7 @@
 #endif
 
 #include "testrig/buf.h"
+#include "testrig/guard.h"
 #include "testrig/sig.h"
 
 #include "testrig/spawn.h"
@@ -436,6 +437,8 @@ int child_spawn(struct child *c)
 	c->out_fd = p.out[0];
 	c->err_fd = p.err[0];
 	open_pidfd(c);
+	/* The child leads its own group (setpgid ran before exec): the guardian learns it. */
+	guard_track(c->pid);
 	return 0;
 }
 
@@ -480,7 +483,7 @@ size_t spawn_find_children(pid_t **pids, struct strvec *names)
 			continue;
 		state = close_paren[2];
 		ppid = atoi(close_paren + 4);
-		if (ppid != self || state == 'Z')
+		if (ppid != self || state == 'Z' || atoi(e->d_name) == guard_pid())
 			continue;
 		*pids = xreallocarray(*pids, n + 1, sizeof **pids);
 		(*pids)[n++] = (pid_t)atoi(e->d_name);
@@ -492,6 +495,55 @@ size_t spawn_find_children(pid_t **pids, struct strvec *names)
 	}
 	closedir(d);
 	return n;
+}
+
+struct kids {
+	pid_t except;
+	bool other;
+	bool failed;
+};
+
+static int task_children(void *ctx, const char *tid)
+{
+	struct kids *k = ctx;
+	char path[64], b[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/self/task/%s/children", tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		k->failed = true;
+		return 1;
+	}
+	/* "PID PID ... ": a second pid, or one that is not `except`, is another child. */
+	n = read(fd, b, sizeof b - 1);
+	close(fd);
+	if (n < 0) {
+		k->failed = true;
+		return 1;
+	}
+	b[n] = 0;
+	if (n > 0) {
+		const char *sp = strchr(b, ' ');
+
+		k->other = atoi(b) != k->except || (sp && sp[1]);
+	}
+	return k->other;
+}
+
+bool spawn_other_children(pid_t except)
+{
+	struct kids k = { except, false, false };
+	int fd;
+
+	if (!except)
+		return true;
+	if ((fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return true;
+	if (dir_each(fd, task_children, &k) < 0)
+		k.failed = true;
+	close(fd);
+	return k.other || k.failed;
 }
 
 /* A /proc entry that is a living child of ours: its group goes, then it. */
@@ -520,6 +572,9 @@ static int kill_if_child(void *self, const char *name)
 	    close_paren[2] == 'Z' || atoi(close_paren + 4) != *(pid_t *)self)
 		return 0;
 	pid = (pid_t)atoi(name);
+	/* The guardian cleans up after us, cgroup and all, once we are gone. */
+	if (pid == guard_pid())
+		return 0;
 	/* Each test leads its own group: the group takes its descendants along. */
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);

@@ -55,6 +55,11 @@ bool spawn_become_subreaper(void);
  */
 size_t spawn_find_children(pid_t **pids, struct strvec *names);
 /*
+ * Whether we have a child other than `except` (0: any child), from
+ * /proc/self/task/TID/children; true where that cannot be read.
+ */
+bool spawn_other_children(pid_t except);
+/*
  * SIGKILL to every child of ours and its process group (the fatal-error
  * path): allocates nothing, so that it works when memory ran out.
  */
