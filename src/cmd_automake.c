@@ -11,6 +11,7 @@
 #include "testrig/automake.h"
 #include "testrig/commands.h"
 #include "testrig/exitcode.h"
+#include "testrig/guard.h"
 #include "testrig/run.h"
 #include "testrig/run_plan.h"
 #include "testrig/spawn.h"
@@ -87,6 +88,8 @@ int cmd_automake_driver(struct session *ss)
 
 	if ((code = session_parse_filters(ss)))
 		return code;
+	/* One test a driver: the run's cgroup would cost more than the test (guard.h). */
+	guard_cgroup_by_default(false);
 	session_open_jobserver(ss, true);
 	tests_from_driver_command(ss);
 	driver_settings(ss);

@@ -19,6 +19,7 @@
 #include "testrig/buf.h"
 #include "testrig/engine.h"
 #include "testrig/events.h"
+#include "testrig/guard.h"
 #include "testrig/jobserver.h"
 #include "testrig/pool.h"
 #include "testrig/reap.h"
@@ -731,6 +732,8 @@ struct engine *engine_new(const struct engine_config *cfg)
 	eng->info_text = xcalloc(eng->cfg.workers, sizeof *eng->info_text);
 	if (evq_init(&eng->q))
 		die_errno("cannot create the event queue");
+	/* Before we are a subreaper: the guardian must not be anyone's orphan of ours. */
+	guard_start(cfg->run_id, cfg->grace_period);
 	eng->subreaper = spawn_become_subreaper();
 	eng->key_fd = cfg->listen_keys ? tty_keys_start() : -1;
 	eng->pool = pool_create(eng->cfg.workers, &eng->q);

@@ -203,6 +203,7 @@ static int run_listings(struct listings *all, struct buf *err)
 	ec.workers = all->lc->threads;
 	ec.jobserver = all->lc->jobserver;
 	ec.grace_period = all->lc->settings->grace_period;
+	ec.run_id = all->lc->run_id;
 	eng = engine_new(&ec);
 	engine_run_phase(eng, &listing_phase, all);
 	engine_finish(eng);

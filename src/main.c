@@ -17,6 +17,7 @@
 #include "testrig/cli.h"
 #include "testrig/commands.h"
 #include "testrig/exitcode.h"
+#include "testrig/guard.h"
 #include "testrig/session.h"
 #include "testrig/sig.h"
 #include "testrig/util.h"
@@ -141,6 +142,8 @@ int main(int argc, char **argv)
 	code = session_start(&ss, argv);
 	if (!code)
 		code = commands[ss.cli.cmd](&ss);
+	/* Everything the run started is gone: the guardian's work is done. */
+	guard_stop();
 	session_free(&ss);
 	workers_drop_jobserver();
 	return check_stdout(code);

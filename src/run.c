@@ -73,6 +73,7 @@ int run_execute(const struct run_config *cfg)
 	ec.reports = cfg->reports;
 	ec.listen_keys = true;
 	ec.grace_period = cfg->settings->grace_period;
+	ec.run_id = cfg->run_id;
 	eng = engine_new(&ec);
 	memset(&info, 0, sizeof info);
 	info.run_id = cfg->run_id;

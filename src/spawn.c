@@ -28,6 +28,7 @@
 #endif
 
 #include "testrig/buf.h"
+#include "testrig/guard.h"
 #include "testrig/sig.h"
 
 #include "testrig/spawn.h"
@@ -429,6 +430,8 @@ int child_spawn(struct child *c)
 	c->out_fd = p.out[0];
 	c->err_fd = p.err[0];
 	open_pidfd(c);
+	/* The child leads its own group (setpgid ran before exec): the guardian learns it. */
+	guard_track(c->pid);
 	return 0;
 }
 
@@ -466,7 +469,8 @@ static void add_if_child(const char *name, pid_t self, pid_t **pids, size_t *n,
 	close_paren = strrchr(stat, ')');
 	open_paren = strchr(stat, '(');
 	if (!close_paren || !open_paren || close_paren[1] != ' ' || !close_paren[2] ||
-	    close_paren[3] != ' ' || close_paren[2] == 'Z' || atoi(close_paren + 4) != self)
+	    close_paren[3] != ' ' || close_paren[2] == 'Z' || atoi(close_paren + 4) != self ||
+	    atoi(name) == guard_pid())
 		return;
 	*pids = xreallocarray(*pids, *n + 1, sizeof **pids);
 	(*pids)[(*n)++] = (pid_t)atoi(name);
@@ -553,6 +557,9 @@ static int kill_if_child(void *self, const char *name)
 	    close_paren[2] == 'Z' || atoi(close_paren + 4) != *(pid_t *)self)
 		return 0;
 	pid = (pid_t)atoi(name);
+	/* The guardian cleans up after us, cgroup and all, once we are gone. */
+	if (pid == guard_pid())
+		return 0;
 	/* Each test leads its own group: the group takes its descendants along. */
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);

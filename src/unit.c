@@ -23,6 +23,7 @@
 #include "testrig/env.h"
 #include "testrig/events.h"
 #include "testrig/forensics.h"
+#include "testrig/guard.h"
 #include "testrig/text.h"
 #include "testrig/unit.h"
 #include "testrig/util.h"
@@ -543,6 +544,7 @@ static void run_hook(struct watched *w)
 			h.exited = true;
 		}
 		child_close_fds(&h.c);
+		guard_forget(h.c.pid);
 		capture_finish(&h.out);
 		buf_add(&text, h.out.head.data, h.out.head.len);
 		hook_end_note(w, &h, mono_ns() - start, &text);
@@ -700,6 +702,8 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	 */
 	if (spawn_group_alive(w.a->pid) || w.a->leaked)
 		w.a->group_left = true;
+	else
+		guard_forget(w.a->pid);
 	capture_finish(&w.a->out);
 	capture_finish(&w.a->err);
 	if (w.timed_out)

@@ -110,6 +110,7 @@ struct engine_config {
 	const struct report_set *reports;   /* none (listing): messages go to stderr */
 	bool listen_keys;                   /* the 't' key on a terminal stdin */
 	int64_t grace_period;               /* for groups that outlived their unit */
+	const char *run_id;                 /* the guardian's marker (guard.h), or NULL */
 };
 
 /* Starts the workers; the engine hears signals from here on. */

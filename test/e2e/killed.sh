@@ -1,9 +1,11 @@
 #!/bin/sh
 # No test outlives a testrig killed by SIGKILL (issue 16): each test's
 # leader has PR_SET_PDEATHSIG tied to the worker thread that started it, so
-# the kernel kills it when testrig dies, whatever killed testrig.  (What
-# this cannot cover, processes that left the test's group and outlive their
-# leader, is said in the man page; the test cleans them up itself.)
+# the kernel kills it when testrig dies, whatever killed testrig.  Nor do
+# their descendants (issue 23): the guardian kills the run's cgroup, or
+# without one the tests' process groups and whatever carries the run's
+# TESTRIG_RUN_ID; only a process that left its group and dropped its
+# environment escapes it then, as the man page says.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(uname -s)" = Linux ] || skip "PR_SET_PDEATHSIG is Linux's"
@@ -45,4 +47,77 @@ wait "$rigpid" 2>/dev/null
 _i=0
 while alive "$(cat "$T/cmdpids")" && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 expect_dead "$T/cmdpids"
+
+# --- descendants: grandchildren, a double fork, setsid, a bare escapee ---
+# Each test leaves behind: two children in its group, an orphan in its
+# group (a double fork), a setsid child, an orphan in a new session, and one
+# in a new session with an empty environment (marker-less: only a cgroup
+# catches it).
+cat >"$T/bin/family" <<EOF2
+#!/bin/sh
+f=\$1
+sleep 600 & echo \$! >>\$f
+sleep 600 & echo \$! >>\$f
+(sleep 600 & echo \$! >>\$f) &
+setsid sleep 600 </dev/null >/dev/null 2>&1 & echo \$! >>\$f
+setsid sh -c 'sleep 600 & echo \$! >>'"\$f" </dev/null >/dev/null 2>&1 &
+env -i setsid sleep 601 </dev/null >/dev/null 2>&1 & echo \$! >>\$f.bare
+echo \$\$ >>\$f
+exec sleep 600
+EOF2
+chmod +x "$T/bin/family"
+ini "[suite.f]
+binaries = bin/family
+protocol = custom
+list-command = printf 'a\\nb\\nc\\nd\\n'
+run-command = family $T/fam"
+cgroup_ok=false
+cg=$(sed -n 's/^0:://p' /proc/self/cgroup 2>/dev/null)
+mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo 2>/dev/null)
+if [ -n "$cg" ] && [ -n "$mnt" ] && mkdir "$mnt$cg/testrig-probe-$$" 2>/dev/null; then
+	rmdir "$mnt$cg/testrig-probe-$$"
+	cgroup_ok=true
+fi
+# SIGKILL at a random moment after the run started; then every descendant
+# the fixtures wrote down must be gone once the guardian is done (bounded).
+killed_family() {
+	rm -f "$T/fam" "$T/fam.bare"
+	(cd "$T" && PATH="$T/bin:$PATH" TESTRIG_CGROUP=$1 exec "$RIG" run -j 4 --no-record \
+		>"$T/out" 2>"$T/err" </dev/null) &
+	rigpid=$!
+	wait_lines "$T/fam" 1
+	sleep "0.$(awk -v s="$2" 'BEGIN { srand(s); printf "%03d", rand() * 400 }')"
+	kill -KILL "$rigpid"
+	wait "$rigpid" 2>/dev/null
+	_i=0
+	for p in $(cat "$T/fam"); do
+		while alive "$p" && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	done
+}
+for i in $(seq 1 20); do
+	killed_family off "$i"
+	expect_dead "$T/fam"
+	# Without a cgroup the bare escapee outlives testrig, as documented.
+	if [ -s "$T/fam.bare" ]; then
+		for p in $(cat "$T/fam.bare"); do
+			if alive "$p"; then ok; else fail "run $i: the bare escapee $p died (off)"; fi
+			kill -KILL "$p" 2>/dev/null
+		done
+	fi
+done
+if $cgroup_ok; then
+	for i in $(seq 1 20); do
+		killed_family auto "$i"
+		cat "$T/fam.bare" >>"$T/fam" 2>/dev/null
+		expect_dead "$T/fam"
+	done
+	# Nothing of the runs' cgroups is left.
+	if ls -d "$mnt$cg"/testrig-* 2>/dev/null | grep -q .; then
+		fail "cgroups left: $(ls -d "$mnt$cg"/testrig-*)"
+	else
+		ok
+	fi
+else
+	lack "a writable cgroup v2"
+fi
 finish

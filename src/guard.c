@@ -1,0 +1,541 @@
+/*
+ * guard.c - the guardian (see guard.h).  It is forked, not executed: what it
+ * runs after fork makes system calls only (no malloc, no stdio), as a child
+ * of a threaded process must.  It hears testrig through a pipe: 8-byte
+ * messages (track or forget a process group, "no cgroup after all", quit);
+ * end of file without a quit means testrig died, and then it signals what
+ * is left (SIGTERM, up to the grace period, SIGKILL) and exits.
+ *
+ * Global state: the guardian's pid, the pipe's write end and the cgroup's
+ * path, set once by guard_start on the main thread before workers exist,
+ * then only read.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "testrig/guard.h"
+#include "testrig/util.h"
+
+enum { MSG_TRACK = 1, MSG_FORGET, MSG_NO_CGROUP, MSG_QUIT };
+/* Groups the guardian can hold at once: far more than tests run at once. */
+#define GROUPS_MAX 16384
+
+struct msg {
+	int32_t op;
+	int32_t pid;
+};
+
+static pid_t gpid;
+static int gfd = -1;
+static int parent_procs = -1;       /* the cgroup.procs testrig came from */
+static char cg_dir[PATH_MAX];       /* the run's cgroup, or "" */
+static char run_marker[96];         /* "TESTRIG_RUN_ID=<id>" */
+static bool cgroup_by_default = true;
+static int64_t grace_ns;
+/* The guardian's own state (its copy of the BSS; untouched pages cost nothing). */
+static pid_t groups[GROUPS_MAX];
+static size_t ngroups;
+
+/* ---- the guardian: system calls only ------------------------------------ */
+
+static void nap_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Reads a small file under the cgroup into b (NUL-terminated); its length or -1. */
+static ssize_t cg_read(const char *name, char *b, size_t size)
+{
+	char path[PATH_MAX + 32];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", cg_dir, name) >= sizeof path)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, b, size - 1);
+	close(fd);
+	if (n >= 0)
+		b[n] = 0;
+	return n;
+}
+
+static bool cg_populated(void)
+{
+	char b[256];
+
+	/* Unreadable: assume empty, or the guardian would wait for nothing. */
+	return cg_read("cgroup.events", b, sizeof b) > 0 && strstr(b, "populated 1");
+}
+
+/* Signals each process of the run's cgroup; SIGKILL through cgroup.kill where it exists. */
+static void cg_signal(int sig)
+{
+	char path[PATH_MAX + 32], b[4096];
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	if (sig == SIGKILL) {
+		snprintf(path, sizeof path, "%s/cgroup.kill", cg_dir);
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
+			n = write(fd, "1", 1);
+			close(fd);
+			if (n == 1)
+				return;
+		}
+	}
+	snprintf(path, sizeof path, "%s/cgroup.procs", cg_dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	/* One pid a line; a line cut by the buffer's end is carried to the next read. */
+	while ((n = read(fd, b + have, sizeof b - 1 - have)) > 0) {
+		char *p = b, *nl;
+
+		have += (size_t)n;
+		b[have] = 0;
+		while ((nl = strchr(p, '\n'))) {
+			long pid = strtol(p, NULL, 10);
+
+			if (pid > 1)
+				kill((pid_t)pid, sig);
+			p = nl + 1;
+		}
+		have = strlen(p);
+		memmove(b, p, have);
+	}
+	close(fd);
+}
+
+/* Whether /proc/NAME/environ holds the run's marker as one whole variable. */
+static bool carries_marker(const char *name)
+{
+	char path[64], b[8192 + sizeof run_marker + 1];
+	size_t mlen = strlen(run_marker), keep = 1, i;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%s/environ", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	/*
+	 * Each variable ends with a NUL; b[0] stands for the one before the
+	 * first.  The last mlen + 1 bytes carry over, so that a variable cut
+	 * by a read's end is looked at whole after the next.
+	 */
+	b[0] = 0;
+	while ((n = read(fd, b + keep, 8192)) > 0) {
+		size_t len = keep + (size_t)n;
+
+		for (i = 0; i + 1 + mlen < len; i++)
+			if (b[i] == 0 && b[i + 1 + mlen] == 0 && !memcmp(b + i + 1, run_marker, mlen)) {
+				close(fd);
+				return true;
+			}
+		keep = len < mlen + 1 ? len : mlen + 1;
+		memmove(b, b + len - keep, keep);
+	}
+	close(fd);
+	return false;
+}
+
+struct scan {
+	int sig;
+	unsigned found;
+};
+
+static bool tracked(pid_t pg)
+{
+	for (size_t i = 0; i < ngroups; i++)
+		if (groups[i] == pg)
+			return true;
+	return false;
+}
+
+/*
+ * A /proc entry that is one of the run's living processes: in a tracked
+ * group, or carrying the run's marker.  Zombies are not: whoever reaps
+ * them now (init) may take its time.
+ */
+static int scan_one(void *ctx, const char *name)
+{
+	struct scan *s = ctx;
+	char path[64], stat[512], *paren;
+	long pid, pgrp = 0;
+	ssize_t n;
+	int fd;
+
+	if (name[0] < '1' || name[0] > '9' || (pid = strtol(name, NULL, 10)) == (long)getpid())
+		return 0;
+	snprintf(path, sizeof path, "/proc/%s/stat", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, stat, sizeof stat - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	stat[n] = 0;
+	/* "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses. */
+	if (!(paren = strrchr(stat, ')')) || paren[1] != ' ' || !paren[2] || paren[2] == 'Z')
+		return 0;
+	(void)sscanf(paren + 3, "%*d %ld", &pgrp);
+	if (!tracked((pid_t)pgrp) && !(run_marker[0] && carries_marker(name)))
+		return 0;
+	s->found++;
+	if (s->sig)
+		kill((pid_t)pid, s->sig);
+	return 0;
+}
+
+/* Signals the run's processes (sig 0: only looks); how many were found alive. */
+static unsigned signal_all(int sig)
+{
+	struct scan s = { sig, 0 };
+	size_t i;
+	int fd;
+
+	if (cg_dir[0]) {
+		if (sig)
+			cg_signal(sig);
+		return cg_populated();
+	}
+	if (sig)
+		for (i = 0; i < ngroups; i++)
+			kill(-groups[i], sig);
+	if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)dir_each(fd, scan_one, &s);
+		close(fd);
+		return s.found;
+	}
+	/* No /proc: a group with zombies in it looks alive until they are reaped. */
+	for (i = 0; i < ngroups; i++)
+		if (kill(-groups[i], 0) == 0)
+			s.found++;
+	return s.found;
+}
+
+static void wait_gone(int64_t ns)
+{
+	int64_t end = now_ns() + ns;
+
+	while (signal_all(0) && now_ns() < end)
+		nap_ms(10);
+}
+
+/* testrig is gone (died == true) or done: nothing it started stays. */
+static _Noreturn void guardian_end(bool died)
+{
+	if (died) {
+		if (grace_ns > 0 && signal_all(SIGTERM))
+			wait_gone(grace_ns);
+		signal_all(SIGKILL);
+	} else if (cg_dir[0] && cg_populated()) {
+		/* testrig left the cgroup and killed what it knew: the rest escaped it. */
+		cg_signal(SIGKILL);
+	}
+	if (cg_dir[0]) {
+		wait_gone(5 * 1000000000LL);
+		(void)rmdir(cg_dir);
+	}
+	_exit(0);
+}
+
+static void keep_group(int32_t op, pid_t pg)
+{
+	size_t i;
+
+	if (op == MSG_TRACK) {
+		if (ngroups < GROUPS_MAX)
+			groups[ngroups++] = pg;
+		return;
+	}
+	for (i = ngroups; i-- > 0;)
+		if (groups[i] == pg) {
+			groups[i] = groups[--ngroups];
+			return;
+		}
+}
+
+static void close_from(int lo, int keep)
+{
+#ifdef SYS_close_range
+	if ((keep == lo || syscall(SYS_close_range, lo, keep - 1, 0) == 0) &&
+	    syscall(SYS_close_range, keep + 1, ~0U, 0) == 0)
+		return;
+#endif
+	for (int fd = lo; fd < 65536; fd++)
+		if (fd != keep)
+			close(fd);
+}
+
+static _Noreturn void guardian(int rfd)
+{
+	struct msg m;
+	sigset_t none;
+	int fd;
+
+	(void)setsid();
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+#if defined(__linux__) && defined(PR_SET_NAME)
+	(void)prctl(PR_SET_NAME, "testrig-guard", 0, 0, 0);
+#endif
+	/* No one waits on a pipe or terminal because the guardian holds it. */
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		for (int i = 0; i < 3; i++)
+			if (fd != i)
+				dup2(fd, i);
+		if (fd > 2)
+			close(fd);
+	}
+	if (rfd < 3) {
+		rfd = fcntl(rfd, F_DUPFD_CLOEXEC, 3);
+		if (rfd < 0)
+			_exit(1);
+	}
+	close_from(3, rfd);
+	for (;;) {
+		ssize_t n = read(rfd, &m, sizeof m);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof m)
+			guardian_end(true);
+		if (m.op == MSG_QUIT)
+			guardian_end(false);
+		if (m.op == MSG_NO_CGROUP)
+			cg_dir[0] = 0;
+		else
+			keep_group(m.op, (pid_t)m.pid);
+	}
+}
+
+/* ---- testrig's side ------------------------------------------------------ */
+
+/* The first line of a small file that starts with `prefix`, after it, into out. */
+static bool line_after(const char *file, const char *prefix, char *out, size_t size)
+{
+	FILE *f = fopen(file, "re");
+	char line[PATH_MAX + 64];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof line, f))
+		if (!strncmp(line, prefix, strlen(prefix))) {
+			line[strcspn(line, "\n")] = 0;
+			found = (size_t)snprintf(out, size, "%s", line + strlen(prefix)) < size;
+		}
+	fclose(f);
+	return found;
+}
+
+/* The cgroup v2 directory this process is in, from /proc; false where none is seen. */
+static bool own_cgroup(char *dir, size_t size)
+{
+	char rel[PATH_MAX], line[PATH_MAX * 2 + 256];
+	FILE *f;
+	bool found = false;
+
+	if (!line_after("/proc/self/cgroup", "0::", rel, sizeof rel))
+		return false;
+	if (!(f = fopen("/proc/self/mountinfo", "re")))
+		return false;
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE SUPER" */
+	while (!found && fgets(line, sizeof line, f)) {
+		char root[PATH_MAX], mnt[PATH_MAX];
+		const char *dash = strstr(line, " - ");
+		size_t rlen;
+
+		if (!dash || strncmp(dash, " - cgroup2 ", 11) ||
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2)
+			continue;
+		rlen = strcmp(root, "/") ? strlen(root) : 0;
+		if (strncmp(rel, root, rlen) || (rel[rlen] && rel[rlen] != '/'))
+			continue;
+		found = (size_t)snprintf(dir, size, "%s%s", mnt, rel + rlen) < size;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Makes the run's cgroup under base; false (and nothing made) where that cannot be done. */
+static bool make_cgroup(const char *base, bool said)
+{
+	char procs[PATH_MAX + 32];
+
+	if ((size_t)snprintf(cg_dir, sizeof cg_dir, "%s/testrig-%ld", base, (long)getpid()) >=
+	    sizeof cg_dir || (size_t)snprintf(procs, sizeof procs, "%s/cgroup.procs", base) >=
+	    sizeof procs)
+		goto no;
+	/* One left by a testrig that had our pid and was killed with its guardian. */
+	if (mkdir(cg_dir, 0755) < 0 && (errno != EEXIST || rmdir(cg_dir) < 0 ||
+					mkdir(cg_dir, 0755) < 0))
+		goto no;
+	parent_procs = open(procs, O_WRONLY | O_CLOEXEC);
+	if (parent_procs >= 0)
+		return true;
+	(void)rmdir(cg_dir);
+no:
+	if (said)
+		warnx_("TESTRIG_CGROUP=%s: cannot make a cgroup for the run there: %s; the run "
+		       "goes on without one", base, strerror(errno));
+	cg_dir[0] = 0;
+	return false;
+}
+
+/* Moves this process into the run's cgroup: its tests are born there. */
+static bool enter_cgroup(void)
+{
+	char procs[PATH_MAX + 32];
+	ssize_t n;
+	int fd;
+
+	snprintf(procs, sizeof procs, "%s/cgroup.procs", cg_dir);
+	if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = write(fd, "0", 1);
+	close(fd);
+	return n == 1;
+}
+
+static void choose_cgroup(void)
+{
+	const char *want = getenv("TESTRIG_CGROUP");
+	char base[PATH_MAX];
+
+	if (want && !strcmp(want, "off"))
+		return;
+	if (want && *want && strcmp(want, "auto")) {
+		(void)make_cgroup(want, true);
+		return;
+	}
+	if ((want || cgroup_by_default) && own_cgroup(base, sizeof base))
+		(void)make_cgroup(base, false);
+}
+
+static void send_msg(int32_t op, pid_t pid)
+{
+	struct msg m = { op, (int32_t)pid };
+	ssize_t n;
+
+	do
+		n = write(gfd, &m, sizeof m);
+	while (n < 0 && errno == EINTR);
+}
+
+void guard_start(const char *run_id, int64_t grace)
+{
+	static bool tried;
+	int p[2], err;
+
+	if (tried)
+		return;
+	tried = true;
+	grace_ns = grace;
+	if (run_id && strlen(run_id) < sizeof run_marker - 16)
+		snprintf(run_marker, sizeof run_marker, "TESTRIG_RUN_ID=%s", run_id);
+	choose_cgroup();
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		err = errno;
+		gpid = -1;
+	} else if ((gpid = fork()) < 0) {
+		err = errno;
+		close(p[0]);
+		close(p[1]);
+	}
+	if (gpid < 0) {
+		warnx_("cannot start the guardian (%s): a testrig killed with SIGKILL may leave "
+		       "test processes behind", strerror(err));
+		gpid = 0;
+		if (cg_dir[0])
+			(void)rmdir(cg_dir);
+		cg_dir[0] = 0;
+		return;
+	}
+	if (gpid == 0) {
+		close(p[1]);
+		guardian(p[0]);
+	}
+	close(p[0]);
+	gfd = p[1];
+	if (cg_dir[0] && !enter_cgroup()) {
+		send_msg(MSG_NO_CGROUP, 0);
+		(void)rmdir(cg_dir);
+		cg_dir[0] = 0;
+	}
+}
+
+void guard_cgroup_by_default(bool yes)
+{
+	cgroup_by_default = yes;
+}
+
+void guard_track(pid_t pgid)
+{
+	if (gfd >= 0 && !cg_dir[0])
+		send_msg(MSG_TRACK, pgid);
+}
+
+void guard_forget(pid_t pgid)
+{
+	if (gfd >= 0 && !cg_dir[0])
+		send_msg(MSG_FORGET, pgid);
+}
+
+void guard_stop(void)
+{
+	if (gfd < 0)
+		return;
+	if (cg_dir[0] && parent_procs >= 0)
+		(void)!write(parent_procs, "0", 1);
+	send_msg(MSG_QUIT, 0);
+	close(gfd);
+	gfd = -1;
+	if (parent_procs >= 0)
+		close(parent_procs);
+	parent_procs = -1;
+	while (waitpid(gpid, NULL, 0) < 0 && errno == EINTR)
+		;
+	gpid = 0;
+}
+
+pid_t guard_pid(void)
+{
+	return gpid;
+}
+
+const char *guard_cgroup(void)
+{
+	return cg_dir[0] ? cg_dir : NULL;
+}
