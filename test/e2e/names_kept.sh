@@ -125,4 +125,20 @@ for n in 'b\xffx' 'b\xfex' 'd\xc3('; do
 	if grep -qF -- "] suite/runner $n" "$T/out"; then ok; else fail "replay: $n"; fi
 done
 
+# A damaged history is rebuilt from the records with the names as they are:
+# still one line per test, the bytes given back.
+printf 'not gzip' >"$TESTRIG_STATE_DIR/history.gz"
+rig_in "$T" history --format json
+expect_rc 0
+expect_err "rebuilt from the"
+have python3 && {
+	if python3 - "$T/out" <<'PY'; then ok; else fail "rebuilt history names"; fi
+import base64, json, sys
+names = [base64.b64decode(e['test_base64']) if 'test_base64' in e else e['test'].encode()
+         for e in map(json.loads, open(sys.argv[1], 'rb'))]
+if sorted(names) != sorted([b'a', b'b\xffx', b'b\xfex', b'c', b'd\xc3(', b'e', b'ok']):
+    sys.exit('%r' % names)
+PY
+}
+
 finish
