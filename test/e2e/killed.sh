@@ -73,9 +73,10 @@ list-command = printf 'a\\nb\\nc\\nd\\n'
 run-command = family $T/fam"
 cgroup_ok=false
 cg=$(sed -n 's/^0:://p' /proc/self/cgroup 2>/dev/null)
-mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo 2>/dev/null)
-if [ -n "$cg" ] && [ -n "$mnt" ] && mkdir "$mnt$cg/testrig-probe-$$" 2>/dev/null; then
-	rmdir "$mnt$cg/testrig-probe-$$"
+mnt=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+	/proc/self/mountinfo 2>/dev/null)
+if [ -n "$cg" ] && [ -n "$mnt" ] && mkdir "${mnt%/}$cg/testrig-probe-$$" 2>/dev/null; then
+	rmdir "${mnt%/}$cg/testrig-probe-$$"
 	cgroup_ok=true
 fi
 # SIGKILL at a random moment after the run started; then every descendant
@@ -110,13 +111,18 @@ if $cgroup_ok; then
 		killed_family auto "$i"
 		cat "$T/fam.bare" >>"$T/fam" 2>/dev/null
 		expect_dead "$T/fam"
+		# The run's cgroup was made, and is gone (the guardian's last act).
+		_i=0
+		while [ -d "${mnt%/}$cg/testrig-$rigpid" ] && [ $_i -lt 50 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		if [ -d "${mnt%/}$cg/testrig-$rigpid" ]; then
+			fail "run $i: its cgroup testrig-$rigpid is left"
+		else
+			ok
+		fi
 	done
-	# Nothing of the runs' cgroups is left.
-	if ls -d "$mnt$cg"/testrig-* 2>/dev/null | grep -q .; then
-		fail "cgroups left: $(ls -d "$mnt$cg"/testrig-*)"
-	else
-		ok
-	fi
 else
 	lack "a writable cgroup v2"
 fi
