@@ -211,7 +211,7 @@ check-mutants:
 	sh test/mutants.sh
 
 # make bench BENCH="trivial": one part only (trivial, sleepy, chatty, longtail, flood, make,
-# huge, gtest).
+# huge, points, gtest).
 bench: $(RIG)
 	RIG=$(RIG) sh bench/bench.sh $(BENCH)
 

@@ -5,8 +5,8 @@
 #
 #   JOBS=2 ROUNDS=5 RIG=./testrig sh bench/bench.sh [PART...]
 #
-# PART is one of trivial, sleepy, chatty, longtail, flood, make, huge, gtest
-# (default: all).  testrig runs with its defaults, so recording is on,
+# PART is one of trivial, sleepy, chatty, longtail, flood, make, huge, points,
+# gtest (default: all).  testrig runs with its defaults, so recording is on,
 # unless a row says otherwise; each workload records into a store of its own.
 #
 # trivial: TRIVIAL_NS (2000 5000) trivial tests (hard links of
@@ -36,6 +36,9 @@
 #   them, alternating, HUGE_ROUNDS (3) rounds: per-test wall of the big run
 #   within 10% of the small one's, its peak RSS under 32 MiB; and 10 000 of
 #   them once more, peak RSS at most 5 MiB.
+# points: one TAP script of POINTS_N (1000000) points, run (recording, with
+#   and without --junit), then its record replayed (human, --message-format
+#   json, --junit): peak RSS of each at most 64 MiB.
 # gtest: GT_BINS (20) GoogleTest binaries of GT_CASES (100) trivial cases at
 #   -j JOBS: testrig with isolation = test (a process per case), with
 #   isolation = binary and shards = auto, and with shards = 1, against the
@@ -73,6 +76,7 @@ CHATTY_N=${CHATTY_N:-100}
 MAKE_N=${MAKE_N:-2000}
 HUGE_N=${HUGE_N:-100000}
 HUGE_ROUNDS=${HUGE_ROUNDS:-3}
+POINTS_N=${POINTS_N:-1000000}
 GT_BINS=${GT_BINS:-20}
 GT_CASES=${GT_CASES:-100}
 GT_ROUNDS=${GT_ROUNDS:-15}
@@ -87,8 +91,9 @@ TARGET_HUGE=1.10
 TARGET_HUGE_RSS_MIB=32
 TARGET_RSS_10K_MIB=5
 TARGET_FLOOD_RSS_MIB=32
+TARGET_POINTS_RSS_MIB=64
 TARGET_GTEST=1.20
-PARTS=${*:-trivial sleepy chatty longtail flood make huge gtest}
+PARTS=${*:-trivial sleepy chatty longtail flood make huge points gtest}
 
 die() {
 	echo "bench: $*" >&2
@@ -110,6 +115,7 @@ positive CHATTY_N "$CHATTY_N" 9999
 positive MAKE_N "$MAKE_N" 999999
 positive HUGE_N "$HUGE_N" 9999999
 positive HUGE_ROUNDS "$HUGE_ROUNDS" 1000
+positive POINTS_N "$POINTS_N" 100000000
 positive GT_BINS "$GT_BINS" 1000
 positive GT_CASES "$GT_CASES" 100000
 positive GT_ROUNDS "$GT_ROUNDS" 1000
@@ -539,6 +545,47 @@ PY
 	}' "$work/huge.results"
 }
 
+# --- points -------------------------------------------------------------------
+
+bench_points() {
+	pt=$work/points
+	mkdir -p "$pt/t"
+	printf '#!/bin/sh\nexec awk -v n=%s %s\n' "$POINTS_N" \
+		"'BEGIN { print \"1..\" n; for (i = 1; i <= n; i++) print \"ok \" i \" - point \" i }'" \
+		>"$pt/t/points"
+	chmod +x "$pt/t/points"
+	printf '[suite.tap]\nbinaries = t/*\nprotocol = tap\n' >"$pt/testrig.ini"
+	echo
+	echo "bench points: one TAP script of $POINTS_N points, recording; run and replay, peak RSS"
+	for how in run run-junit replay replay-json replay-junit; do
+		case $how in
+		run) set -- run --color never ;;
+		run-junit) set -- run --color never --junit "$pt/run.xml" ;;
+		replay) set -- replay --color never ;;
+		replay-json) set -- replay --message-format json ;;
+		replay-junit) set -- replay --color never --junit "$pt/replay.xml" ;;
+		esac
+		res=$(cd "$pt" && TESTRIG_STATE_DIR=$work/store-points "$bin/measure" -o "$pt/out" -- \
+			"$RIG" "$@") || die "measure failed"
+		[ "$(field "$res" status)" = 0 ] || die "points: $how failed: $(tail -3 "$pt/out")"
+		case $how in
+		replay-json) grep -q "\"number\":$POINTS_N," "$pt/out" ;;
+		*) grep -q "($POINTS_N points: $POINTS_N passed)" "$pt/out" ;;
+		esac || die "points: $how did not report $POINTS_N points: $(tail -c 300 "$pt/out")"
+		awk -v how="$how" -v kb="$(field "$res" maxrss_kb)" -v w="$(field "$res" wall_ns)" \
+			-v t="$TARGET_POINTS_RSS_MIB" -v n="$POINTS_N" -v table="$work/table" 'BEGIN {
+			m = kb / 1024
+			printf "%-13s peak RSS %6.1f MiB, wall %.2f s\n", how, m, w / 1e9
+			printf "points %d|%s peak RSS (MiB)|%.1f|<= %d|%s\n", n, how, m, t,
+				m <= t ? "MET" : "MISSED" >> table
+		}'
+	done
+	for f in run replay; do
+		[ "$(grep -c '<testcase' "$pt/$f.xml")" = $((POINTS_N + 1)) ] ||
+			die "points: the $f JUnit report does not have $((POINTS_N + 1)) testcases"
+	done
+}
+
 # --- gtest --------------------------------------------------------------------
 
 bench_gtest() {
@@ -624,8 +671,9 @@ for part in $PARTS; do
 	flood) bench_flood ;;
 	make) bench_make ;;
 	huge) bench_huge ;;
+	points) bench_points ;;
 	gtest) bench_gtest ;;
-	*) die "unknown part '$part' (trivial, sleepy, chatty, longtail, flood, make, huge, gtest)" ;;
+	*) die "unknown part '$part' (trivial, sleepy, chatty, longtail, flood, make, huge, points, gtest)" ;;
 	esac
 done
 

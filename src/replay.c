@@ -36,6 +36,9 @@ struct replay {
 	bool run_started, run_finished;
 	int exit_code;
 	struct buf bin_bytes, test_bytes;   /* the event's names, when kept as base64 */
+	/* A script's points from test-points lines, for its test-finished line to take. */
+	struct tap_points *pending;
+	size_t pending_slot;
 };
 
 /* ---- fields -------------------------------------------------------------- */
@@ -130,49 +133,43 @@ static enum verdict verdict_of(const char *name)
 }
 
 /*
- * A TAP script's points as the record lists them (the stream's counts are
- * not kept: reports need only the points).  Entries that are not points
- * are left out.
+ * A TAP script's points as a record lists them, added to ps (the stream's
+ * counts are not kept: reports need only the points).  Entries that are
+ * not points are left out.
  */
-static struct tap_summary *points_from(const struct jvalue *list)
+static void add_points(struct tap_points *ps, const struct jvalue *list)
 {
-	struct tap_summary *sum = xcalloc(1, sizeof *sum);
-	struct buf text = BUF_INIT;
-	size_t i, *desc, *why;
+	size_t i;
 
-	sum->points = xcalloc(list->n + 1, sizeof *sum->points);
-	desc = xcalloc(list->n + 1, sizeof *desc);
-	why = xcalloc(list->n + 1, sizeof *why);
 	for (i = 0; i < list->n; i++) {
 		const struct jvalue *p = &list->items[i];
-		struct tap_point *tp = &sum->points[sum->npoints];
 		const char *d = jvalue_str(p, "description"), *dir = jvalue_str(p, "directive");
 		const char *r = jvalue_str(p, "reason");
+		struct tap_point tp;
 		int64_t number;
 		bool ok;
 
 		if (p->type != JV_OBJECT || !jvalue_int(p, "number", &number) || number < 0 ||
 		    number > UINT32_MAX || !jvalue_bool(p, "ok", &ok))
 			continue;
-		tp->number = (unsigned)number;
-		tp->ok = ok;
-		tp->directive = !dir ? TAP_NO_DIRECTIVE : strcmp(dir, "skip") == 0 ? TAP_SKIP :
+		memset(&tp, 0, sizeof tp);
+		tp.number = (unsigned)number;
+		tp.ok = ok;
+		tp.directive = !dir ? TAP_NO_DIRECTIVE : strcmp(dir, "skip") == 0 ? TAP_SKIP :
 			TAP_TODO;
-		desc[sum->npoints] = text.len;
-		buf_adds(&text, d ? d : "");
-		buf_addc(&text, 0);
-		why[sum->npoints] = text.len;
-		buf_adds(&text, r ? r : "");
-		buf_addc(&text, 0);
-		sum->npoints++;
+		tp.description = d ? d : "";
+		tp.reason = r ? r : "";
+		tap_points_add(ps, &tp);
 	}
-	sum->point_text = buf_detach(&text, NULL);
-	for (i = 0; i < sum->npoints; i++) {
-		sum->points[i].description = sum->point_text + desc[i];
-		sum->points[i].reason = sum->point_text + why[i];
-	}
-	free(desc);
-	free(why);
+}
+
+/* A summary of the points alone, taking ps. */
+static struct tap_summary *points_summary(struct tap_points *ps)
+{
+	struct tap_summary *sum = xcalloc(1, sizeof *sum);
+
+	sum->points = ps;
+	sum->npoints = tap_points_count(ps);
 	return sum;
 }
 
@@ -205,8 +202,12 @@ static struct attempt *attempt_from(const struct jvalue *ev, unsigned number, co
 		a->on_timeout = buf_detach(&hook.head, &a->on_timeout_len);
 		capture_free(&hook);
 	}
-	if (jvalue_get(ev, "points") && jvalue_get(ev, "points")->type == JV_ARRAY)
-		a->tap = points_from(jvalue_get(ev, "points"));
+	if (jvalue_get(ev, "points") && jvalue_get(ev, "points")->type == JV_ARRAY) {
+		struct tap_points *ps = tap_points_new();
+
+		add_points(ps, jvalue_get(ev, "points"));
+		a->tap = points_summary(ps);
+	}
 	return a;
 }
 
@@ -401,6 +402,10 @@ static void test_finished(struct replay *rp, struct test *t, size_t k, const str
 	memset(&o, 0, sizeof o);
 	o.test = t;
 	o.final = attempt_from(ev, attempts ? attempts : 1, jvalue_str(ev, "verdict"));
+	if (rp->pending && rp->pending_slot == k && !o.final->tap) {
+		((struct attempt *)(uintptr_t)o.final)->tap = points_summary(rp->pending);
+		rp->pending = NULL;
+	}
 	o.retried = rp->retried[k];
 	o.nretried = rp->nretried[k];
 	o.attempts = attempts ? attempts : o.nretried + 1;
@@ -435,7 +440,20 @@ static void test_event(struct replay *rp, const char *type, const struct jvalue 
 
 	if (!t)
 		return;
-	if (strcmp(type, "test-started") == 0) {
+	if (strcmp(type, "test-points") == 0) {
+		const struct jvalue *list = jvalue_get(ev, "points");
+
+		if (rp->pending && rp->pending_slot != k) {
+			tap_points_free(rp->pending);
+			rp->pending = NULL;
+		}
+		if (!rp->pending) {
+			rp->pending = tap_points_new();
+			rp->pending_slot = k;
+		}
+		if (list && list->type == JV_ARRAY)
+			add_points(rp->pending, list);
+	} else if (strcmp(type, "test-started") == 0) {
 		/* A test starts once, whatever its retries. */
 		rp->counts.started += attempt <= 1 && !rp->started[k];
 		rp->started[k] = true;
@@ -548,6 +566,47 @@ static void json_started(struct replay *rp, const struct jvalue *ev, const struc
 	buf_free(&b);
 }
 
+/*
+ * --message-format json: a test-finished line whose points a record keeps
+ * in test-points lines before it (report_json.c) is printed with them put
+ * back, as "points" after its other fields.
+ */
+static void json_finished(struct replay *rp, const struct jvalue *ev, const struct buf *raw)
+{
+	struct tap_points_reader r;
+	const struct tap_point *p;
+	struct buf b = BUF_INIT, name = BUF_INIT;
+	size_t k, end = raw->len;
+	bool first = true;
+
+	if (!rp->pending || !test_of(rp, ev, &k) || k != rp->pending_slot ||
+	    jvalue_get(ev, "points")) {
+		fwrite(raw->data, 1, raw->len, stdout);
+		fputc('\n', stdout);
+		return;
+	}
+	while (end > 0 && raw->data[end - 1] != '}')
+		end--;
+	fwrite(raw->data, 1, end ? end - 1 : 0, stdout);
+	buf_adds(&b, ",\"points\":[");
+	tap_points_begin(&r, rp->pending);
+	while ((p = tap_points_next(&r))) {
+		if (!first)
+			buf_addc(&b, ',');
+		first = false;
+		report_json_point(&b, p, &name);
+		if (b.len >= 65536) {
+			fwrite(b.data, 1, b.len, stdout);
+			buf_reset(&b);
+		}
+	}
+	tap_points_end(&r);
+	buf_adds(&b, "]}\n");
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+	buf_free(&name);
+}
+
 static void open_reports(struct replay *rp)
 {
 	const struct replay_options *o = rp->o;
@@ -582,6 +641,7 @@ static void free_replay(struct replay *rp)
 	test_list_free(&rp->list);
 	buf_free(&rp->bin_bytes);
 	buf_free(&rp->test_bytes);
+	tap_points_free(rp->pending);
 }
 
 int replay_record(const struct replay_options *o)
@@ -609,14 +669,16 @@ int replay_record(const struct replay_options *o)
 	while ((got = record_next(r, &ev, &err)) > 0) {
 		const char *type = jvalue_str(ev, "type");
 
-		if (o->json && strcmp(type, "test-planned") != 0) {
+		if (o->json && strcmp(type, "test-planned") != 0 && strcmp(type, "test-points") != 0) {
 			const struct buf *raw = record_raw(r);
 
-			if (strcmp(type, "test-finished") == 0 && rp.run_started && !rp.run_finished)
+			if (strcmp(type, "test-finished") == 0 && rp.run_started && !rp.run_finished) {
 				json_started(&rp, ev, header);
-
-			fwrite(raw->data, 1, raw->len, stdout);
-			fputc('\n', stdout);
+				json_finished(&rp, ev, raw);
+			} else {
+				fwrite(raw->data, 1, raw->len, stdout);
+				fputc('\n', stdout);
+			}
 		}
 		event(&rp, ev, header);
 	}

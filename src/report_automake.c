@@ -133,9 +133,9 @@ static void tap_exit_error(struct automake *am, const struct attempt *a)
 }
 
 /* One TAP point as tap-driver reports it. */
-static void tap_point_result(struct automake *am, const struct tap_summary *s, size_t i)
+static void tap_point_result(struct automake *am, const struct tap_summary *s,
+			     const struct tap_point *p, size_t i)
 {
-	const struct tap_point *p = &s->points[i];
 	bool expect = am->opt.args->expect_failure;
 	enum am_result res;
 	struct buf d = BUF_INIT;
@@ -169,6 +169,8 @@ static void tap_point_result(struct automake *am, const struct tap_summary *s, s
 static void tap_results(struct automake *am, const struct attempt *a)
 {
 	const struct tap_summary *s = a->tap;
+	struct tap_points_reader r;
+	const struct tap_point *p;
 	size_t i;
 
 	if (!s) {
@@ -178,11 +180,13 @@ static void tap_results(struct automake *am, const struct attempt *a)
 			add_result(am, AM_ERROR, "- no TAP output");
 		return;
 	}
-	for (i = 0; i < s->npoints; i++) {
+	tap_points_begin(&r, s->points);
+	for (i = 0; (p = tap_points_next(&r)); i++) {
 		if (s->plan_twice && s->plan_twice_at == i)
 			add_result(am, AM_ERROR, "- multiple test plans");
-		tap_point_result(am, s, i);
+		tap_point_result(am, s, p, i);
 	}
+	tap_points_end(&r);
 	if (s->plan_twice && s->plan_twice_at == s->npoints)
 		add_result(am, AM_ERROR, "- multiple test plans");
 	if (s->skip_all && !s->npoints) {

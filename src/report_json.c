@@ -254,31 +254,88 @@ static void field_on_timeout(struct json *j, const struct attempt *a)
 	}
 }
 
-/* A TAP script's points: number, description, ok, directive, reason. */
-static void field_points(struct buf *b, const struct attempt *a)
+void report_json_point(struct buf *b, const struct tap_point *p, struct buf *scratch)
 {
 	static const char *const directives[] = { NULL, "skip", "todo" };
+
+	buf_reset(scratch);
+	tap_point_name(p, scratch);
+	buf_adds(b, "{\"number\":");
+	buf_add_uint(b, p->number);
+	json_string(b, "description", scratch->data);
+	json_bool(b, "ok", p->ok);
+	json_string(b, "directive", directives[p->directive]);
+	json_string(b, "reason", p->directive != TAP_NO_DIRECTIVE ? p->reason : NULL);
+	buf_addc(b, '}');
+}
+
+/*
+ * "points": up to `max` of a TAP script's points from r (all: SIZE_MAX),
+ * written out a piece at a time, so that a script of a million points
+ * never makes a line of them in memory.
+ */
+static void stream_points(struct json *j, struct tap_points_reader *r, size_t max)
+{
 	struct buf name = BUF_INIT;
+	const struct tap_point *p;
 	size_t i;
+
+	json_key(&j->line, "points");
+	buf_addc(&j->line, '[');
+	for (i = 0; i < max && (p = tap_points_next(r)); i++) {
+		if (i)
+			buf_addc(&j->line, ',');
+		report_json_point(&j->line, p, &name);
+		if (j->line.len >= STREAM_PIECE)
+			write_out(j);
+	}
+	buf_addc(&j->line, ']');
+	buf_free(&name);
+	/* Points that could not be read back (the temporary file failed): a report cut short. */
+	if (r->failed)
+		j->write_failed = true;
+}
+
+/* A TAP script's points: number, description, ok, directive, reason. */
+static void field_points(struct json *j, const struct attempt *a)
+{
+	struct tap_points_reader r;
 
 	if (!a->tap)
 		return;
-	json_key(b, "points");
-	buf_addc(b, '[');
-	for (i = 0; i < a->tap->npoints; i++) {
-		const struct tap_point *p = &a->tap->points[i];
+	tap_points_begin(&r, a->tap->points);
+	stream_points(j, &r, SIZE_MAX);
+	tap_points_end(&r);
+}
 
-		buf_reset(&name);
-		tap_point_name(p, &name);
-		buf_printf(b, "%s{\"number\":%u", i ? "," : "", p->number);
-		json_string(b, "description", name.data);
-		json_bool(b, "ok", p->ok);
-		json_string(b, "directive", directives[p->directive]);
-		json_string(b, "reason", p->directive != TAP_NO_DIRECTIVE ? p->reason : NULL);
-		buf_addc(b, '}');
+/*
+ * A record keeps a test-finished line small enough to read back whole:
+ * a script of more than RECORD_POINTS_LINE points has them in test-points
+ * lines of that many each, just before its test-finished line, which then
+ * has no "points" (replay puts them back together; testrig(1), RUN RECORDS).
+ */
+static bool points_apart(const struct json *j, const struct attempt *a)
+{
+	return recording(j) && a->tap && a->tap->npoints > RECORD_POINTS_LINE;
+}
+
+static void test_fields(struct buf *b, const struct test *t);
+
+static void record_points_lines(struct json *j, const struct test *t, const struct attempt *a)
+{
+	struct tap_points_reader r;
+
+	size_t left = a->tap->npoints, n;
+
+	tap_points_begin(&r, a->tap->points);
+	for (; left && !j->write_failed; left -= n) {
+		n = left < RECORD_POINTS_LINE ? left : RECORD_POINTS_LINE;
+		event_head(j, &j->line, "test-points", wall_ns());
+		test_fields(&j->line, t);
+		stream_points(j, &r, n);
+		end(j);
 	}
-	buf_addc(b, ']');
-	buf_free(&name);
+	tap_points_end(&r);
 }
 
 /* "fail", "sigsegv", "leak-fail": the status label in lower case. */
@@ -430,10 +487,13 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	const struct settings *s = t->settings ? t->settings : j->opt.settings;
 	bool failed = o->outcome != OUT_PASSED && o->outcome != OUT_SKIPPED;
 	enum output_mode mode = OUTPUT_NEVER;
-	struct buf *b = begin(j, "test-finished");
+	struct buf *b;
 
 	if (j->nheld)
 		drop_held(j, t);
+	if (points_apart(j, a))
+		record_points_lines(j, t, a);
+	b = begin(j, "test-finished");
 	if (s)
 		mode = failed ? s->failure_output : s->success_output;
 	test_fields(b, t);
@@ -447,7 +507,8 @@ static void js_test_finished(struct reporter *r, const struct test_outcome *o)
 	json_seconds(b, "cpu_system", a->sys_ns);
 	json_int(b, "max_rss_kib", a->maxrss_kb);
 	json_string(b, "message", a->message);
-	field_points(b, a);
+	if (!points_apart(j, a))
+		field_points(j, a);
 	field_on_timeout(j, a);
 	if (o->history_known) {
 		buf_adds(b, ",\"history\":{\"runs\":");

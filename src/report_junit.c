@@ -1,7 +1,9 @@
 /*
  * report_junit.c - the JUnit XML report (format: testrig(1), test/junit.xsd).
  * Owns a record per binary that finished a test: counters and its rendered
- * <testcase> elements; close writes the file whole (temp file, fsync, rename).
+ * <testcase> elements, in memory up to a bound and beyond it in a spill
+ * (spill.h), so that a TAP script of a million points costs a temporary
+ * file, not memory; close writes the file whole (temp file, fsync, rename).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include "testrig/buf.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
+#include "testrig/spill.h"
 #include "testrig/tap.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
@@ -25,9 +28,24 @@ struct junit_suite {
 	size_t tests, failures, errors, skipped;
 	int64_t time;               /* sum of its testcases' times, ns */
 	int64_t timestamp;          /* earliest first-attempt start of its tests */
-	struct buf body;            /* its <testcase> elements, ready to write */
+	struct extent *spilled;     /* its first <testcase> elements, in the spill */
+	size_t nspilled;
+	struct buf body;            /* its <testcase> elements after those, ready to write */
 	struct buf out;             /* isolation = binary: output outside its cases */
 };
+
+/* Bytes of one suite's body in the spill. */
+struct extent {
+	uint64_t at, len;
+};
+
+/*
+ * The testcases held in memory, all suites together, before they go to
+ * the spill: a run of ordinary size never makes a file.
+ */
+#define BODIES_HOLD (1024 * 1024)
+/* What goes from the spill to the report at a time. */
+#define COPY_PIECE (64 * 1024)
 
 struct junit {
 	struct reporter base;
@@ -43,8 +61,42 @@ struct junit {
 	/* Open addressing from binary to suites[] index + 1 (0: empty slot). */
 	size_t *slots;
 	size_t nslots;
+	size_t held;                /* bytes of the suites' bodies in memory */
+	struct spill spill;         /* bodies moved out of memory (extents in each suite) */
+	int read_error;             /* errno of a spill or points file that failed to read */
 	int closed;                 /* 0: not yet; 1: written; -1: failed */
 };
+
+/* Moves every suite's body to the spill: the testcases in memory passed their bound. */
+static void spill_bodies(struct junit *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nsuites; i++) {
+		struct junit_suite *s = &j->suites[i];
+		uint64_t at = spill_len(&j->spill);
+
+		if (!s->body.len)
+			continue;
+		spill_add(&j->spill, s->body.data, s->body.len);
+		if (s->nspilled && s->spilled[s->nspilled - 1].at + s->spilled[s->nspilled - 1].len == at) {
+			s->spilled[s->nspilled - 1].len += s->body.len;
+		} else {
+			s->spilled = xreallocarray(s->spilled, s->nspilled + 1, sizeof *s->spilled);
+			s->spilled[s->nspilled++] = (struct extent){ at, s->body.len };
+		}
+		buf_free(&s->body);
+	}
+	j->held = 0;
+}
+
+/* A suite's body grew from `before` bytes: past the bound, the bodies go. */
+static void grew(struct junit *j, const struct junit_suite *s, size_t before)
+{
+	j->held += s->body.len - before;
+	if (j->held >= BODIES_HOLD)
+		spill_bodies(j);
+}
 
 static void xml_attr(struct buf *b, const char *name, const char *value)
 {
@@ -240,13 +292,16 @@ static void add_retried(struct buf *b, const char *tag, const struct attempt *a)
  * "N - description": not ok fails, ok # SKIP skips with its reason, # TODO
  * passes with the directive in system-out.
  */
-static void add_points(struct junit_suite *s, const struct test *t, const struct attempt *a)
+static void add_points(struct junit *j, struct junit_suite *s, const struct test *t,
+		       const struct attempt *a)
 {
 	struct buf *b = &s->body, name = BUF_INIT, msg = BUF_INIT;
-	size_t i;
+	struct tap_points_reader r;
+	const struct tap_point *p;
 
-	for (i = 0; a->tap && i < a->tap->npoints; i++) {
-		const struct tap_point *p = &a->tap->points[i];
+	tap_points_begin(&r, a->tap ? a->tap->points : NULL);
+	while ((p = tap_points_next(&r))) {
+		size_t before = b->len;
 
 		buf_reset(&name);
 		buf_printf(&name, "%u", p->number);
@@ -282,7 +337,12 @@ static void add_points(struct junit_suite *s, const struct test *t, const struct
 		} else {
 			buf_adds(b, "/>\n");
 		}
+		grew(j, s, before);
 	}
+	/* Points that could not be read back (the temporary file failed): the report fails. */
+	if (r.failed && !j->read_error)
+		j->read_error = r.error ? r.error : EIO;
+	tap_points_end(&r);
 	buf_free(&name);
 	buf_free(&msg);
 }
@@ -296,6 +356,7 @@ static void j_test_finished(struct reporter *r, const struct test_outcome *o)
 	struct buf *b = &s->body, v = BUF_INIT;
 	bool failed = o->outcome != OUT_PASSED && o->outcome != OUT_SKIPPED;
 	const char *retry_tag = "rerunFailure";
+	size_t before = b->len;
 	unsigned i;
 
 	if (!s->tests || first->start_wall < s->timestamp)
@@ -369,7 +430,8 @@ static void j_test_finished(struct reporter *r, const struct test_outcome *o)
 		add_outputs(b, "      ", a);
 	buf_adds(b, "    </testcase>\n");
 	buf_free(&v);
-	add_points(s, o->test, a);
+	grew(j, s, before);
+	add_points(j, s, o->test, a);
 }
 
 static void j_run_finished(struct reporter *r, const struct run_summary *sum)
@@ -393,6 +455,38 @@ static void suite_counts(struct buf *b, size_t tests, size_t failures, size_t er
 		   tests, failures, errors, skipped);
 	seconds_attr(b, "time", time);
 	timestamp_attr(b, "timestamp", timestamp);
+}
+
+/* A suite's body: what the spill has of it, then what is in memory. */
+static int write_body(struct junit *j, const struct junit_suite *s, int fd)
+{
+	char *piece = NULL;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < s->nspilled; i++) {
+		uint64_t at = s->spilled[i].at, end = at + s->spilled[i].len;
+
+		if (!piece)
+			piece = xmalloc(COPY_PIECE);
+		while (at < end) {
+			size_t want = end - at < COPY_PIECE ? (size_t)(end - at) : COPY_PIECE;
+			ssize_t got = spill_read(&j->spill, at, piece, want);
+
+			if (got <= 0) {
+				if (got == 0)
+					errno = EIO;
+				goto out;
+			}
+			if (write_all(fd, piece, (size_t)got))
+				goto out;
+			at += (uint64_t)got;
+		}
+	}
+	rc = write_all(fd, s->body.data, s->body.len);
+out:
+	free(piece);
+	return rc;
 }
 
 /* Writes the document to fd in pieces, so the bodies are never copied. */
@@ -425,7 +519,7 @@ static int write_document(struct junit *j, int fd)
 		suite_counts(&b, s->tests, s->failures, s->errors, s->skipped, s->time,
 			     s->timestamp);
 		buf_adds(&b, ">\n");
-		if (write_all(fd, b.data, b.len) || write_all(fd, s->body.data, s->body.len))
+		if (write_all(fd, b.data, b.len) || write_body(j, s, fd))
 			goto out;
 		buf_reset(&b);
 		if (s->out.len) {
@@ -452,6 +546,11 @@ static int j_close(struct reporter *r)
 
 	if (j->closed)
 		return j->closed > 0 ? 0 : -1;
+	if (j->read_error) {
+		err = j->read_error;
+		tmp = NULL;
+		goto fail;
+	}
 	/* Beside the target, so that the rename stays within one file system. */
 	tmp = xasprintf("%s.tmp.%ld", j->path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -507,7 +606,9 @@ static void j_free(struct reporter *r)
 	for (i = 0; i < j->nsuites; i++) {
 		buf_free(&j->suites[i].body);
 		buf_free(&j->suites[i].out);
+		free(j->suites[i].spilled);
 	}
+	spill_free(&j->spill);
 	free(j->suites);
 	free(j->slots);
 	free(j->run_id);
@@ -543,5 +644,6 @@ struct reporter *report_junit_new(const struct junit_options *opt)
 	j->path = xstrdup(opt->path);
 	j->success_output = opt->success_output;
 	j->err = opt->err ? opt->err : stderr;
+	spill_init(&j->spill, COPY_PIECE);
 	return &j->base;
 }

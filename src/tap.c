@@ -49,11 +49,10 @@ struct tap {
 	struct buf bail_reason;
 	struct buf skip_reason;      /* of a "1..0 # SKIP reason" plan */
 
-	/* Every point, its strings in one block: offsets until tap_finish. */
-	struct tap_point *points;
-	size_t npoints, cappoints;
-	size_t *text_at;             /* description, reason: 2 per point */
-	struct buf text;             /* NUL-terminated strings */
+	/* Every point (tap_points.c: past a bound, in a temporary file). */
+	struct tap_points *points;
+	size_t npoints;
+	struct buf point_description, point_reason;
 
 	struct buf detail;           /* kept lines, '\n'-separated */
 	unsigned detail_lines;
@@ -261,43 +260,32 @@ void tap_point_name(const struct tap_point *p, struct buf *out)
 	add_name(out, p->description, strlen(p->description));
 }
 
-/* Adds a cleaned, bounded, NUL-terminated string to the points' text. */
-static size_t add_text(struct tap *t, const char *s, size_t n)
-{
-	size_t at = t->text.len;
-
-	add_clean(&t->text, s, n);
-	buf_addc(&t->text, '\0');
-	return at;
-}
-
 /* Every point is kept, as the reports show each (SPEC section 3). */
 static void keep_point(struct tap *t, unsigned long long number, const char *desc, size_t n,
 		       bool ok, enum tap_directive directive, const char *dir)
 {
-	struct tap_point *p;
+	struct tap_point p;
 	const char *r = "";
 
-	if (t->npoints == t->cappoints) {
-		t->cappoints = t->cappoints ? t->cappoints * 2 : 16;
-		t->points = xreallocarray(t->points, t->cappoints, sizeof *t->points);
-		t->text_at = xreallocarray(t->text_at, t->cappoints, 2 * sizeof *t->text_at);
-	}
-	p = &t->points[t->npoints];
-	memset(p, 0, sizeof *p);
-	p->number = number > UINT_MAX ? UINT_MAX : (unsigned)number;
-	p->out_of_order = number != t->ran;
-	p->after_late_plan = t->plan_late;
-	p->ok = ok;
-	p->directive = directive;
-	t->text_at[2 * t->npoints] = add_text(t, desc, trimmed_len(desc, n));
+	memset(&p, 0, sizeof p);
+	p.number = number > UINT_MAX ? UINT_MAX : (unsigned)number;
+	p.out_of_order = number != t->ran;
+	p.after_late_plan = t->plan_late;
+	p.ok = ok;
+	p.directive = directive;
+	buf_reset(&t->point_description);
+	add_clean(&t->point_description, desc, trimmed_len(desc, n));
 	if (directive != TAP_NO_DIRECTIVE) {
 		/* "# SKIP reason" / "# TODO reason": the word itself, then the reason. */
 		for (r = dir; *r && !is_space(*r); r++)
 			;
 		r = skip_space(r);
 	}
-	t->text_at[2 * t->npoints + 1] = add_text(t, r, trimmed_len(r, strlen(r)));
+	buf_reset(&t->point_reason);
+	add_clean(&t->point_reason, r, trimmed_len(r, strlen(r)));
+	p.description = t->point_description.data;
+	p.reason = t->point_reason.data;
+	tap_points_add(t->points, &p);
 	t->npoints++;
 }
 
@@ -486,7 +474,9 @@ struct tap *tap_new(void)
 	buf_init(&t->bail);
 	buf_init(&t->bail_reason);
 	buf_init(&t->skip_reason);
-	buf_init(&t->text);
+	t->points = tap_points_new();
+	buf_init(&t->point_description);
+	buf_init(&t->point_reason);
 	buf_init(&t->detail);
 	buf_init(&t->scratch);
 	return t;
@@ -531,7 +521,6 @@ void tap_finish(struct tap *t, struct tap_summary *out)
 {
 	struct buf d = BUF_INIT;
 	bool plan_kept;
-	size_t i;
 
 	if (t->line_len > 0 || t->line_long)
 		end_line(t);
@@ -562,16 +551,11 @@ void tap_finish(struct tap *t, struct tap_summary *out)
 	out->stream_ok = !t->bailed_out && !t->failed && !t->problem && plan_kept;
 	out->detail = d.len ? buf_detach(&d, NULL) : NULL;
 	buf_free(&d);
-	/* The points go with the summary, their strings now in place. */
-	out->point_text = buf_detach(&t->text, NULL);
-	for (i = 0; i < t->npoints; i++) {
-		t->points[i].description = out->point_text + t->text_at[2 * i];
-		t->points[i].reason = out->point_text + t->text_at[2 * i + 1];
-	}
+	/* The points go with the summary. */
 	out->points = t->points;
 	out->npoints = t->npoints;
 	t->points = NULL;
-	t->npoints = t->cappoints = 0;
+	t->npoints = 0;
 	out->skip_reason = t->skip_all ? buf_detach(&t->skip_reason, NULL) : NULL;
 	out->bail_reason = t->bailed_out ? buf_detach(&t->bail_reason, NULL) : NULL;
 	out->plan_late = t->plan_late;
@@ -583,9 +567,9 @@ void tap_free(struct tap *t)
 {
 	if (!t)
 		return;
-	free(t->points);
-	free(t->text_at);
-	buf_free(&t->text);
+	tap_points_free(t->points);
+	buf_free(&t->point_description);
+	buf_free(&t->point_reason);
 	buf_free(&t->bail_reason);
 	buf_free(&t->skip_reason);
 	buf_free(&t->bail);
@@ -597,34 +581,10 @@ void tap_free(struct tap *t)
 void tap_summary_free(struct tap_summary *s)
 {
 	free(s->detail);
-	free(s->points);
-	free(s->point_text);
+	tap_points_free(s->points);
 	free(s->skip_reason);
 	free(s->bail_reason);
 	s->detail = s->skip_reason = s->bail_reason = NULL;
 	s->points = NULL;
-	s->point_text = NULL;
 	s->npoints = 0;
-}
-
-void tap_point_counts(const struct tap_summary *s, unsigned *pass, unsigned *fail,
-		      unsigned *skip, unsigned *todo, unsigned *todo_passed)
-{
-	size_t i;
-
-	*pass = *fail = *skip = *todo = *todo_passed = 0;
-	for (i = 0; i < s->npoints; i++) {
-		const struct tap_point *p = &s->points[i];
-
-		if (p->directive == TAP_TODO) {
-			(*todo)++;
-			*todo_passed += p->ok;
-		} else if (p->directive == TAP_SKIP && p->ok) {
-			(*skip)++;
-		} else if (p->ok) {
-			(*pass)++;
-		} else {
-			(*fail)++;
-		}
-	}
 }

@@ -24,8 +24,19 @@
 #include "testrig/settings.h"
 #include "testrig/store.h"
 
-/* The record format; a reader refuses records of a later one. */
-#define RECORD_FORMAT 1
+/*
+ * The record format; a reader refuses records of a later one.  2: a TAP
+ * script's points may stand in test-points lines before its test-finished
+ * line (RECORD_POINTS_LINE); format 1 always had them in test-finished.
+ */
+#define RECORD_FORMAT 2
+
+/*
+ * A record's test-finished line carries at most this many TAP points; a
+ * script with more has them all in test-points lines of at most this many
+ * each, just before it, so that no line of a record grows with the points.
+ */
+#define RECORD_POINTS_LINE 1000
 
 /*
  * What a record keeps of a passing attempt's stdout and stderr each: its

@@ -213,6 +213,9 @@ struct json_options {
 	struct gz_writer *gz;             /* a record: written here instead (not closed) */
 };
 struct reporter *report_json_new(const struct json_options *opt);
+/* One TAP point as JSON "points" lists it, appended to b (scratch: room for its name). */
+struct tap_point;
+void report_json_point(struct buf *b, const struct tap_point *p, struct buf *scratch);
 
 /*
  * Board farms: LAVA test-case signals, or Yocto ptest blocks per binary

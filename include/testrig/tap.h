@@ -2,19 +2,22 @@
  * tap.h - a streaming reader of TAP (versions 12, 13 and 14) as a test
  * producer writes it: fed the bytes of its stdout as they arrive, it keeps
  * the counts, every top-level test point (number, description, directive:
- * bounded in length, so memory grows with the points, not the output) and
- * the text that explains a failure.  It decides what the stream says; the
- * exit status is the caller's to combine.
+ * bounded in length, and past a few thousand moved to a temporary file, so
+ * memory grows with neither the output nor the points) and the text that
+ * explains a failure.  It decides what the stream says; the exit status is
+ * the caller's to combine.
  */
 #ifndef TESTRIG_TAP_H
 #define TESTRIG_TAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "testrig/buf.h"
 
 struct tap;
+struct tap_points;
 
 enum tap_directive { TAP_NO_DIRECTIVE, TAP_SKIP, TAP_TODO };
 
@@ -42,9 +45,8 @@ struct tap_summary {
 	char *detail;            /* malloc'd: one line per problem, e.g. "not ok 3 - frobs",
 				  * "Bail out! no database", "planned 5 tests but 4 ran",
 				  * "no plan", or NULL when there is nothing to say */
-	struct tap_point *points;   /* every top-level point, in order */
+	struct tap_points *points;  /* every top-level point, in order (see tap_points_next) */
 	size_t npoints;
-	char *point_text;        /* the points' strings, one block */
 	char *skip_reason;       /* "1..0 # SKIP reason": the reason ("" for none), or NULL */
 	char *bail_reason;       /* after "Bail out!": its reason ("" for none), or NULL */
 	bool plan_late;          /* the plan came after the points */
@@ -63,5 +65,32 @@ void tap_summary_free(struct tap_summary *s);
 /* The points' counts a report shows: passed (not TODO), failed, skipped, TODO. */
 void tap_point_counts(const struct tap_summary *s, unsigned *pass, unsigned *fail,
 		      unsigned *skip, unsigned *todo, unsigned *todo_passed);
+
+/*
+ * A script's points (tap_points.c): added in order, each copied; past a
+ * bound (some 64 KiB of them) they go to an unlinked temporary file, and
+ * are read back one at a time, as often as needed.
+ */
+struct tap_points *tap_points_new(void);
+void tap_points_add(struct tap_points *ps, const struct tap_point *p);
+size_t tap_points_count(const struct tap_points *ps);    /* 0 for NULL */
+void tap_points_free(struct tap_points *ps);             /* NULL is fine */
+
+/* Reads the points from the first; readers do not disturb each other. */
+struct tap_points_reader {
+	const struct tap_points *ps;
+	uint64_t at;             /* where the window ends in the points' bytes */
+	struct buf window;       /* bytes read, from the next point's on (pos) */
+	size_t pos;
+	struct tap_point point;  /* the one tap_points_next handed out */
+	bool done;
+	bool failed;             /* the temporary file could not be read back whole */
+	int error;               /* ... why (errno) */
+};
+
+void tap_points_begin(struct tap_points_reader *r, const struct tap_points *ps);  /* ps may be NULL */
+/* The next point (its strings valid until the next call), or NULL at the end or on failure. */
+const struct tap_point *tap_points_next(struct tap_points_reader *r);
+void tap_points_end(struct tap_points_reader *r);
 
 #endif

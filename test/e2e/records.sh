@@ -34,7 +34,7 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
 bad = []
 head = lines[0]
-if head.get('type') != 'record' or head.get('format') != 1 or head.get('profile') != 'default':
+if head.get('type') != 'record' or head.get('format') != 2 or head.get('profile') != 'default':
     bad.append('header: %r' % head)
 if head['run_id'] not in sys.argv[2]:
     bad.append('run id not in the name')

@@ -34,7 +34,10 @@ static void parse(const char *s, size_t n, size_t cut, size_t chunk, struct tap_
 static bool points_agree(const struct tap_summary *s)
 {
 	unsigned pass, fail, skip, todo, todo_passed;
-	size_t i;
+	struct tap_points_reader r;
+	const struct tap_point *p;
+	size_t n = 0;
+	bool bounded = true;
 
 	if (s->ran < UINT_MAX && s->npoints != s->ran)
 		return false;
@@ -42,10 +45,12 @@ static bool points_agree(const struct tap_summary *s)
 	if (fail != s->failed || skip != s->skipped || todo - todo_passed != s->todo ||
 	    pass + fail + skip + todo != s->npoints)
 		return false;
-	for (i = 0; i < s->npoints; i++)
-		if (strlen(s->points[i].description) > 512 || strlen(s->points[i].reason) > 512)
-			return false;
-	return true;
+	tap_points_begin(&r, s->points);
+	for (; (p = tap_points_next(&r)); n++)
+		if (strlen(p->description) > 512 || strlen(p->reason) > 512)
+			bounded = false;
+	tap_points_end(&r);
+	return bounded && n == s->npoints;
 }
 
 /* As same(), and where the plan stood among the points. */
