@@ -457,7 +457,7 @@ static void send_msg(int32_t op, pid_t pid)
 void guard_start(const char *run_id, int64_t grace)
 {
 	static bool tried;
-	int p[2], err;
+	int p[2], err = 0;
 
 	if (tried)
 		return;
