@@ -187,25 +187,18 @@ static bool tracked(pid_t pg)
 static int scan_one(void *ctx, const char *name)
 {
 	struct scan *s = ctx;
-	char path[64], stat[512], *paren;
+	char stat[512];
+	const char *comm, *fields;
+	size_t comm_len;
 	long pid, pgrp = 0;
-	ssize_t n;
-	int fd;
 
-	if (name[0] < '1' || name[0] > '9' || (pid = strtol(name, NULL, 10)) == (long)getpid())
+	if ((pid = strtol(name, NULL, 10)) == (long)getpid())
 		return 0;
-	snprintf(path, sizeof path, "/proc/%s/stat", name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* Zombies are not alive: whoever reaps them now (init) may take its time. */
+	fields = proc_stat(name, stat, sizeof stat, &comm, &comm_len);
+	if (!fields || fields[0] == 'Z')
 		return 0;
-	n = read(fd, stat, sizeof stat - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	stat[n] = 0;
-	/* "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses. */
-	if (!(paren = strrchr(stat, ')')) || paren[1] != ' ' || !paren[2] || paren[2] == 'Z')
-		return 0;
-	(void)sscanf(paren + 3, "%*d %ld", &pgrp);
+	(void)sscanf(fields + 1, "%*d %ld", &pgrp);
 	if (!tracked((pid_t)pgrp) && !(run_marker[0] && carries_marker(name)))
 		return 0;
 	s->found++;

@@ -451,30 +451,15 @@ bool spawn_become_subreaper(void)
 static void add_if_child(const char *name, pid_t self, pid_t **pids, size_t *n,
 			 struct strvec *names)
 {
-	char path[64], stat[512], *open_paren, *close_paren;
-	ssize_t len;
-	int fd;
+	char stat[512];
+	size_t comm_len;
+	const char *comm, *fields = proc_stat(name, stat, sizeof stat, &comm, &comm_len);
 
-	if (name[0] < '1' || name[0] > '9' || strlen(name) > 20)
-		return;
-	snprintf(path, sizeof path, "/proc/%s/stat", name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	len = read(fd, stat, sizeof stat - 1);
-	close(fd);
-	if (len <= 0)
-		return;
-	stat[len] = 0;
-	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
-	close_paren = strrchr(stat, ')');
-	open_paren = strchr(stat, '(');
-	if (!close_paren || !open_paren || close_paren[1] != ' ' || !close_paren[2] ||
-	    close_paren[3] != ' ' || close_paren[2] == 'Z' || atoi(close_paren + 4) != self ||
-	    atoi(name) == guard_pid())
+	if (!fields || fields[0] == 'Z' || atoi(fields + 2) != self || atoi(name) == guard_pid())
 		return;
 	*pids = xreallocarray(*pids, *n + 1, sizeof **pids);
 	(*pids)[(*n)++] = (pid_t)atoi(name);
-	strvec_push_owned(names, xstrndup(open_paren + 1, (size_t)(close_paren - open_paren - 1)));
+	strvec_push_owned(names, xstrndup(comm, comm_len));
 }
 
 /*
@@ -534,27 +519,13 @@ size_t spawn_find_children(pid_t **pids, struct strvec *names)
 /* A /proc entry that is a living child of ours: its group goes, then it. */
 static int kill_if_child(void *self, const char *name)
 {
-	char path[64], stat[512], *close_paren;
-	ssize_t len;
+	char stat[512];
+	const char *comm, *fields;
+	size_t comm_len;
 	pid_t pid;
-	int fd;
 
-	if (name[0] < '1' || name[0] > '9' || strlen(name) > 20)
-		return 0;
-	memcpy(path, "/proc/", 6);
-	memcpy(path + 6, name, strlen(name));
-	memcpy(path + 6 + strlen(name), "/stat", 6);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	len = read(fd, stat, sizeof stat - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	stat[len] = 0;
-	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
-	close_paren = strrchr(stat, ')');
-	if (!close_paren || close_paren[1] != ' ' || !close_paren[2] || close_paren[3] != ' ' ||
-	    close_paren[2] == 'Z' || atoi(close_paren + 4) != *(pid_t *)self)
+	fields = proc_stat(name, stat, sizeof stat, &comm, &comm_len);
+	if (!fields || fields[0] == 'Z' || atoi(fields + 2) != *(pid_t *)self)
 		return 0;
 	pid = (pid_t)atoi(name);
 	/* The guardian cleans up after us, cgroup and all, once we are gone. */

@@ -197,6 +197,38 @@ void sort_in_place(void *base, size_t n, size_t size,
 	}
 }
 
+const char *proc_stat(const char *pid, char *b, size_t size, const char **comm,
+		      size_t *comm_len)
+{
+	char path[64];
+	size_t len = strlen(pid);
+	const char *open_paren, *close_paren;
+	ssize_t n;
+	int fd;
+
+	if (pid[0] < '1' || pid[0] > '9' || len > 20 || size < 2)
+		return NULL;
+	memcpy(path, "/proc/", 6);
+	memcpy(path + 6, pid, len);
+	memcpy(path + 6 + len, "/stat", 6);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	n = read(fd, b, size - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	b[n] = 0;
+	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
+	open_paren = strchr(b, '(');
+	close_paren = strrchr(b, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ' ||
+	    !close_paren[2] || close_paren[3] != ' ')
+		return NULL;
+	*comm = open_paren + 1;
+	*comm_len = (size_t)(close_paren - open_paren - 1);
+	return close_paren + 2;
+}
+
 #ifdef SYS_getdents64
 /* What getdents64(2) fills in (no header declares it for every libc). */
 struct dirent64_raw {

@@ -67,6 +67,15 @@ void sort_in_place(void *base, size_t n, size_t size,
  * may not be seen.
  */
 int dir_each(int fd, int (*fn)(void *ctx, const char *name), void *ctx);
+/*
+ * Reads /proc/PID/stat (pid: a /proc entry's name) into b, allocating
+ * nothing.  Returns where its fields after the command name start (the
+ * state letter: "S PPID PGRP ..."), with the command name at *comm
+ * (*comm_len bytes, not NUL-terminated); NULL when the entry is not a
+ * process, is gone or reads wrong.
+ */
+const char *proc_stat(const char *pid, char *b, size_t size, const char **comm,
+		      size_t *comm_len);
 
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC). */
 int64_t mono_ns(void);
