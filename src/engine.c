@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "testrig/buf.h"
 #include "testrig/engine.h"
@@ -28,6 +31,7 @@
 #include "testrig/text.h"
 #include "testrig/tty.h"
 #include "testrig/util.h"
+#include "testrig/workers.h"
 
 #define FLUSH_INTERVAL (50 * NS_PER_MS)
 #define PROGRESS_INTERVAL (100 * NS_PER_MS)
@@ -52,6 +56,7 @@ struct engine {
 	struct engine_config cfg;
 	struct report_set none;     /* cfg.reports when none were given */
 	struct evq q;
+	bool q_made;                /* q was initialised */
 	struct pool *pool;
 	struct worker_state *w;
 	unsigned nbusy;
@@ -356,6 +361,18 @@ static void on_finished(struct engine *eng, struct event *e)
 	e->result = NULL;
 	/* A retried attempt's leftovers were noted when it was retried. */
 	note_leftover(eng, final);
+	/*
+	 * testrig could not start it, nothing else running: the tests after it
+	 * could not start either.  Before the kind hears of it, which may
+	 * cancel for its own reason (fail-fast).
+	 */
+	if (final && final->shortage && !final->cancelled) {
+		struct buf why = BUF_INIT;
+
+		workers_describe_shortage(final->shortage, &why);
+		engine_cancel(eng, "resources", 0, "testrig could not start a test: %s", why.data);
+		buf_free(&why);
+	}
 	info_settled(eng, wi);
 	if (e->next) {
 		struct job *next = (struct job *)e->next;
@@ -718,29 +735,122 @@ void engine_run_phase(struct engine *eng, const struct phase *ph, void *ctx)
 
 /* ---- start and end ------------------------------------------------------- */
 
-struct engine *engine_new(const struct engine_config *cfg)
+/*
+ * The descriptors one test needs to start (two pipes while it is spawned,
+ * then their read ends and a pidfd): fewer free than this and not one test
+ * could start.
+ */
+#define FDS_TO_START 4
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Whether n more descriptors can be opened now (the open-file limit). */
+static bool fds_free(int n)
+{
+	int fds[FDS_TO_START], i, got = 0;
+
+	for (i = 0; i < n && i < FDS_TO_START; i++, got++)
+		if ((fds[i] = fcntl(2, F_DUPFD_CLOEXEC, 0)) < 0)
+			break;
+	for (i = 0; i < got; i++)
+		close(fds[i]);
+	return got >= n;
+}
+
+/*
+ * Under RLIMIT_NPROC every worker thread counts as a process, and so does
+ * every test it runs: when fewer processes can be started than there are
+ * workers, workers go until the rest and their tests fit.  0 when nothing
+ * changed, EAGAIN when workers went, -1 when not one test could start.
+ * Root's processes are not counted; an unlimited limit is not looked into.
+ */
+static int leave_room_for_tests(struct pool *pool)
+{
+	struct rlimit rl;
+	unsigned n = pool_size(pool), spare, keep;
+	int err;
+
+	if (getuid() == 0 || getrlimit(RLIMIT_NPROC, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	spare = spawn_count_spare(n, &err);
+	if (spare >= n || !err)
+		return 0;
+	/* Each worker stopped is a process more for the tests. */
+	keep = n - (n - spare + 1) / 2;
+	if (!keep)
+		return -1;
+	pool_shrink(pool, keep);
+	return EAGAIN;
+}
+
+/* The engine cannot start for want of `err`, while doing `what`: said in msg. */
+static struct engine *cannot_start(struct engine *eng, struct buf *msg, const char *what,
+				   int err)
+{
+	buf_printf(msg, "cannot start %s: ", what);
+	workers_describe_shortage(err, msg);
+	if (err == EMFILE)
+		buf_adds(msg, "; raise the limit (ulimit -n) to run tests");
+	else if (err == EAGAIN)
+		buf_adds(msg, "; raise the limit (ulimit -u) or end other processes");
+	engine_free(eng);
+	return NULL;
+}
+
+struct engine *engine_new(const struct engine_config *cfg, struct buf *msg)
 {
 	struct engine *eng = xcalloc(1, sizeof *eng);
+	unsigned wanted;
+	int err, err2;
 
 	eng->cfg = *cfg;
+	eng->key_fd = -1;
 	if (!eng->cfg.workers)
 		eng->cfg.workers = 1;
+	wanted = eng->cfg.workers;
 	if (!eng->cfg.reports)
 		eng->cfg.reports = &eng->none;
 	eng->w = xcalloc(eng->cfg.workers, sizeof *eng->w);
 	eng->info = xcalloc(eng->cfg.workers, sizeof *eng->info);
 	eng->info_text = xcalloc(eng->cfg.workers, sizeof *eng->info_text);
 	if (evq_init(&eng->q))
-		die_errno("cannot create the event queue");
+		return cannot_start(eng, msg, "the run's event queue", errno);
+	eng->q_made = true;
+	if ((err = spawn_prepare()))
+		return cannot_start(eng, msg, "the run: cannot open /dev/null", err);
 	/* Before we are a subreaper: the guardian must not be anyone's orphan of ours. */
 	guard_start(cfg->run_id, cfg->grace_period);
 	eng->subreaper = spawn_become_subreaper();
+	eng->pool = pool_create(eng->cfg.workers, &eng->q, &err);
+	if (!eng->pool)
+		return cannot_start(eng, msg, "a worker thread", err);
+	if (!fds_free(FDS_TO_START))
+		return cannot_start(eng, msg, "a test: it needs " STR(FDS_TO_START)
+				    " descriptors and fewer are left", EMFILE);
+	if ((err2 = leave_room_for_tests(eng->pool)) < 0)
+		return cannot_start(eng, msg, "a test: no process can be started for it", EAGAIN);
+	if (err2)
+		err = err2;
+	eng->cfg.workers = pool_size(eng->pool);
+	if (eng->cfg.workers < wanted) {
+		struct buf why = BUF_INIT;
+
+		workers_describe_shortage(err, &why);
+		warnx_("only %u of %u test threads could be started: %s; running at most %u "
+		       "test%s at a time", eng->cfg.workers, wanted, why.data, eng->cfg.workers,
+		       eng->cfg.workers == 1 ? "" : "s");
+		buf_free(&why);
+	}
 	eng->key_fd = cfg->listen_keys ? tty_keys_start() : -1;
-	eng->pool = pool_create(eng->cfg.workers, &eng->q);
 	pool_set_low_water(eng->pool, eng->cfg.workers);
 	sig_listen();
 	eng->start_mono = eng->last_flush = eng->last_progress = mono_ns();
 	return eng;
+}
+
+unsigned engine_workers(const struct engine *eng)
+{
+	return eng->cfg.workers;
 }
 
 /* What leftovers_kill does with a signal it hears: true means kill now. */
@@ -786,7 +896,8 @@ void engine_free(struct engine *eng)
 	if (!eng)
 		return;
 	pool_destroy(eng->pool);
-	evq_destroy(&eng->q);
+	if (eng->q_made)
+		evq_destroy(&eng->q);
 	free(eng->w);
 	free(eng->info);
 	free(eng->info_text);

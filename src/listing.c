@@ -191,7 +191,11 @@ static int read_binary(struct listings *all, struct binary *b, size_t *next, str
 	return code;
 }
 
-/* Runs every listing command on an engine of its own; 0 or EXIT_TEST_FAILED (a signal). */
+/*
+ * Runs every listing command on an engine of its own; 0, EXIT_TEST_FAILED
+ * (a signal) or EXIT_SETUP (the engine could not start: descriptors or
+ * threads ran short).
+ */
 static int run_listings(struct listings *all, struct buf *err)
 {
 	struct engine_config ec;
@@ -204,7 +208,11 @@ static int run_listings(struct listings *all, struct buf *err)
 	ec.jobserver = all->lc->jobserver;
 	ec.grace_period = all->lc->settings->grace_period;
 	ec.run_id = all->lc->run_id;
-	eng = engine_new(&ec);
+	eng = engine_new(&ec, err);
+	if (!eng) {
+		buf_addc(err, '\n');
+		return EXIT_SETUP;
+	}
 	engine_run_phase(eng, &listing_phase, all);
 	engine_finish(eng);
 	if (engine_cancel_signal(eng)) {

@@ -120,7 +120,14 @@ int main(int argc, char **argv)
 	 * Then, before any thread exists, so that every thread inherits the
 	 * mask and a signal is never lost between start and run.
 	 */
-	sig_init(!kernel_has_pidfd(), argc > 1 && strcmp(argv[1], "automake-driver") == 0);
+	code = sig_init(!kernel_has_pidfd(), argc > 1 && strcmp(argv[1], "automake-driver") == 0);
+	if (code) {
+		workers_describe_shortage(code, &err);
+		errorx_(NULL, "cannot start: no descriptor to hear signals on: %s", err.data);
+		buf_free(&err);
+		workers_drop_jobserver();
+		return EXIT_SETUP;
+	}
 	set_fatal_hook(session_fatal_cleanup);
 	memset(&ss, 0, sizeof ss);
 	if (cli_parse(argc, argv, &ss.cli, &err)) {

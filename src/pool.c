@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct pool {
 	pthread_mutex_t lock;   /* the ready queue */
 	struct unit_job *head, *tail;
 	size_t nready, low_water;
+	atomic_uint live;       /* workers whose unit has a process running */
 };
 
 /*
@@ -110,14 +112,14 @@ static void *worker_main(void *arg)
 	}
 }
 
-struct pool *pool_create(unsigned n, struct evq *q)
+struct pool *pool_create(unsigned n, struct evq *q, int *err)
 {
 	struct pool *p = xcalloc(1, sizeof *p);
 	pthread_attr_t attr;
 	unsigned i;
 	int e;
 
-	p->n = n;
+	*err = 0;
 	p->q = q;
 	p->w = xcalloc(n, sizeof *p->w);
 	if (pthread_mutex_init(&p->lock, NULL))
@@ -128,6 +130,11 @@ struct pool *pool_create(unsigned n, struct evq *q)
 	if ((e = pthread_attr_setstacksize(&attr, 256 * 1024 > PTHREAD_STACK_MIN ?
 					  256 * 1024 : PTHREAD_STACK_MIN)))
 		die("pthread_attr_setstacksize: %s", strerror(e));
+	/*
+	 * As many as the limits let us start: a wake-up fd and a thread each
+	 * (EMFILE, or EAGAIN under RLIMIT_NPROC); the first that cannot be
+	 * had ends the pool there.
+	 */
 	for (i = 0; i < n; i++) {
 		struct worker *w = &p->w[i];
 
@@ -135,13 +142,32 @@ struct pool *pool_create(unsigned n, struct evq *q)
 		w->index = i;
 		if (pthread_mutex_init(&w->lock, NULL) || pthread_cond_init(&w->cond, NULL))
 			die("cannot initialise worker %u", i);
-		if (unit_ctl_init(&w->ctl, (uint64_t)mono_ns() ^ ((uint64_t)i << 48)))
-			die_errno("cannot create a wake-up fd for worker %u", i);
-		if ((e = pthread_create(&w->thread, &attr, worker_main, w)))
-			die("cannot start worker thread %u: %s", i, strerror(e));
+		if (unit_ctl_init(&w->ctl, (uint64_t)mono_ns() ^ ((uint64_t)i << 48))) {
+			*err = errno;
+		} else {
+			w->ctl.live = &p->live;
+			if (!(e = pthread_create(&w->thread, &attr, worker_main, w))) {
+				p->n++;
+				continue;
+			}
+			*err = e;
+			unit_ctl_destroy(&w->ctl);
+		}
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		break;
 	}
 	pthread_attr_destroy(&attr);
+	if (!p->n) {
+		pool_destroy(p);
+		return NULL;
+	}
 	return p;
+}
+
+unsigned pool_size(const struct pool *p)
+{
+	return p->n;
 }
 
 void pool_submit(struct pool *p, unsigned i, struct unit_job *job)
@@ -220,15 +246,12 @@ void pool_pause(struct pool *p, unsigned i, bool paused, int64_t at)
 	unit_ctl_pause(&p->w[i].ctl, paused, at);
 }
 
-void pool_destroy(struct pool *p)
+/* Stops and joins workers n and up (idle ones). */
+static void stop_workers(struct pool *p, unsigned n)
 {
 	unsigned i;
 
-	if (!p)
-		return;
-	if (p->head)
-		die("internal error: the pool is stopped with jobs in its ready queue");
-	for (i = 0; i < p->n; i++) {
+	for (i = n; i < p->n; i++) {
 		struct worker *w = &p->w[i];
 
 		pthread_mutex_lock(&w->lock);
@@ -236,7 +259,7 @@ void pool_destroy(struct pool *p)
 		pthread_cond_signal(&w->cond);
 		pthread_mutex_unlock(&w->lock);
 	}
-	for (i = 0; i < p->n; i++) {
+	for (i = n; i < p->n; i++) {
 		struct worker *w = &p->w[i];
 
 		pthread_join(w->thread, NULL);
@@ -244,6 +267,23 @@ void pool_destroy(struct pool *p)
 		pthread_cond_destroy(&w->cond);
 		unit_ctl_destroy(&w->ctl);
 	}
+	if (n < p->n)
+		p->n = n;
+}
+
+void pool_shrink(struct pool *p, unsigned n)
+{
+	if (n >= 1)
+		stop_workers(p, n);
+}
+
+void pool_destroy(struct pool *p)
+{
+	if (!p)
+		return;
+	if (p->head)
+		die("internal error: the pool is stopped with jobs in its ready queue");
+	stop_workers(p, 0);
 	pthread_mutex_destroy(&p->lock);
 	free(p->w);
 	free(p);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testrig/buf.h"
 #include "testrig/engine.h"
 #include "testrig/exitcode.h"
 #include "testrig/history.h"
@@ -48,6 +49,8 @@ static void summarize(struct run_summary *sum, struct engine *eng, const struct 
 int run_execute(const struct run_config *cfg)
 {
 	struct engine_config ec;
+	struct run_config rc;
+	struct buf msg = BUF_INIT;
 	struct engine *eng;
 	struct run_info info;
 	struct run_summary sum;
@@ -64,9 +67,6 @@ int run_execute(const struct run_config *cfg)
 	/* Partitions were cut from list order already: this only says what starts first. */
 	if (cfg->settings->schedule == SCHEDULE_HISTORY)
 		history_order(order, norder, cfg->list);
-	tp = tests_new(cfg, order, norder);
-	sc = scripts_new(cfg, order, norder);
-
 	memset(&ec, 0, sizeof ec);
 	ec.workers = cfg->threads;
 	ec.jobserver = cfg->jobserver;
@@ -74,11 +74,23 @@ int run_execute(const struct run_config *cfg)
 	ec.listen_keys = true;
 	ec.grace_period = cfg->settings->grace_period;
 	ec.run_id = cfg->run_id;
-	eng = engine_new(&ec);
+	eng = engine_new(&ec, &msg);
+	if (!eng) {
+		/* No test can start: a setup error, before any test is reported. */
+		errorx_(NULL, "%s", msg.data);
+		buf_free(&msg);
+		free(order);
+		return EXIT_SETUP;
+	}
+	/* The slots the tests are given are the workers that could be started. */
+	rc = *cfg;
+	rc.threads = engine_workers(eng);
+	tp = tests_new(&rc, order, norder);
+	sc = scripts_new(&rc, order, norder);
 	memset(&info, 0, sizeof info);
 	info.run_id = cfg->run_id;
 	info.profile = cfg->profile;
-	info.threads = cfg->threads;
+	info.threads = rc.threads;
 	info.jobserver = cfg->jobserver != NULL;
 	info.make_jobs = cfg->make_jobs;
 	info.scheduled = norder;

@@ -55,7 +55,7 @@ static bool inherited_ignored(int signo)
 	return sigaction(signo, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 }
 
-void sig_init(bool want_sigchld, bool want_sigpipe)
+int sig_init(bool want_sigchld, bool want_sigpipe)
 {
 	sigset_t block;
 	size_t i;
@@ -92,13 +92,15 @@ void sig_init(bool want_sigchld, bool want_sigpipe)
 #if USE_SIGNALFD
 	read_fd = signalfd(-1, &handled_set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (read_fd < 0)
-		die_errno("signalfd");
+		return errno;
 #else
 	{
 		int p[2];
 		struct sigaction sa;
 
-		if (pipe(p) || fd_set_cloexec(p[0]) || fd_set_cloexec(p[1]) ||
+		if (pipe(p))
+			return errno;
+		if (fd_set_cloexec(p[0]) || fd_set_cloexec(p[1]) ||
 		    fd_set_nonblock(p[0]) || fd_set_nonblock(p[1]))
 			die_errno("signal pipe");
 		read_fd = p[0];
@@ -113,6 +115,7 @@ void sig_init(bool want_sigchld, bool want_sigpipe)
 				die_errno("sigaction");
 	}
 #endif
+	return 0;
 }
 
 int sig_fd(void)

@@ -52,7 +52,7 @@
 #define HAVE_SPAWN_CHDIR 0
 #endif
 
-static pthread_once_t devnull_once = PTHREAD_ONCE_INIT;
+/* Opened by spawn_prepare, before any worker starts. */
 static int devnull_fd = -1;
 /* Our pid, for the children's parent-death check (testrig never forks itself). */
 static pid_t self_pid;
@@ -61,12 +61,12 @@ static pid_t self_pid;
 static atomic_int pidfd_state = 1;
 #endif
 
-static void open_devnull(void)
+int spawn_prepare(void)
 {
 	self_pid = getpid();
-	devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull_fd < 0)
-		die_errno("open /dev/null");
+		devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return devnull_fd < 0 ? errno : 0;
 }
 
 void child_init(struct child *c, char *const *argv, char *const *envp)
@@ -206,13 +206,16 @@ static int fork_exec(struct child *c, const struct pipes *p, const char *path)
 	pid_t pid, self = self_pid;
 	ssize_t r;
 
-	if (pipe2(ep, O_CLOEXEC))
+	if (pipe2(ep, O_CLOEXEC)) {
+		c->own_failure = true;
 		return errno;
+	}
 	pid = fork();
 	if (pid < 0) {
 		err = errno;
 		close(ep[0]);
 		close(ep[1]);
+		c->own_failure = true;
 		return err;
 	}
 	if (pid == 0) {
@@ -299,8 +302,10 @@ static int vfork_child(struct child *c, const struct pipes *p, const char *path)
 		err = errno;
 		_exit(127);
 	}
-	if (pid < 0)
+	if (pid < 0) {
+		c->own_failure = true;
 		return errno;
+	}
 	if (err) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -389,11 +394,13 @@ int child_spawn(struct child *c)
 	struct pipes p;
 	int err;
 
-	pthread_once(&devnull_once, open_devnull);
 	c->pid = -1;
 	c->out_fd = c->err_fd = c->pidfd = -1;
-	if ((err = make_pipes(c, &p)))
+	c->own_failure = false;
+	if ((err = make_pipes(c, &p))) {
+		c->own_failure = true;
 		return err;
+	}
 #if defined(__linux__)
 	{
 		/* A command's program is looked up here, so the child only execs. */
@@ -433,6 +440,41 @@ int child_spawn(struct child *c)
 	/* The child leads its own group (setpgid ran before exec): the guardian learns it. */
 	guard_track(c->pid);
 	return 0;
+}
+
+unsigned spawn_count_spare(unsigned max, int *err)
+{
+	pid_t pids[SPAWN_SPARE_MAX];
+	unsigned n = 0, i;
+	int p[2];
+
+	*err = 0;
+	if (max > SPAWN_SPARE_MAX)
+		max = SPAWN_SPARE_MAX;
+	if (pipe2(p, O_CLOEXEC)) {
+		*err = errno;
+		return 0;
+	}
+	/* Each child lives until the pipe's write end closes: they all count at once. */
+	for (; n < max; n++) {
+		char c;
+
+		if ((pids[n] = fork()) < 0) {
+			*err = errno;
+			break;
+		}
+		if (pids[n] == 0) {
+			close(p[1]);
+			(void)!read(p[0], &c, 1);
+			_exit(0);
+		}
+	}
+	close(p[1]);
+	close(p[0]);
+	for (i = 0; i < n; i++)
+		while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	return n;
 }
 
 bool spawn_become_subreaper(void)

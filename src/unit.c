@@ -28,8 +28,18 @@
 #include "testrig/unit.h"
 #include "testrig/util.h"
 #include "testrig/watch.h"
+#include "testrig/workers.h"
 
 #define READ_CHUNK 65536
+/*
+ * A spawn that failed for testrig's own want of descriptors or processes
+ * is tried again, first after SHORT_WAIT_MIN and up to SHORT_WAIT_MAX
+ * apart, for as long as another unit's process runs (its end may give
+ * back what was missing), and then for SHORT_PATIENCE with none running.
+ */
+#define SHORT_WAIT_MIN (10 * NS_PER_MS)
+#define SHORT_WAIT_MAX (200 * NS_PER_MS)
+#define SHORT_PATIENCE (NS_PER_SEC)
 #define INFO_TAIL_LINES 5
 
 void unit_job_release(struct unit_job *job)
@@ -637,6 +647,45 @@ static void watch_attempt(struct watched *w)
 	}
 }
 
+static bool wait_retry(struct unit_job *job, struct unit_ctl *ctl, struct evq *q,
+		       int64_t delay, unsigned next);
+
+/* Whether any other worker's unit has a process running now. */
+static bool others_running(const struct unit_ctl *ctl)
+{
+	return ctl->live && atomic_load(ctl->live) > 0;
+}
+
+/*
+ * child_spawn, tried again while it fails for testrig's own shortage (see
+ * SHORT_PATIENCE).  0, or the last error; *shortage is the last shortage
+ * met (0: none, the first try settled it), and the attempt is marked
+ * cancelled when the run told it to stop while it waited.
+ */
+static int spawn_patiently(struct watched *w, int *shortage)
+{
+	int64_t wait = SHORT_WAIT_MIN, idle = 0;
+	int err;
+
+	*shortage = 0;
+	while ((err = child_spawn(&w->c)) && w->c.own_failure && workers_shortage(err)) {
+		*shortage = err;
+		if (others_running(w->ctl))
+			idle = 0;
+		else if ((idle += wait) > SHORT_PATIENCE)
+			break;
+		if (w->ctl->run_cancelled ||
+		    !wait_retry(w->job, w->ctl, w->q, wait, w->a->number)) {
+			w->a->cancelled = true;
+			break;
+		}
+		wait = wait * 2 > SHORT_WAIT_MAX ? SHORT_WAIT_MAX : wait * 2;
+	}
+	if (err && !(w->c.own_failure && workers_shortage(err)))
+		*shortage = 0;
+	return err;
+}
+
 static void post_started(struct watched *w)
 {
 	struct event *e = event_new(EV_STARTED, w->job);
@@ -678,7 +727,18 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	stopwatch_start(&w.sw, mono_ns());
 	if (ctl->paused)
 		stopwatch_pause(&w.sw, w.sw.start);
-	err = child_spawn(&w.c);
+	err = spawn_patiently(&w, &w.a->shortage);
+	if (err && w.a->shortage) {
+		struct buf why = BUF_INIT;
+
+		workers_describe_shortage(err, &why);
+		w.a->verdict = V_EXEC_FAIL;
+		w.a->message = xasprintf("could not run %s: testrig is out of resources: %s",
+					 job->argv.v[0], why.data);
+		buf_free(&why);
+		post_started(&w);
+		return w.a;
+	}
 	if (err) {
 		w.a->verdict = V_EXEC_FAIL;
 		w.a->message = xasprintf("could not run %s: %s", job->argv.v[0], spawn_strerror(err));
@@ -686,6 +746,16 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 		post_started(&w);
 		return w.a;
 	}
+	if (w.a->shortage) {
+		/* It waited to start: its time begins now. */
+		w.a->shortage = 0;
+		w.a->start_wall = wall_ns();
+		stopwatch_start(&w.sw, mono_ns());
+		if (ctl->paused)
+			stopwatch_pause(&w.sw, w.sw.start);
+	}
+	if (ctl->live)
+		atomic_fetch_add(ctl->live, 1);
 	w.a->pid = w.c.pid;
 	if (cases)
 		case_reader_process_start(cases, w.c.pid);
@@ -695,6 +765,8 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	if (ctl->paused)
 		signal_group(&w, SIGSTOP);
 	watch_attempt(&w);
+	if (ctl->live)
+		atomic_fetch_sub(ctl->live, 1);
 	child_close_fds(&w.c);
 	/*
 	 * Members outlived the attempt: still in the group (spawn_group_alive

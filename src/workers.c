@@ -1,11 +1,14 @@
 /*
  * workers.c - how many workers a listing or a run gets: test-threads
  * against the online CPUs, make's jobserver as MAKEFLAGS names it, and the
- * open-file limit.  The jobserver found at start and the limit are this
+ * open-file limit; and how a shortage of descriptors, processes or threads
+ * is put to people.  The jobserver found at start and the limit are this
  * file's only state, set once by main before any thread exists.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -132,4 +135,50 @@ unsigned workers_fit(unsigned wanted, size_t units)
 		}
 	}
 	return fit ? fit : 1;
+}
+
+bool workers_shortage(int err)
+{
+	return err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM;
+}
+
+/* A limit's soft value in words: a number or "unlimited". */
+static void add_limit(struct buf *b, const char *name, int resource)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) != 0)
+		return;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		buf_printf(b, " (%s unlimited)", name);
+	else
+		buf_printf(b, " (%s %llu)", name, (unsigned long long)rl.rlim_cur);
+}
+
+void workers_describe_shortage(int err, struct buf *b)
+{
+	switch (err) {
+	case EMFILE:
+		buf_adds(b, "too many open files");
+		add_limit(b, "RLIMIT_NOFILE", RLIMIT_NOFILE);
+		break;
+	case ENFILE:
+		buf_adds(b, "the system's open-file table is full");
+		break;
+	case EAGAIN:
+		buf_adds(b, "no more processes or threads may be created");
+#ifdef RLIMIT_NPROC
+		add_limit(b, "RLIMIT_NPROC", RLIMIT_NPROC);
+#endif
+		break;
+	case ENOMEM:
+		buf_adds(b, "out of memory");
+#ifdef RLIMIT_AS
+		add_limit(b, "RLIMIT_AS", RLIMIT_AS);
+#endif
+		break;
+	default:
+		buf_adds(b, strerror(err));
+		break;
+	}
 }

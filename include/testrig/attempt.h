@@ -44,6 +44,7 @@ struct attempt {
 	bool leaked;            /* output held open past leak-timeout */
 	bool group_left;        /* its process group still had members at the end */
 	bool cancelled;         /* terminated because the run was cancelled */
+	int shortage;           /* not started for testrig's own EMFILE, EAGAIN...: that errno */
 	pid_t pid;
 	int64_t start_wall;     /* CLOCK_REALTIME ns when it started */
 	int64_t duration;       /* ns from start to exit (stopwatch, pauses excluded) */

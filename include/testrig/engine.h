@@ -97,6 +97,7 @@ struct phase {
 	void (*unqueue)(void *ctx, struct engine *eng, struct job *job);
 };
 
+struct buf;
 struct jobserver;
 
 struct engine_config {
@@ -113,8 +114,15 @@ struct engine_config {
 	const char *run_id;                 /* the guardian's marker (guard.h), or NULL */
 };
 
-/* Starts the workers; the engine hears signals from here on. */
-struct engine *engine_new(const struct engine_config *cfg);
+/*
+ * Starts the workers; the engine hears signals from here on.  Fewer than
+ * cfg->workers when descriptors or threads run short (said once on
+ * stderr); NULL, with why in msg, when not even one could start or no
+ * test could (the open-file limit, RLIMIT_NPROC).
+ */
+struct engine *engine_new(const struct engine_config *cfg, struct buf *msg);
+/* How many workers it has: at most cfg->workers, at least one. */
+unsigned engine_workers(const struct engine *eng);
 /* Runs jobs of the phase until it is over and no job runs. */
 void engine_run_phase(struct engine *eng, const struct phase *ph, void *ctx);
 /*
@@ -135,8 +143,9 @@ int engine_close_reports(struct engine *eng);
 
 /*
  * Cancels the run (once; a later signal still takes over as the reason):
- * no new job should start.  `reason` is "fail-fast", "signal" or
- * "setup-script"; the detail is a sentence for people.
+ * no new job should start.  `reason` is "fail-fast", "signal",
+ * "setup-script" or "resources" (testrig could not start a test for want
+ * of descriptors or processes); the detail is a sentence for people.
  */
 void engine_cancel(struct engine *eng, const char *reason, int sig, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -9,7 +9,7 @@
 
 enum exit_code {
 	EXIT_OK = 0,            /* every selected test passed */
-	EXIT_INTERNAL = 1,      /* die(): an internal error or resource exhaustion */
+	EXIT_INTERNAL = 1,      /* die(): an internal error, or out of memory */
 	EXIT_USAGE = 2,         /* bad command line */
 	EXIT_NO_TESTS = 4,      /* nothing selected (--no-tests fail) */
 	EXIT_FILTER = 94,       /* an invalid filter expression */

@@ -19,8 +19,16 @@
 struct evq;
 struct pool;
 
-/* Starts n workers posting to q.  Dies if threads cannot be created. */
-struct pool *pool_create(unsigned n, struct evq *q);
+/*
+ * Starts up to n workers posting to q: as many as descriptors and threads
+ * can be had for, *err saying why there are fewer (0: all n).  NULL when
+ * not even one could be started.
+ */
+struct pool *pool_create(unsigned n, struct evq *q, int *err);
+/* Before any job: stops workers n and up (n at least 1), leaving n. */
+void pool_shrink(struct pool *p, unsigned n);
+/* How many workers the pool has: workers are numbered 0 to this, less one. */
+unsigned pool_size(const struct pool *p);
 /* Gives `job` to worker w, which must be idle (its last job finished). */
 void pool_submit(struct pool *p, unsigned w, struct unit_job *job);
 /*

@@ -93,7 +93,7 @@ struct run_summary {
 	struct run_counts counts;
 	int64_t duration;
 	bool cancelled;
-	const char *cancel_reason;  /* "fail-fast", "signal", "setup-script" */
+	const char *cancel_reason;  /* "fail-fast", "signal", "setup-script", "resources" */
 	const char *cancel_detail;  /* a sentence for people: "interrupted by SIGINT" */
 	int cancel_signal;          /* with "signal" */
 	size_t scripts_failed;      /* setup scripts and teardowns that failed */

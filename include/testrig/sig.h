@@ -15,10 +15,11 @@
 #include <stdint.h>
 
 /*
- * Call once from main before starting threads; dies on failure.  SIGCHLD
- * is read when asked (no pidfds), and SIGPIPE (automake-driver).
+ * Call once from main before starting threads.  SIGCHLD is read when
+ * asked (no pidfds), and SIGPIPE (automake-driver).  0, or the errno value
+ * of the descriptor that could not be had (EMFILE, ENFILE, ENOMEM).
  */
-void sig_init(bool want_sigchld, bool want_sigpipe);
+int sig_init(bool want_sigchld, bool want_sigpipe);
 /* The fd to poll for POLLIN. */
 int sig_fd(void);
 /*

@@ -30,8 +30,18 @@ struct child {
 	int out_fd;                 /* read end of the stdout (or combined) pipe, or -1 */
 	int err_fd;                 /* read end of the stderr pipe, or -1 */
 	int pidfd;                  /* a pidfd for the child, or -1 */
+	/*
+	 * After a failure: testrig's own (its pipes, fork) rather than the
+	 * program's (exec, chdir); EMFILE or EAGAIN then is testrig's shortage.
+	 */
+	bool own_failure;
 };
 
+/*
+ * Opens what every child shares (/dev/null for stdin) before any worker
+ * runs; 0, or the errno value saying why not.  Called again, does nothing.
+ */
+int spawn_prepare(void);
 /* A child with the defaults: split capture of both streams, no cwd. */
 void child_init(struct child *c, char *const *argv, char *const *envp);
 /*
@@ -51,6 +61,13 @@ char *spawn_search_path(const char *name, int *err);
 const char *spawn_strerror(int err);
 /* Closes whichever of the child's fds are still open (does not reap it). */
 void child_close_fds(struct child *c);
+/*
+ * How many processes could be started now, up to max (at most
+ * SPAWN_SPARE_MAX): that many are forked, held at once and reaped.  *err
+ * is why there could be no more (EAGAIN: RLIMIT_NPROC), or 0.
+ */
+#define SPAWN_SPARE_MAX 64
+unsigned spawn_count_spare(unsigned max, int *err);
 /*
  * Makes this process the subreaper of its descendants (Linux), so orphans of
  * tests become our children rather than init's.  False where unsupported.

@@ -11,6 +11,7 @@
 #define TESTRIG_UNIT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -113,6 +114,12 @@ struct unit_ctl {
 	bool paused;                /* worker-private: clocks are stopped */
 	bool run_cancelled;         /* worker-private: REQ_RUN_CANCELLED came for this job */
 	char *scratch;              /* worker-private: read buffer */
+	/*
+	 * Shared by the pool's workers: how many of their units have a
+	 * process running (a spawn short of descriptors waits while some do).
+	 * NULL: this worker counts alone.
+	 */
+	atomic_uint *live;
 };
 
 int unit_ctl_init(struct unit_ctl *ctl, uint64_t seed);

@@ -44,4 +44,17 @@ unsigned workers_wanted(const struct settings *s, bool jobserver, bool jobserver
  */
 unsigned workers_fit(unsigned wanted, size_t units);
 
+struct buf;
+/*
+ * Whether errno value err means testrig itself ran short of something it
+ * may get back as tests end: descriptors (EMFILE, ENFILE), processes or
+ * threads (EAGAIN), memory (ENOMEM).
+ */
+bool workers_shortage(int err);
+/*
+ * The shortage in words, with the limit that caused it:
+ * "too many open files (RLIMIT_NOFILE 12)".  Appended to b.
+ */
+void workers_describe_shortage(int err, struct buf *b);
+
 #endif
