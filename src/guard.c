@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +44,12 @@ struct msg {
 
 static pid_t gpid;
 static int gfd = -1;
-static int parent_procs = -1;       /* the cgroup.procs testrig came from */
 static char cg_dir[PATH_MAX];       /* the run's cgroup, or "" */
+/* Whether testrig is in it yet: the mover thread moves it while the run starts. */
+enum { CG_NONE, CG_PENDING, CG_IN };
+static atomic_int cg_state;
+static pthread_t mover;
+static bool mover_started;
 static char run_marker[96];         /* "TESTRIG_RUN_ID=<id>" */
 static bool cgroup_by_default = true;
 static int64_t grace_ns;
@@ -95,15 +101,18 @@ static bool cg_populated(void)
 	return cg_read("cgroup.events", b, sizeof b) > 0 && strstr(b, "populated 1");
 }
 
-/* Signals each process of the run's cgroup; SIGKILL through cgroup.kill where it exists. */
-static void cg_signal(int sig)
+/*
+ * Signals each process of the run's cgroup but `except` (0: none); SIGKILL
+ * to all of it through cgroup.kill where that exists.
+ */
+static void cg_signal(int sig, pid_t except)
 {
 	char path[PATH_MAX + 32], b[4096];
 	size_t have = 0;
 	ssize_t n;
 	int fd;
 
-	if (sig == SIGKILL) {
+	if (sig == SIGKILL && !except) {
 		snprintf(path, sizeof path, "%s/cgroup.kill", cg_dir);
 		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
 			n = write(fd, "1", 1);
@@ -124,7 +133,7 @@ static void cg_signal(int sig)
 		while ((nl = strchr(p, '\n'))) {
 			long pid = strtol(p, NULL, 10);
 
-			if (pid > 1)
+			if (pid > 1 && pid != (long)except)
 				kill((pid_t)pid, sig);
 			p = nl + 1;
 		}
@@ -207,7 +216,11 @@ static int scan_one(void *ctx, const char *name)
 	return 0;
 }
 
-/* Signals the run's processes (sig 0: only looks); how many were found alive. */
+/*
+ * Signals the run's processes (sig 0: only looks): its cgroup, the groups
+ * testrig named, what carries the run's marker (tests may have started
+ * before testrig was in the cgroup).  How many were found alive.
+ */
 static unsigned signal_all(int sig)
 {
 	struct scan s = { sig, 0 };
@@ -216,8 +229,8 @@ static unsigned signal_all(int sig)
 
 	if (cg_dir[0]) {
 		if (sig)
-			cg_signal(sig);
-		return cg_populated();
+			cg_signal(sig, 0);
+		s.found += cg_populated();
 	}
 	if (sig)
 		for (i = 0; i < ngroups; i++)
@@ -242,21 +255,31 @@ static void wait_gone(int64_t ns)
 		nap_ms(10);
 }
 
-/* testrig is gone (died == true) or done: nothing it started stays. */
+/*
+ * testrig is gone (died) or done: nothing it started stays.  Done, testrig
+ * is still in the cgroup and exits without waiting for us: what else is
+ * there escaped it, and the cgroup goes once testrig is gone too.
+ */
 static _Noreturn void guardian_end(bool died)
 {
+	pid_t rig = died ? 0 : getppid();
+	int64_t end;
+
 	if (died) {
 		if (grace_ns > 0 && signal_all(SIGTERM))
 			wait_gone(grace_ns);
 		signal_all(SIGKILL);
-	} else if (cg_dir[0] && cg_populated()) {
-		/* testrig left the cgroup and killed what it knew: the rest escaped it. */
-		cg_signal(SIGKILL);
 	}
-	if (cg_dir[0]) {
-		wait_gone(5 * 1000000000LL);
-		(void)rmdir(cg_dir);
+	if (!cg_dir[0])
+		_exit(0);
+	for (end = now_ns() + 10 * 1000000000LL; now_ns() < end; nap_ms(5)) {
+		if (rig && getppid() != rig)
+			rig = 0;
+		if (!cg_populated())
+			break;
+		cg_signal(SIGKILL, rig);
 	}
+	(void)rmdir(cg_dir);
 	_exit(0);
 }
 
@@ -290,7 +313,7 @@ static void close_from(int lo, int keep)
 
 static _Noreturn void guardian(int rfd)
 {
-	struct msg m;
+	struct msg m[512];
 	sigset_t none;
 	int fd;
 
@@ -317,19 +340,27 @@ static _Noreturn void guardian(int rfd)
 			_exit(1);
 	}
 	close_from(3, rfd);
+	/*
+	 * Messages are read in batches, a nap between: testrig may start
+	 * thousands of tests a second, and a wake-up per message would take CPU
+	 * from them.  Its death is seen within the nap.
+	 */
 	for (;;) {
-		ssize_t n = read(rfd, &m, sizeof m);
+		ssize_t n = read(rfd, m, sizeof m), i;
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n != (ssize_t)sizeof m)
+		if (n <= 0)
 			guardian_end(true);
-		if (m.op == MSG_QUIT)
-			guardian_end(false);
-		if (m.op == MSG_NO_CGROUP)
-			cg_dir[0] = 0;
-		else
-			keep_group(m.op, (pid_t)m.pid);
+		for (i = 0; i < n / (ssize_t)sizeof *m; i++) {
+			if (m[i].op == MSG_QUIT)
+				guardian_end(false);
+			if (m[i].op == MSG_NO_CGROUP)
+				cg_dir[0] = 0;
+			else
+				keep_group(m[i].op, (pid_t)m[i].pid);
+		}
+		nap_ms(20);
 	}
 }
 
@@ -385,20 +416,13 @@ static bool own_cgroup(char *dir, size_t size)
 /* Makes the run's cgroup under base; false (and nothing made) where that cannot be done. */
 static bool make_cgroup(const char *base, bool said)
 {
-	char procs[PATH_MAX + 32];
-
 	if ((size_t)snprintf(cg_dir, sizeof cg_dir, "%s/testrig-%ld", base, (long)getpid()) >=
-	    sizeof cg_dir || (size_t)snprintf(procs, sizeof procs, "%s/cgroup.procs", base) >=
-	    sizeof procs)
+	    sizeof cg_dir)
 		goto no;
 	/* One left by a testrig that had our pid and was killed with its guardian. */
-	if (mkdir(cg_dir, 0755) < 0 && (errno != EEXIST || rmdir(cg_dir) < 0 ||
-					mkdir(cg_dir, 0755) < 0))
-		goto no;
-	parent_procs = open(procs, O_WRONLY | O_CLOEXEC);
-	if (parent_procs >= 0)
+	if (mkdir(cg_dir, 0755) == 0 || (errno == EEXIST && rmdir(cg_dir) == 0 &&
+					 mkdir(cg_dir, 0755) == 0))
 		return true;
-	(void)rmdir(cg_dir);
 no:
 	if (said)
 		warnx_("TESTRIG_CGROUP=%s: cannot make a cgroup for the run there: %s; the run "
@@ -407,34 +431,19 @@ no:
 	return false;
 }
 
-/* Moves this process into the run's cgroup: its tests are born there. */
-static bool enter_cgroup(void)
-{
-	char procs[PATH_MAX + 32];
-	ssize_t n;
-	int fd;
-
-	snprintf(procs, sizeof procs, "%s/cgroup.procs", cg_dir);
-	if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) < 0)
-		return false;
-	n = write(fd, "0", 1);
-	close(fd);
-	return n == 1;
-}
-
-static void choose_cgroup(void)
+/* Makes the run's cgroup, if any; true when testrig must be in it before a test starts. */
+static bool choose_cgroup(void)
 {
 	const char *want = getenv("TESTRIG_CGROUP");
 	char base[PATH_MAX];
 
 	if (want && !strcmp(want, "off"))
-		return;
-	if (want && *want && strcmp(want, "auto")) {
-		(void)make_cgroup(want, true);
-		return;
-	}
+		return false;
+	if (want && *want && strcmp(want, "auto"))
+		return make_cgroup(want, true);
 	if ((want || cgroup_by_default) && own_cgroup(base, sizeof base))
 		(void)make_cgroup(base, false);
+	return false;
 }
 
 static void send_msg(int32_t op, pid_t pid)
@@ -447,10 +456,78 @@ static void send_msg(int32_t op, pid_t pid)
 	while (n < 0 && errno == EINTR);
 }
 
+/*
+ * The mover: this process goes into the run's cgroup, so that its tests are
+ * born there.  The kernel's first move costs milliseconds (it waits for
+ * every CPU), spent here while the run starts: tests started meanwhile are
+ * in the groups testrig tells the guardian and carry the run's marker.
+ */
+static void *enter_cgroup(void *unused)
+{
+	char procs[PATH_MAX + 32];
+	ssize_t n = -1;
+	int fd;
+
+	(void)unused;
+	snprintf(procs, sizeof procs, "%s/cgroup.procs", cg_dir);
+	if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) >= 0) {
+		n = write(fd, "0", 1);
+		close(fd);
+	}
+	atomic_store(&cg_state, n == 1 ? CG_IN : CG_NONE);
+	if (n != 1) {
+		send_msg(MSG_NO_CGROUP, 0);
+		(void)rmdir(cg_dir);
+	}
+	return NULL;
+}
+
+/*
+ * Starts the guardian as testrig itself, executed afresh (/proc/self/exe)
+ * with no environment: it then shares no memory with us (a forked copy
+ * would make every page we write afterwards a copy-on-write fault).  Where
+ * that cannot be done (no /proc), a forked copy runs guardian() instead.
+ */
+static pid_t start_guardian(int rfd)
+{
+	static char fd_arg[16], grace_arg[24];
+	char *argv[] = { "testrig-guard", GUARD_ARG, fd_arg, grace_arg,
+			 cg_dir[0] ? cg_dir : "-", run_marker[0] ? run_marker : "-", NULL };
+	char *envp[] = { NULL };
+	volatile int err = 0;
+	pid_t pid;
+
+	snprintf(fd_arg, sizeof fd_arg, "%d", rfd);
+	snprintf(grace_arg, sizeof grace_arg, "%lld", (long long)grace_ns);
+	if (access("/proc/self/exe", X_OK) == 0) {
+#if defined(__linux__) && !defined(TESTRIG_NO_VFORK)
+		pid = vfork();
+#else
+		pid = fork();
+#endif
+		if (pid == 0) {
+			/* Our copy of the read end goes across exec; testrig's keeps CLOEXEC. */
+			if (fcntl(rfd, F_SETFD, 0) == 0)
+				execve("/proc/self/exe", argv, envp);
+			err = errno ? errno : ENOEXEC;
+			_exit(127);
+		}
+		if (pid < 0 || !err)
+			return pid;
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	pid = fork();
+	if (pid == 0)
+		guardian(rfd);
+	return pid;
+}
+
 void guard_start(const char *run_id, int64_t grace)
 {
 	static bool tried;
 	int p[2], err = 0;
+	bool wait;
 
 	if (tried)
 		return;
@@ -458,11 +535,11 @@ void guard_start(const char *run_id, int64_t grace)
 	grace_ns = grace;
 	if (run_id && strlen(run_id) < sizeof run_marker - 16)
 		snprintf(run_marker, sizeof run_marker, "TESTRIG_RUN_ID=%s", run_id);
-	choose_cgroup();
+	wait = choose_cgroup();
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		err = errno;
 		gpid = -1;
-	} else if ((gpid = fork()) < 0) {
+	} else if ((gpid = start_guardian(p[0])) < 0) {
 		err = errno;
 		close(p[0]);
 		close(p[1]);
@@ -476,17 +553,15 @@ void guard_start(const char *run_id, int64_t grace)
 		cg_dir[0] = 0;
 		return;
 	}
-	if (gpid == 0) {
-		close(p[1]);
-		guardian(p[0]);
-	}
 	close(p[0]);
 	gfd = p[1];
-	if (cg_dir[0] && !enter_cgroup()) {
-		send_msg(MSG_NO_CGROUP, 0);
-		(void)rmdir(cg_dir);
-		cg_dir[0] = 0;
-	}
+	if (!cg_dir[0])
+		return;
+	atomic_store(&cg_state, CG_PENDING);
+	/* A cgroup the user named is entered before any test starts; our own meanwhile. */
+	mover_started = !wait && pthread_create(&mover, NULL, enter_cgroup, NULL) == 0;
+	if (!mover_started)
+		(void)enter_cgroup(NULL);
 }
 
 void guard_cgroup_by_default(bool yes)
@@ -494,32 +569,41 @@ void guard_cgroup_by_default(bool yes)
 	cgroup_by_default = yes;
 }
 
-void guard_track(pid_t pgid)
+/* Groups matter until testrig is in the cgroup: from then on tests are born there. */
+bool guard_track(pid_t pgid)
 {
-	if (gfd >= 0 && !cg_dir[0])
-		send_msg(MSG_TRACK, pgid);
+	if (gfd < 0 || atomic_load_explicit(&cg_state, memory_order_relaxed) == CG_IN)
+		return false;
+	send_msg(MSG_TRACK, pgid);
+	return true;
 }
 
 void guard_forget(pid_t pgid)
 {
-	if (gfd >= 0 && !cg_dir[0])
+	if (gfd >= 0)
 		send_msg(MSG_FORGET, pgid);
 }
 
 void guard_stop(void)
 {
+	bool in_cgroup;
+
 	if (gfd < 0)
 		return;
-	if (cg_dir[0] && parent_procs >= 0)
-		(void)!write(parent_procs, "0", 1);
+	if (mover_started)
+		pthread_join(mover, NULL);
+	mover_started = false;
+	in_cgroup = atomic_load(&cg_state) == CG_IN;
 	send_msg(MSG_QUIT, 0);
 	close(gfd);
 	gfd = -1;
-	if (parent_procs >= 0)
-		close(parent_procs);
-	parent_procs = -1;
-	while (waitpid(gpid, NULL, 0) < 0 && errno == EINTR)
-		;
+	/*
+	 * With a cgroup the guardian outlives us by a moment: the cgroup can go
+	 * only once we are out of it, that is gone.  Without one it ends at once.
+	 */
+	if (!in_cgroup)
+		while (waitpid(gpid, NULL, 0) < 0 && errno == EINTR)
+			;
 	gpid = 0;
 }
 
@@ -530,5 +614,24 @@ pid_t guard_pid(void)
 
 const char *guard_cgroup(void)
 {
-	return cg_dir[0] ? cg_dir : NULL;
+	return atomic_load(&cg_state) == CG_IN ? cg_dir : NULL;
+}
+
+/* testrig-guard FD GRACE-NS CGROUP|- MARKER|-, from start_guardian. */
+int guard_main(int argc, char **argv)
+{
+	char *end;
+	long fd;
+
+	if (argc != 6)
+		return 2;
+	fd = strtol(argv[2], &end, 10);
+	if (*end || fd < 0 || fd > INT_MAX)
+		return 2;
+	grace_ns = strtoll(argv[3], NULL, 10);
+	if (strcmp(argv[4], "-"))
+		snprintf(cg_dir, sizeof cg_dir, "%s", argv[4]);
+	if (strcmp(argv[5], "-"))
+		snprintf(run_marker, sizeof run_marker, "%s", argv[5]);
+	guardian((int)fd);
 }

@@ -34,17 +34,6 @@
 #include "testrig/spawn.h"
 #include "testrig/util.h"
 
-/*
- * ThreadSanitizer turns vfork into fork, so the child's writes (its exec
- * error) would not reach us: fork+exec in TSan builds.
- */
-#if defined(__SANITIZE_THREAD__)
-#define TESTRIG_NO_VFORK 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TESTRIG_NO_VFORK 1
-#endif
-#endif
 
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
 #define HAVE_SPAWN_CHDIR 1
@@ -438,7 +427,7 @@ int child_spawn(struct child *c)
 	c->err_fd = p.err[0];
 	open_pidfd(c);
 	/* The child leads its own group (setpgid ran before exec): the guardian learns it. */
-	guard_track(c->pid);
+	c->guarded = guard_track(c->pid);
 	return 0;
 }
 

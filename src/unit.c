@@ -554,7 +554,8 @@ static void run_hook(struct watched *w)
 			h.exited = true;
 		}
 		child_close_fds(&h.c);
-		guard_forget(h.c.pid);
+		if (h.c.guarded)
+			guard_forget(h.c.pid);
 		capture_finish(&h.out);
 		buf_add(&text, h.out.head.data, h.out.head.len);
 		hook_end_note(w, &h, mono_ns() - start, &text);
@@ -774,7 +775,7 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 	 */
 	if (spawn_group_alive(w.a->pid) || w.a->leaked)
 		w.a->group_left = true;
-	else
+	else if (w.c.guarded)
 		guard_forget(w.a->pid);
 	capture_finish(&w.a->out);
 	capture_finish(&w.a->err);

@@ -28,9 +28,12 @@ void guard_start(const char *run_id, int64_t grace);
  * runs one test (automake-driver).
  */
 void guard_cgroup_by_default(bool yes);
-/* A test's process group exists (a no-op with a cgroup or no guardian). */
-void guard_track(pid_t pgid);
-/* That group is empty: the guardian forgets it. */
+/*
+ * A test's process group exists: true when the guardian was told (false
+ * once testrig is in the run's cgroup, or with no guardian).
+ */
+bool guard_track(pid_t pgid);
+/* A group guard_track told of is empty: the guardian forgets it. */
 void guard_forget(pid_t pgid);
 /*
  * The normal end: testrig leaves the run's cgroup, the guardian kills
@@ -41,5 +44,10 @@ void guard_stop(void);
 pid_t guard_pid(void);
 /* The run's cgroup directory, or NULL when the run has none. */
 const char *guard_cgroup(void);
+
+/* The word that makes main() the guardian's (start_guardian executes us with it). */
+#define GUARD_ARG "--testrig-guardian"
+/* The guardian's main: argv as start_guardian gives it; returns only on bad arguments. */
+int guard_main(int argc, char **argv);
 
 #endif

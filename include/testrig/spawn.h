@@ -30,6 +30,7 @@ struct child {
 	int out_fd;                 /* read end of the stdout (or combined) pipe, or -1 */
 	int err_fd;                 /* read end of the stderr pipe, or -1 */
 	int pidfd;                  /* a pidfd for the child, or -1 */
+	bool guarded;               /* the guardian was told of its group (guard.h) */
 	/*
 	 * After a failure: testrig's own (its pipes, fork) rather than the
 	 * program's (exec, chdir); EMFILE or EAGAIN then is testrig's shortage.

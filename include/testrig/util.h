@@ -14,6 +14,18 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/*
+ * ThreadSanitizer turns vfork into fork, so a vfork child's writes (its exec
+ * error) would not reach us: fork+exec in TSan builds (spawn.c, guard.c).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define TESTRIG_NO_VFORK 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TESTRIG_NO_VFORK 1
+#endif
+#endif
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NS_PER_MS INT64_C(1000000)
 #define NS_PER_SEC INT64_C(1000000000)

@@ -107,8 +107,10 @@ for i in $(seq 1 20); do
 	fi
 done
 if $cgroup_ok; then
+	# The cgroup named (entered before the first test; with auto the first
+	# tests may start while testrig is still moving into it).
 	for i in $(seq 1 20); do
-		killed_family auto "$i"
+		killed_family "${mnt%/}$cg" "$i"
 		cat "$T/fam.bare" >>"$T/fam" 2>/dev/null
 		expect_dead "$T/fam"
 		# The run's cgroup was made, and is gone (the guardian's last act).
