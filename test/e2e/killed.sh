@@ -125,6 +125,31 @@ if $cgroup_ok; then
 			ok
 		fi
 	done
+	# By default (auto) a run moves into a cgroup of its own while it
+	# starts: a test started a moment later is born in it, and the cgroup
+	# is gone once testrig is.
+	cat >"$T/bin/cgtest" <<EOF2
+#!/bin/sh
+sleep 0.3
+sed -n 's/^0:://p' /proc/self/cgroup >"$T/cg.\$1"
+EOF2
+	chmod +x "$T/bin/cgtest"
+	ini "[suite.c]
+binaries = bin/cgtest
+protocol = custom
+list-command = printf 'one\\ntwo\\n'
+run-command = cgtest {test}"
+	(cd "$T" && PATH="$T/bin:$PATH" exec "$RIG" run -j 1 --no-record >"$T/out" 2>"$T/err" </dev/null) &
+	rigpid=$!
+	wait "$rigpid"
+	rc=$?
+	expect_rc 0 "a run in its own cgroup"
+	if grep -q "/testrig-$rigpid\$" "$T/cg.two" 2>/dev/null; then ok; else
+		fail "the second test ran in $(cat "$T/cg.two" 2>/dev/null), not in testrig-$rigpid"
+	fi
+	_i=0
+	while [ -d "${mnt%/}$cg/testrig-$rigpid" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	[ -d "${mnt%/}$cg/testrig-$rigpid" ] && fail "testrig-$rigpid is left after the run" || ok
 else
 	lack "a writable cgroup v2"
 fi
