@@ -71,6 +71,7 @@ binaries = bin/family
 protocol = custom
 list-command = printf 'a\\nb\\nc\\nd\\n'
 run-command = family $T/fam"
+no_dir() { [ ! -d "$1" ]; }
 cgroup_ok=false
 cg=$(sed -n 's/^0:://p' /proc/self/cgroup 2>/dev/null)
 mnt=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
@@ -113,17 +114,9 @@ if $cgroup_ok; then
 		killed_family "${mnt%/}$cg" "$i"
 		cat "$T/fam.bare" >>"$T/fam" 2>/dev/null
 		expect_dead "$T/fam"
-		# The run's cgroup was made, and is gone (the guardian's last act).
-		_i=0
-		while [ -d "${mnt%/}$cg/testrig-$rigpid" ] && [ $_i -lt 50 ]; do
-			sleep 0.1
-			_i=$((_i + 1))
-		done
-		if [ -d "${mnt%/}$cg/testrig-$rigpid" ]; then
+		# The run's cgroup is gone (the guardian's last act).
+		until_true 5 no_dir "${mnt%/}$cg/testrig-$rigpid" && ok ||
 			fail "run $i: its cgroup testrig-$rigpid is left"
-		else
-			ok
-		fi
 	done
 	# By default (auto) a run moves into a cgroup of its own while it
 	# starts: a test started a moment later is born in it, and the cgroup
@@ -147,9 +140,8 @@ run-command = cgtest {test}"
 	if grep -q "/testrig-$rigpid\$" "$T/cg.two" 2>/dev/null; then ok; else
 		fail "the second test ran in $(cat "$T/cg.two" 2>/dev/null), not in testrig-$rigpid"
 	fi
-	_i=0
-	while [ -d "${mnt%/}$cg/testrig-$rigpid" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
-	[ -d "${mnt%/}$cg/testrig-$rigpid" ] && fail "testrig-$rigpid is left after the run" || ok
+	until_true 5 no_dir "${mnt%/}$cg/testrig-$rigpid" && ok ||
+		fail "testrig-$rigpid is left after the run"
 else
 	lack "a writable cgroup v2"
 fi
