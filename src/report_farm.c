@@ -3,7 +3,8 @@
  * test-case signals, one line per finished test, and Yocto's ptest log,
  * one block per binary once all its tests finished and a total at the
  * end.  Each line (LAVA) or block (ptest) goes out in one write(2), so no
- * other writer to the same file can split it.
+ * other writer to the same file can split it.  A TAP script's points each
+ * add a result of their own, named `script.N`, after the script's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "testrig/buf.h"
 #include "testrig/list.h"
 #include "testrig/report.h"
+#include "testrig/tap.h"
 #include "testrig/text.h"
 #include "testrig/util.h"
 
@@ -58,10 +60,44 @@ static void lava_id(const struct test *t, struct buf *b)
 	buf_free(&raw);
 }
 
+/* What a TAP point counts as: as JUnit has it (TODO passes, ok # SKIP skips). */
+enum point_result { POINT_PASS, POINT_FAIL, POINT_SKIP };
+
+static enum point_result point_result(const struct tap_point *p)
+{
+	if (p->directive == TAP_TODO)
+		return POINT_PASS;
+	if (!p->ok)
+		return POINT_FAIL;
+	return p->directive == TAP_SKIP ? POINT_SKIP : POINT_PASS;
+}
+
+static void lava_line(struct farm *f, const struct test *t, const char *result,
+		      const struct tap_point *p, int64_t duration)
+{
+	struct buf line = BUF_INIT;
+
+	buf_adds(&line, "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=");
+	lava_id(t, &line);
+	if (p)
+		buf_printf(&line, ".%u", p->number);
+	buf_printf(&line, " RESULT=%s", result);
+	/* A point has no time of its own: no measurement rather than a made-up 0. */
+	if (!p) {
+		buf_adds(&line, " UNITS=seconds MEASUREMENT=");
+		format_seconds(&line, duration);
+	}
+	buf_adds(&line, ">\n");
+	put(f, &line);
+	buf_free(&line);
+}
+
 static void lava_finished(struct reporter *r, const struct test_outcome *o)
 {
+	static const char *const point_names[] = { "pass", "fail", "skip" };
 	struct farm *f = (struct farm *)r;
-	struct buf line = BUF_INIT;
+	struct tap_points_reader rd;
+	const struct tap_point *p;
 	const char *result;
 
 	switch (o->outcome) {
@@ -72,13 +108,13 @@ static void lava_finished(struct reporter *r, const struct test_outcome *o)
 	/* A test the run stopped (a signal, max-fail) did not fail on its own. */
 	if (cancelled(o))
 		result = "unknown";
-	buf_adds(&line, "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=");
-	lava_id(o->test, &line);
-	buf_printf(&line, " RESULT=%s UNITS=seconds MEASUREMENT=", result);
-	format_seconds(&line, o->duration);
-	buf_adds(&line, ">\n");
-	put(f, &line);
-	buf_free(&line);
+	lava_line(f, o->test, result, NULL, o->duration);
+	if (!o->final->tap)
+		return;
+	tap_points_begin(&rd, o->final->tap->points);
+	while ((p = tap_points_next(&rd)))
+		lava_line(f, o->test, point_names[point_result(p)], p, 0);
+	tap_points_end(&rd);
 }
 
 /* ---- ptest ------------------------------------------------------------------- */
@@ -114,23 +150,46 @@ static void one_line(struct buf *b, const char *s)
 	controls_escapes(b, s);
 }
 
+/*
+ * BEGIN: testrig/BINARY-ID/ptest: Yocto's PtestParser takes a section's
+ * name only from a BEGIN (and END) line of the form PREFIX/NAME/ptest.
+ */
+static void ptest_marker(struct buf *out, const char *what, const struct binary *b)
+{
+	buf_printf(out, "%s: testrig/", what);
+	one_line(out, b->id);
+	buf_adds(out, "/ptest\n");
+}
+
 static void ptest_block(struct farm *f, size_t i)
 {
 	struct buf out = BUF_INIT;
 	const struct binary *b = f->opt.list->bins[i];
 	int64_t span = f->last_end[i] - f->first_start[i];
 
-	buf_adds(&out, "BEGIN: ");
-	one_line(&out, b->id);
-	buf_addc(&out, '\n');
+	ptest_marker(&out, "BEGIN", b);
 	buf_add(&out, f->blocks[i].data, f->blocks[i].len);
 	/* Whole seconds, as ptest-runner writes them. */
-	buf_printf(&out, "DURATION: %lld\nEND: ", (long long)((span > 0 ? span : 0) / 1000000000));
-	one_line(&out, b->id);
-	buf_addc(&out, '\n');
+	buf_printf(&out, "DURATION: %lld\n", (long long)((span > 0 ? span : 0) / 1000000000));
+	ptest_marker(&out, "END", b);
 	put(f, &out);
 	buf_free(&out);
 	buf_free(&f->blocks[i]);
+}
+
+/* One result line of a block: PASS/FAIL/SKIP, the name, for a point ".N". */
+static void ptest_result(struct farm *f, struct buf *b, enum point_result res,
+			 const struct test *t, const struct tap_point *p)
+{
+	static const char *const words[] = { "PASS: ", "FAIL: ", "SKIP: " };
+
+	buf_adds(b, words[res]);
+	one_line(b, t->name);
+	if (p)
+		buf_printf(b, ".%u", p->number);
+	buf_addc(b, '\n');
+	f->total++;
+	f->failed += res == POINT_FAIL;
 }
 
 static void ptest_finished(struct reporter *r, const struct test_outcome *o)
@@ -139,17 +198,21 @@ static void ptest_finished(struct reporter *r, const struct test_outcome *o)
 	size_t i = bin_index(f, o->test);
 	struct buf *b = &f->blocks[i];
 	int64_t start = o->final->start_wall, end = start + o->duration;
+	struct tap_points_reader rd;
+	const struct tap_point *p;
 
 	if (!f->first_start[i] || start < f->first_start[i])
 		f->first_start[i] = start;
 	if (end > f->last_end[i])
 		f->last_end[i] = end;
-	buf_adds(b, o->outcome == OUT_PASSED ? "PASS: " : o->outcome == OUT_SKIPPED ? "SKIP: "
-		 : "FAIL: ");
-	one_line(b, o->test->name);
-	buf_addc(b, '\n');
-	f->total++;
-	f->failed += o->outcome != OUT_PASSED && o->outcome != OUT_SKIPPED;
+	ptest_result(f, b, o->outcome == OUT_PASSED ? POINT_PASS
+		     : o->outcome == OUT_SKIPPED ? POINT_SKIP : POINT_FAIL, o->test, NULL);
+	if (o->final->tap) {
+		tap_points_begin(&rd, o->final->tap->points);
+		while ((p = tap_points_next(&rd)))
+			ptest_result(f, b, point_result(p), o->test, p);
+		tap_points_end(&rd);
+	}
 	if (f->left[i] && --f->left[i] == 0)
 		ptest_block(f, i);
 }

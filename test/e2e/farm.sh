@@ -50,31 +50,73 @@ if have strace; then
 	[ "$n" -eq 10 ] && ok || fail "lava: $n whole-line writes to stdout, expected 10"
 fi
 
+# ptest as Yocto's PtestParser (meta/lib/oeqa/utils/logparser.py) reads it,
+# written here from its documented format, not copied: a section begins at
+# "BEGIN: .*/(.+)/ptest" and ends at "END: .*/(.+)/ptest" (the name is what
+# is between the last two slashes), "DURATION: (.+)" is its duration, and
+# results are "PASS:(.+)", "FAIL:([^(]+)", "SKIP:(.+)" at the start of a
+# line, the name stripped; anything outside a section is in "No-section".
+cat >"$T/ptest.py" <<'PY'
+import re
+begin = re.compile(r"^BEGIN: .*/(.+)/ptest")
+end = re.compile(r"^END: .*/(.+)/ptest")
+duration = re.compile(r"^DURATION: (.+)")
+results = [("PASSED", re.compile(r"^PASS:(.+)")), ("FAILED", re.compile(r"^FAIL:([^(]+)")),
+           ("SKIPPED", re.compile(r"^SKIP:(.+)"))]
+def parse(path):
+    section, found, durations, problems = "No-section", {}, {}, []
+    for line in open(path, errors="replace"):
+        m = begin.search(line)
+        if m:
+            section = m.group(1)
+            continue
+        m = end.search(line)
+        if m:
+            if m.group(1) != section:
+                problems.append("END %s in section %s" % (m.group(1), section))
+            section = "No-section"
+            continue
+        m = duration.search(line)
+        if m:
+            durations[section] = m.group(1)
+            continue
+        for status, rx in results:
+            m = rx.search(line)
+            if m:
+                found.setdefault(section, {})[m.group(1).strip()] = status
+    return found, durations, problems
+PY
 rig_in "$T" run -j 4 --message-format ptest
 expect_rc 100
 python3 - "$T/out" >"$T/check" 2>&1 <<'PY'
 import sys
+sys.path.insert(0, sys.argv[1].rsplit('/', 1)[0])
+from ptest import parse
 lines = open(sys.argv[1]).read().split('\n')
 assert lines[-1] == '', 'no final newline'
 lines = lines[:-1]
 assert lines[-1] == 'TOTAL: 10 FAIL: 2', lines[-1]
-blocks, cur = {}, None
+# The form SPEC section 12 gives: testrig/BINARY-ID/ptest, blocks whole.
+cur = None
 for l in lines[:-1]:
     if l.startswith('BEGIN: '):
         assert cur is None, 'a block begins inside another: ' + l
-        cur = l[7:]; blocks[cur] = []
+        cur = l[7:]
     elif l.startswith('END: '):
         assert cur == l[5:], 'END does not match BEGIN: ' + l
         cur = None
     else:
         assert cur is not None, 'a line outside any block: ' + l
-        blocks[cur].append(l)
-assert cur is None
-assert sorted(blocks) == ['bin/cases.sh', 'bin/other.sh'], sorted(blocks)
-for b, body in blocks.items():
-    assert body[-1].startswith('DURATION: '), body
-    assert sorted(body[:-1]) == sorted(['PASS: pass one', 'PASS: key=value', 'PASS: a>b',
-                                        'FAIL: fail two', 'SKIP: skip three']), body
+begins = sorted(l for l in lines if l.startswith('BEGIN: '))
+assert begins == ['BEGIN: testrig/bin/cases.sh/ptest', 'BEGIN: testrig/bin/other.sh/ptest'], begins
+found, durations, problems = parse(sys.argv[1])
+assert not problems, problems
+assert sorted(found) == ['cases.sh', 'other.sh'], sorted(found)
+want = {'pass one': 'PASSED', 'key=value': 'PASSED', 'a>b': 'PASSED', 'fail two': 'FAILED',
+        'skip three': 'SKIPPED'}
+for b in found:
+    assert found[b] == want, (b, found[b])
+    assert durations.get(b, '').isdigit(), (b, durations)
 print('ok')
 PY
 grep -qx ok "$T/check" && ok || fail "ptest: $(cat "$T/check")"
@@ -87,6 +129,38 @@ grep -c 'PASS \[' "$T/err" >/dev/null && ok || fail "the human report is not on 
 rig_in "$T" run -j 1 --fail-fast --message-format ptest
 expect_rc 100
 tail -n 1 "$T/out" | grep -q '^TOTAL: [0-9]* FAIL: 1$' && ok || fail "ptest after fail-fast: $(tail -n 1 "$T/out")"
+# A TAP script's points each give their own result, named script.N, after
+# the script's own: LAVA lines and ptest result lines.
+mkdir -p "$T/tp/t"
+printf '#!/bin/sh\necho 1..4\necho "ok 1 - first"\necho "not ok 2 - second"\necho "ok 3 # SKIP not here"\necho "not ok 4 # TODO later"\n' >"$T/tp/t/points.sh"
+chmod +x "$T/tp/t/points.sh"
+printf '[suite.tap]\nbinaries = t/*.sh\nprotocol = tap\n' >"$T/tp/testrig.ini"
+rig_in "$T/tp" run --message-format lava
+expect_rc 100
+tid=$(sed -n 's/^<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=\([^ ]*\) RESULT=fail UNITS=seconds MEASUREMENT=[0-9.]*>$/\1/p' "$T/out")
+[ -n "$tid" ] && [ "$(wc -l <"$T/out")" -eq 5 ] && ok || fail "lava with TAP points: $(cat "$T/out")"
+expect_out "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=$tid.1 RESULT=pass>"
+expect_out "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=$tid.2 RESULT=fail>"
+expect_out "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=$tid.3 RESULT=skip>"
+expect_out "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=$tid.4 RESULT=pass>"
+rig_in "$T/tp" run --message-format ptest
+expect_rc 100
+python3 - "$T/out" >"$T/check" 2>&1 <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1].rsplit('/', 1)[0])
+from ptest import parse
+found, durations, problems = parse(sys.argv[1])
+assert not problems, problems
+assert list(found) == ['points.sh'], found
+(name,) = [n for n in found['points.sh'] if not n[-2:-1] == '.']
+assert found['points.sh'] == {name: 'FAILED', name + '.1': 'PASSED', name + '.2': 'FAILED',
+                              name + '.3': 'SKIPPED', name + '.4': 'PASSED'}, found
+assert 'points.sh' in durations, durations
+assert open(sys.argv[1]).read().endswith('TOTAL: 5 FAIL: 2\n')
+print('ok')
+PY
+grep -qx ok "$T/check" && ok || fail "ptest with TAP points: $(cat "$T/check")"
+
 rig replay --message-format lava
 expect_rc 2
 expect_err "--message-format lava is for testrig run"
