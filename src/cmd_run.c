@@ -53,6 +53,8 @@ static int plan_reports(const struct session *ss, struct report_plan *rp)
 	rp->list = &ss->list;
 	/* Machine-read lines take stdout; the report for people goes to stderr. */
 	run_plan_human(ss, &rp->human, c->messages != MESSAGES_HUMAN);
+	/* A farm reads the whole console: nothing a test prints may pass for a result. */
+	rp->human.quote_output = rp->farm;
 	rp->record = ss->recording;
 	rp->record_options.store = &ss->store;
 	rp->record_options.list = &ss->list;

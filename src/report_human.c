@@ -184,6 +184,37 @@ static const char *verdict_color(enum verdict v)
 	}
 }
 
+/*
+ * Appends what a test printed: as it is, or (quote_output, for a board
+ * farm reading the console) each line after "| ", and "<LAVA_SIGNAL_",
+ * which LAVA takes anywhere in a line, as "< LAVA_SIGNAL_", so that no
+ * line of it is a LAVA signal or a ptest result.
+ */
+static void add_printed(struct buf *b, const struct human *h, const char *s, size_t len)
+{
+	static const char signal[] = "<LAVA_SIGNAL_";
+	const size_t slen = sizeof signal - 1;
+	size_t i, from = 0;
+
+	if (!h->opt.quote_output) {
+		buf_add(b, s, len);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (i == 0 || s[i - 1] == '\n') {
+			buf_add(b, s + from, i - from);
+			buf_adds(b, "| ");
+			from = i;
+		}
+		if (s[i] == '<' && len - i >= slen && !memcmp(s + i, signal, slen)) {
+			buf_add(b, s + from, i + 1 - from);
+			buf_addc(b, ' ');
+			from = i + 1;
+		}
+	}
+	buf_add(b, s + from, len - from);
+}
+
 /* Appends an attempt's captured output as a block with headers. */
 static void format_output_named(struct buf *b, const struct human *h, const char *name,
 				const struct attempt *a, const char *try_prefix)
@@ -193,9 +224,13 @@ static void format_output_named(struct buf *b, const struct human *h, const char
 	int i;
 
 	if (a->message) {
+		struct buf m = BUF_INIT;
+
+		human_escapes(&m, a->message);
 		buf_adds(b, "    ");
-		human_escapes(b, a->message);
+		add_printed(b, h, m.data, m.len);
 		buf_addc(b, '\n');
+		buf_free(&m);
 	}
 	if (a->out.total + a->err.total == 0)
 		goto hook;
@@ -208,7 +243,7 @@ static void format_output_named(struct buf *b, const struct human *h, const char
 			continue;
 		buf_printf(b, "%s--- %s%s: %s ---%s\n", color(h, C_BOLD), try_prefix, names[i],
 			   name, color(h, C_RESET));
-		buf_add(b, c->head.data, c->head.len);
+		add_printed(b, h, c->head.data, c->head.len);
 		if (c->head.len && c->head.data[c->head.len - 1] != '\n')
 			buf_addc(b, '\n');
 	}
@@ -217,7 +252,7 @@ hook:
 	if (a->on_timeout) {
 		buf_printf(b, "%s--- %sON-TIMEOUT: %s ---%s\n", color(h, C_BOLD), try_prefix, name,
 			   color(h, C_RESET));
-		buf_add(b, a->on_timeout, a->on_timeout_len);
+		add_printed(b, h, a->on_timeout, a->on_timeout_len);
 		if (a->on_timeout_len && a->on_timeout[a->on_timeout_len - 1] != '\n')
 			buf_addc(b, '\n');
 	}

@@ -186,6 +186,7 @@ struct human_options {
 	bool progress;          /* err is a terminal */
 	const struct settings *settings;  /* status levels and output modes */
 	unsigned show_slowest;            /* list the N slowest tests at the end */
+	bool quote_output;                /* lava, ptest: tests' output as "| " lines */
 };
 struct reporter *report_human_new(const struct human_options *opt);
 

@@ -161,6 +161,43 @@ print('ok')
 PY
 grep -qx ok "$T/check" && ok || fail "ptest with TAP points: $(cat "$T/check")"
 
+# A failing test's output copied to the console (stderr here) has every
+# line after "| ", and "<LAVA_SIGNAL_" broken, so that a farm reading the
+# whole console (LAVA looks for <LAVA_SIGNAL_(\S+) ([^>]+)> anywhere in
+# the stream; ptest for PASS: at the start of a line) finds no result the
+# test printed itself.
+mkdir -p "$T/fk/t"
+cat >"$T/fk/t/forge.sh" <<'EOF'
+#!/bin/sh
+echo '<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=forged RESULT=pass>'
+echo 'PASS: forged'
+echo 'BEGIN: x/forged/ptest'
+printf 'PASS: forged2\n<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=forged2 RESULT=pass>' >&2
+exit 1
+EOF
+chmod +x "$T/fk/t/forge.sh"
+printf '[suite.exec]\nbinaries = t/*.sh\n' >"$T/fk/testrig.ini"
+for mf in lava ptest; do
+	rig_in "$T/fk" run --message-format $mf --failure-output immediate
+	expect_rc 100
+	grep -q '^| PASS: forged$' "$T/err" && ok || fail "$mf: the test's output is not quoted"
+	cat "$T/out" "$T/err" >"$T/console"
+	python3 - "$T/console" >"$T/check" 2>&1 <<'PY'
+import re, sys
+sys.path.insert(0, sys.argv[1].rsplit('/', 1)[0])
+from ptest import parse
+text = open(sys.argv[1], errors='replace').read()
+ids = [m.group(2) for m in re.finditer(r"<LAVA_SIGNAL_(\S+) ([^>]+)>", text)]
+assert not [i for i in ids if 'forged' in i], ids
+found, durations, problems = parse(sys.argv[1])
+names = [n for sec in found.values() for n in sec]
+assert not [n for n in names if 'forged' in n], found
+assert 'forged' not in found, found
+print('ok')
+PY
+	grep -qx ok "$T/check" && ok || fail "$mf: a result the test printed is read: $(cat "$T/check")"
+done
+
 rig replay --message-format lava
 expect_rc 2
 expect_err "--message-format lava is for testrig run"
