@@ -20,6 +20,7 @@
 
 #include "testrig/archive.h"
 #include "testrig/gz.h"
+#include "testrig/parse.h"
 #include "testrig/tar.h"
 #include "testrig/util.h"
 
@@ -315,6 +316,7 @@ struct extraction {
 	int dirfd;
 	const char *dir;
 	uint64_t max_size, total;
+	char *limit;                /* max_size as a refusal names it */
 	struct strvec made;         /* "d:path" / "f:path", in the order they were made */
 	void *seen;                 /* tsearch tree of entry paths */
 	void *listed;               /* tsearch tree of the manifest's files */
@@ -378,6 +380,15 @@ static int refuse(struct extraction *x, const struct tar_entry *e, const char *w
 		   (int)(strlen(e->path) > 200 ? 200 : strlen(e->path)), e->path,
 		   (unsigned long long)e->offset, why);
 	return -1;
+}
+
+static int refuse_size(struct extraction *x, const struct tar_entry *e, const char *what)
+{
+	char *why = xasprintf("%s larger than %s", what, x->limit);
+	int rc = refuse(x, e, why);
+
+	free(why);
+	return rc;
 }
 
 /*
@@ -494,9 +505,9 @@ static int extract_entry(struct extraction *x, struct tar_reader *t, const struc
 	else if (e->type == TAR_DIR && e->size)
 		rc = refuse(x, e, "a directory with data");
 	else if (e->size > x->max_size)
-		rc = refuse(x, e, "it is larger than --archive-max-size");
+		rc = refuse_size(x, e, "it is");
 	else if ((x->total += e->size) > x->max_size)
-		rc = refuse(x, e, "the archive's files together are larger than --archive-max-size");
+		rc = refuse_size(x, e, "the archive's files together are");
 	else if (e->type == TAR_FILE && !tfind(norm.data, &x->listed, compare_keys))
 		rc = refuse(x, e, "it is not in the archive's manifest");
 	else if (!(found = tsearch(norm.data, &x->seen, compare_keys)))
@@ -559,20 +570,32 @@ static int read_manifest(struct extraction *x, struct tar_reader *t, struct arch
 	return rc;
 }
 
-/* After the end-of-archive blocks only zeros may follow, then a proper gzip end. */
+/*
+ * After the first zero block only the second and the padding to a record
+ * may follow, all zeros, then a proper gzip end.  Nothing past that is
+ * read: gigabytes of zeros after the end are refused, not decompressed.
+ */
 static int check_end(struct extraction *x, struct gz_reader *gz, const char *path)
 {
-	char chunk[8192];
-	ssize_t n;
+	char chunk[ARCHIVE_TAIL_MAX + 1];
+	size_t got = 0;
+	ssize_t n = 0;
 
-	while ((n = gz_read(gz, chunk, sizeof chunk, x->err)) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			if (chunk[i]) {
-				buf_adds(x->err, "data follows the end of the tar archive");
-				return -1;
-			}
-	if (n < 0)
+	while (got < sizeof chunk && (n = gz_read(gz, chunk + got, sizeof chunk - got, x->err)) > 0)
+		got += (size_t)n;
+	if (got < sizeof chunk && n < 0)
 		return -1;
+	for (size_t i = 0; i < got; i++)
+		if (chunk[i]) {
+			buf_adds(x->err, "data follows the end of the tar archive");
+			return -1;
+		}
+	if (got > ARCHIVE_TAIL_MAX) {
+		buf_printf(x->err, "more than %d bytes follow the tar archive's first end-of-archive "
+			   "block (its second and the padding to a record of 20 blocks)",
+			   ARCHIVE_TAIL_MAX);
+		return -1;
+	}
 	if (!gz_complete(gz)) {
 		buf_printf(x->err, "%s is cut short (the gzip stream has no end)", path);
 		return -1;
@@ -592,6 +615,42 @@ static void undo(struct extraction *x)
 static void free_node(void *p)
 {
 	(void)p;
+}
+
+/* A size as a refusal says it: "64MiB", "2111796 bytes". */
+static void size_words(struct buf *b, uint64_t v)
+{
+	format_size(b, v);
+	if (b->len && b->data[b->len - 1] >= '0' && b->data[b->len - 1] <= '9')
+		buf_adds(b, " bytes");
+}
+
+/* max_size, or the default for the archive open as fd; and its words for a refusal. */
+static void set_limit(struct extraction *x, int fd, uint64_t max_size)
+{
+	struct buf b = BUF_INIT, own = BUF_INIT;
+	struct stat st;
+
+	if (max_size) {
+		x->max_size = max_size;
+		buf_adds(&b, "--archive-max-size ");
+		size_words(&b, max_size);
+	} else {
+		uint64_t size = fstat(fd, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+
+		x->max_size = size > ARCHIVE_MAX_SIZE_FLOOR / ARCHIVE_SIZE_RATIO
+			? (size > UINT64_MAX / ARCHIVE_SIZE_RATIO ? UINT64_MAX : size * ARCHIVE_SIZE_RATIO)
+			: ARCHIVE_MAX_SIZE_FLOOR;
+		size_words(&own, size);
+		buf_adds(&b, "the default limit of ");
+		size_words(&b, x->max_size);
+		buf_printf(&b, " (%d times the archive's %s, at least ", ARCHIVE_SIZE_RATIO,
+			   own.data);
+		size_words(&b, ARCHIVE_MAX_SIZE_FLOOR);
+		buf_adds(&b, "; --archive-max-size sets another)");
+	}
+	x->limit = buf_detach(&b, NULL);
+	buf_free(&own);
 }
 
 int archive_extract(const char *path, int dirfd, const char *dir, uint64_t max_size,
@@ -615,8 +674,8 @@ int archive_extract(const char *path, int dirfd, const char *dir, uint64_t max_s
 	strvec_init(&x.made);
 	x.dirfd = dirfd;
 	x.dir = dir;
-	x.max_size = max_size;
 	x.err = err;
+	set_limit(&x, fd, max_size);
 	gz = gz_reader_open(fd);
 	t = tar_reader_new(gz);
 	rc = read_manifest(&x, t, m);
@@ -643,6 +702,7 @@ int archive_extract(const char *path, int dirfd, const char *dir, uint64_t max_s
 	tdestroy(x.seen, free);
 	tdestroy(x.listed, free_node);
 	strvec_free(&x.made);
+	free(x.limit);
 	if (rc) {
 		char *why = buf_detach(err, NULL);
 

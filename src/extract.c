@@ -94,8 +94,8 @@ int extract_open(const struct cli *c, struct extracted *x, struct buf *err)
 		buf_printf(err, "%s: %s", dir, strerror(errno));
 		rc = -1;
 	} else {
-		rc = archive_extract(c->archive_file, fd, dir, c->archive_max_size
-				     ? c->archive_max_size : ARCHIVE_MAX_SIZE, &x->manifest, err);
+		rc = archive_extract(c->archive_file, fd, dir, c->archive_max_size, &x->manifest,
+				     err);
 		close(fd);
 	}
 	if (rc) {

@@ -15,8 +15,19 @@
 
 #define ARCHIVE_MANIFEST "testrig-archive.ini"
 #define ARCHIVE_FORMAT 1
-/* --archive-max-size's default: 4 GiB. */
-#define ARCHIVE_MAX_SIZE (UINT64_C(4) << 30)
+/*
+ * --archive-max-size's default: ARCHIVE_SIZE_RATIO times the archive
+ * file's own size, at least ARCHIVE_MAX_SIZE_FLOOR, so that a small archive
+ * cannot fill a device (gzip rarely packs a project's binaries and data
+ * more than 10 times).
+ */
+#define ARCHIVE_SIZE_RATIO 32
+#define ARCHIVE_MAX_SIZE_FLOOR (UINT64_C(64) << 20)
+/*
+ * What may follow the tar stream's first zero block: the second one and
+ * the padding to a record of 20 blocks (tar's default blocking factor).
+ */
+#define ARCHIVE_TAIL_MAX (20 * 512)
 
 /* What the manifest says (and the writer is told). */
 struct archive_manifest {
@@ -44,9 +55,10 @@ int archive_write(const char *out, const char *root, const struct archive_manife
  * Extracts `path` into the directory open as `dirfd` (named `dir` in
  * messages), reading its manifest into *m.  Refuses, naming the entry,
  * anything but regular files and directories, unsafe paths, duplicates,
- * entries or totals past max_size, entries missing from the manifest, and
- * damaged data; on a refusal everything it made is removed again.  0, or
- * -1 with *err.
+ * entries or totals past max_size (0: the default above), entries missing
+ * from the manifest, data past the end-of-archive blocks and their padding
+ * (not read), and damaged data; on a refusal everything it made is removed
+ * again.  0, or -1 with *err.
  */
 int archive_extract(const char *path, int dirfd, const char *dir, uint64_t max_size,
 		    struct archive_manifest *m, struct buf *err);

@@ -291,4 +291,66 @@ rm -rf "$T/x"
 rig run --archive-file "$T/h/su.tar.gz" --extract-to "$T/x" --no-tests pass
 expect_rc 0
 [ "$(stat -c %a "$T/x/su" 2>/dev/null)" = 755 ] && ok || fail "setuid: mode $(stat -c %a "$T/x/su" 2>&1)"
+# Zeros after the end-of-archive blocks: the second block and the padding
+# to a record (tar's 20 blocks) are fine, more is refused without being
+# read: 2 GiB of zeros after the end (a sparse file, some 2 MB gzipped).
+gzip -dc "$T/a.tar.gz" >"$T/h/pad.tar"
+python3 -c '
+import sys
+f = open(sys.argv[1], "r+b"); f.seek(0, 2); n = f.tell()
+f.write(b"\0" * (-n % 10240))' "$T/h/pad.tar"
+gzip -c "$T/h/pad.tar" >"$T/h/pad.tar.gz"
+rm -rf "$T/x"
+rig list --archive-file "$T/h/pad.tar.gz" --extract-to "$T/x"
+expect_rc 0 "an archive padded to a record"
+cp "$T/h/pad.tar" "$T/h/tail.tar"
+truncate -s +2G "$T/h/tail.tar"
+gzip -1 -c "$T/h/tail.tar" >"$T/h/tail.tar.gz"
+rm -f "$T/h/tail.tar"
+rm -rf "$T/x"
+rig run --archive-file "$T/h/tail.tar.gz" --extract-to "$T/x"
+expect_rc 96 "2 GiB of zeros after the end"
+expect_err "more than 10240 bytes follow the tar archive's first end-of-archive block"
+[ ! -e "$T/x" ] && ok || fail "tail: $T/x was left"
+# ... and read no further than that: the bytes testrig read of the archive.
+if have strace; then
+	rm -rf "$T/x"
+	strace -f -e trace=openat,read -e signal=none -o "$T/strace" "$RIG" run \
+		--archive-file "$T/h/tail.tar.gz" --extract-to "$T/x" >/dev/null 2>&1
+	took_rc
+	n=$(awk '/openat\(.*tail\.tar\.gz/ { split($0, a, "= "); fd = a[2] + 0 }
+		fd && $0 ~ "read\\(" fd "," { split($0, a, "= "); s += a[2] } END { print s + 0 }' "$T/strace")
+	[ "$n" -gt 0 ] && [ "$n" -lt 1048576 ] && ok ||
+		fail "read $n bytes of a $(wc -c <"$T/h/tail.tar.gz")-byte archive"
+fi
+
+# The default --archive-max-size: 32 times the archive's size, at least
+# 64 MiB.  1 MiB of random data and 1 GiB of zeros: some 2 MB that would
+# write 1 GiB, refused by default, naming the limit and the option.
+mkdir -p "$T/bomb/bin"
+ln -s "$FIXTURE" "$T/bomb/bin/pass"
+head -c 1048576 /dev/urandom >"$T/bomb/noise"
+truncate -s 1G "$T/bomb/zeros"
+printf '[suite.exec]\nbinaries = bin/*\narchive-include = noise zeros\n' >"$T/bomb/testrig.ini"
+rig_in "$T/bomb" archive -o "$T/h/bomb.tar.gz"
+expect_rc 0
+rm -f "$T/bomb/zeros"
+size=$(wc -c <"$T/h/bomb.tar.gz")
+[ "$size" -lt 4194304 ] && ok || fail "the bomb is $size bytes"
+rm -rf "$T/x"
+rig run --archive-file "$T/h/bomb.tar.gz" --extract-to "$T/x"
+expect_rc 96 "a small archive that would write 1 GiB"
+expect_err "entry 'zeros'"
+expect_err "larger than the default limit of "
+expect_err " bytes (32 times the archive's $size bytes, at least 64MiB;"
+expect_err "--archive-max-size sets another"
+[ ! -e "$T/x" ] && ok || fail "bomb: $T/x was left"
+# With a limit given, it is named as given, and a larger one lets it through.
+rig run --archive-file "$T/h/bomb.tar.gz" --extract-to "$T/x" --archive-max-size 2MiB
+expect_rc 96
+expect_err "larger than --archive-max-size 2MiB"
+rig list --archive-file "$T/h/bomb.tar.gz" --extract-to "$T/x" --archive-max-size 2GiB
+expect_rc 0
+[ "$(wc -c <"$T/x/zeros")" -eq 1073741824 ] && ok || fail "the zeros were not extracted whole"
+rm -rf "$T/x"
 finish

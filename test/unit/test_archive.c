@@ -158,7 +158,7 @@ static void test_manifest_round_trip(void)
 	}
 	CHECK(archive_write(out, src, &m, 0, &err) == 0);
 	fd = open(dst, O_RDONLY | O_DIRECTORY);
-	CHECK(archive_extract(out, fd, dst, ARCHIVE_MAX_SIZE, &got, &err) == 0);
+	CHECK(archive_extract(out, fd, dst, 0, &got, &err) == 0);
 	close(fd);
 	CHECK_STR(err.data ? err.data : "", "");
 	CHECK_STR(got.profile, "ci profile");
@@ -213,7 +213,7 @@ static void test_existing_symlink(void)
 	CHECK(symlink(target, p) == 0);
 	free(p);
 	fd = open(dst, O_RDONLY | O_DIRECTORY);
-	CHECK(archive_extract(out, fd, dst, ARCHIVE_MAX_SIZE, &got, &err) == -1);
+	CHECK(archive_extract(out, fd, dst, 0, &got, &err) == -1);
 	close(fd);
 	CHECK(err.data && strstr(err.data, "entry 'sub/f.txt'") != NULL);
 	CHECK(err.data && strstr(err.data, "'sub' is a symbolic link or not a directory") != NULL);
