@@ -94,6 +94,7 @@ void child_close_fds(struct child *c)
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	c->out_fd = c->err_fd = c->pidfd = -1;
+	c->inherit_fd = -1;
 }
 
 static void open_pidfd(struct child *c)
@@ -220,6 +221,7 @@ static int fork_exec(struct child *c, const struct pipes *p, const char *path)
 		pthread_sigmask(SIG_SETMASK, &empty, NULL);
 		if (dup2(devnull_fd, 0) < 0 ||
 		    (o >= 0 && dup2(o, 1) < 0) || (e >= 0 && dup2(e, 2) < 0) ||
+		    (c->inherit_fd >= 0 && fcntl(c->inherit_fd, F_SETFD, 0) < 0) ||
 		    (c->cwd && chdir(c->cwd) < 0)) {
 			err = errno;
 		} else {
@@ -281,6 +283,7 @@ static int vfork_child(struct child *c, const struct pipes *p, const char *path)
 		}
 		if (setpgid(0, 0) < 0 || child_move_fd(devnull_fd, 0) ||
 		    (o >= 0 && child_move_fd(o, 1)) || (e >= 0 && child_move_fd(e, 2)) ||
+		    (c->inherit_fd >= 0 && child_move_fd(c->inherit_fd, c->inherit_fd)) ||
 		    (c->cwd && chdir(c->cwd) < 0) ||
 		    sigprocmask(SIG_SETMASK, &empty, NULL) < 0) {
 			err = errno;
@@ -325,6 +328,9 @@ static int posix_spawn_child(struct child *c, const struct pipes *p)
 		err = posix_spawn_file_actions_adddup2(&fa, o, 1);
 	if (!err && e >= 0)
 		err = posix_spawn_file_actions_adddup2(&fa, e, 2);
+	/* dup2 onto itself clears close-on-exec (POSIX.1-2024). */
+	if (!err && c->inherit_fd >= 0)
+		err = posix_spawn_file_actions_adddup2(&fa, c->inherit_fd, c->inherit_fd);
 #if HAVE_SPAWN_CHDIR
 	if (!err && c->cwd)
 		err = posix_spawn_file_actions_addchdir_np(&fa, c->cwd);

@@ -25,6 +25,7 @@ struct child {
 	bool capture_stdout;        /* with CAPTURE_SPLIT: each stream can */
 	bool capture_stderr;        /*   be left inherited (setup scripts) */
 	pid_t ptracer;              /* > 0: the child lets this process ptrace it (Yama) */
+	int inherit_fd;             /* >= 0: the child has it too, at the same number */
 	/* Filled by child_spawn. */
 	pid_t pid;
 	int out_fd;                 /* read end of the stdout (or combined) pipe, or -1 */
