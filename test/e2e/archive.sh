@@ -131,6 +131,15 @@ expect_rc 0
 unset SHARED_STORE
 TESTRIG_STATE_DIR=$T/.store
 export TESTRIG_STATE_DIR
+# No writable temporary directory (TMPDIR a file: root ignores permissions):
+# --archive-file says to give --extract-to (96), and runs with it.
+: >"$T/not-a-dir"
+TMPDIR=$T/not-a-dir rig_in "$T/elsewhere" run --archive-file "$T/a.tar.gz" -E 'binary(bin/pass)'
+expect_rc 96
+expect_err "give --extract-to DIR on a writable file system"
+TMPDIR=$T/not-a-dir rig_in "$T/elsewhere" run --archive-file "$T/a.tar.gz" --extract-to "$T/x3" \
+	-E 'binary(bin/pass)'
+expect_rc 0
 # Command-line binaries keep their ids.
 rig_in "$pr" archive -o "$T/cl.tar.gz" --protocol exec bin/pass bin/skip
 expect_rc 0
