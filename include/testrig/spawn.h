@@ -1,8 +1,9 @@
 /*
  * spawn.h - starting one child process: argv, environment, working
  * directory, which of its streams are piped back to us, its own process
- * group, stdin from /dev/null, an empty signal mask.  It owns nothing after
- * child_spawn returns: the caller watches and reaps the child (see unit.h).
+ * group, stdin from /dev/null (or an empty pipe), an empty signal mask.
+ * It owns nothing after child_spawn returns: the caller watches and reaps
+ * the child (see unit.h).
  */
 #ifndef TESTRIG_SPAWN_H
 #define TESTRIG_SPAWN_H
@@ -40,8 +41,9 @@ struct child {
 };
 
 /*
- * Opens what every child shares (/dev/null for stdin) before any worker
- * runs; 0, or the errno value saying why not.  Called again, does nothing.
+ * Opens what every child shares (/dev/null for stdin, else an empty pipe)
+ * before any worker runs; 0, or the errno value saying why not.  Called
+ * again, does nothing.
  */
 int spawn_prepare(void);
 /* A child with the defaults: split capture of both streams, no cwd. */
