@@ -195,7 +195,8 @@ testrig-static: $(SRCS) $(HEADERS) Makefile
 	$(Q)strip -R .comment $@
 	@echo "testrig-static: $$(wc -c <$@) bytes ($$(( $$(wc -c <$@) / 1024 )) KiB), $(notdir $(STATIC_CC))"
 
-# The static binary in a busybox-only chroot, with and without /proc (root).
+# The static binary in a busybox-only chroot, with and without /proc, then
+# with the root read-only: a small tmpfs on /tmp, then nothing writable (root).
 check-static: testrig-static
 	sh test/static/run.sh
 

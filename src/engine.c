@@ -817,7 +817,7 @@ struct engine *engine_new(const struct engine_config *cfg, struct buf *msg)
 		return cannot_start(eng, msg, "the run's event queue", errno);
 	eng->q_made = true;
 	if ((err = spawn_prepare()))
-		return cannot_start(eng, msg, "the run: cannot open /dev/null", err);
+		return cannot_start(eng, msg, "the run: no stdin for the tests", err);
 	/* Before we are a subreaper: the guardian must not be anyone's orphan of ours. */
 	guard_start(cfg->run_id, cfg->grace_period);
 	eng->subreaper = spawn_become_subreaper();

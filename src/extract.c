@@ -64,7 +64,9 @@ static int make_extract_dir(const struct cli *c, char **dir, bool *made, struct 
 	}
 	*dir = xasprintf("%s/testrig-archive.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(*dir)) {
-		buf_printf(err, "cannot make a directory to extract %s into: %s: %s\n",
+		/* A read-only root with no writable TMPDIR: the user must say where. */
+		buf_printf(err, "cannot make a directory to extract %s into: %s: %s; give "
+			   "--extract-to DIR on a writable file system (or set TMPDIR)\n",
 			   c->archive_file, *dir, strerror(errno));
 		free(*dir);
 		*dir = NULL;

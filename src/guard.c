@@ -333,6 +333,9 @@ static _Noreturn void guardian(int rfd)
 				dup2(fd, i);
 		if (fd > 2)
 			close(fd);
+	} else {
+		for (int i = 0; i < 3; i++)
+			close(i);
 	}
 	if (rfd < 3) {
 		rfd = fcntl(rfd, F_DUPFD_CLOEXEC, 3);

@@ -81,7 +81,13 @@ static void fill_standard_fds(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY), p[2];
+
+			/* No /dev/null: stdin is an empty pipe (end of file at once). */
+			if (n < 0 && fd == 0 && pipe(p) == 0) {
+				close(p[1]);
+				n = p[0];
+			}
 
 			if (fd == 1)
 				stdout_closed = true;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "testrig/env.h"
@@ -24,6 +25,7 @@ struct scripts {
 	bool *started;              /* per script: its command was run */
 	uint64_t *masks;            /* per selected test: scripts whose exports apply */
 	char *env_dir;              /* where TESTRIG_ENV files are made, or NULL */
+	bool env_dir_failed;        /* it could not be made: not tried again */
 	size_t next;                /* setup: the next script to look at */
 	size_t next_teardown;       /* teardown: scripts still to look at (from the last) */
 	bool running;               /* a script (or teardown) runs now */
@@ -36,7 +38,8 @@ struct script_task {
 	struct scripts *sc;
 	size_t index;
 	bool teardown;
-	char *env_file;             /* setup scripts: their TESTRIG_ENV file */
+	char *env_file;             /* setup scripts: their TESTRIG_ENV file, or NULL */
+	int env_fd;                 /* the memfd env_file names (/proc/self/fd/N), or -1 */
 };
 
 static const struct run_script *script_of(const struct script_task *st)
@@ -69,7 +72,9 @@ static bool read_exports(struct script_task *st, struct buf *err)
 	struct buf data = BUF_INIT;
 	bool ok = true;
 
-	if (buf_read_file(st->env_file, &data)) {
+	if (!st->env_file) {
+		/* It had none (nowhere to make one): it exported nothing. */
+	} else if (buf_read_file(st->env_file, &data)) {
 		buf_printf(err, "cannot read its TESTRIG_ENV file %s: %s", st->env_file,
 			   strerror(errno));
 		ok = false;
@@ -123,6 +128,8 @@ static void script_finished(struct engine *eng, struct job *job, struct attempt 
 	buf_free(&err);
 	attempt_free(a);
 	free(st->env_file);
+	if (st->env_fd >= 0)
+		close(st->env_fd);
 	free(st);
 }
 
@@ -155,6 +162,8 @@ static struct job *script_job(struct engine *eng, struct script_task *st)
 	env_for_job(&u->env, base, cfg->run_id, cfg->profile);
 	if (st->env_file)
 		env_set(&u->env, "TESTRIG_ENV", st->env_file);
+	if (st->env_fd >= 0)
+		u->inherit_fd = st->env_fd;
 	u->cwd = cfg->root;
 	u->capture = CAPTURE_SPLIT;
 	u->capture_stdout = rs->capture_stdout;
@@ -191,9 +200,10 @@ static bool make_env_dir(struct scripts *sc, struct buf *err)
 	if (sc->env_dir)
 		return true;
 	tmpl = xasprintf("%s/testrig-%.8s-XXXXXX", tmp && *tmp ? tmp : "/tmp", sc->cfg->run_id);
-	if (!mkdtemp(tmpl)) {
+	if (sc->env_dir_failed || !mkdtemp(tmpl)) {
 		buf_printf(err, "cannot create a directory for TESTRIG_ENV files (%s): %s", tmpl,
-			   strerror(errno));
+			   sc->env_dir_failed ? "tried before" : strerror(errno));
+		sc->env_dir_failed = true;
 		free(tmpl);
 		return false;
 	}
@@ -201,19 +211,14 @@ static bool make_env_dir(struct scripts *sc, struct buf *err)
 	return true;
 }
 
-/* An empty TESTRIG_ENV file for the script; NULL with the reason in err. */
-static char *make_env_file(struct scripts *sc, size_t si, struct engine *eng, struct buf *err)
+/* An empty TESTRIG_ENV file in the temporary directory; NULL with the reason in err. */
+static char *env_file_in_dir(struct scripts *sc, size_t si, struct buf *err)
 {
-	struct buf why = BUF_INIT;
 	char *path;
 	int fd;
 
-	if (!make_env_dir(sc, &why)) {
-		engine_message(eng, "%s", why.data);
-		buf_free(&why);
-		buf_adds(err, "no directory for its TESTRIG_ENV file");
+	if (!make_env_dir(sc, err))
 		return NULL;
-	}
 	path = xasprintf("%s/%zu-%s.env", sc->env_dir, si, sc->cfg->scripts[si].name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -223,6 +228,60 @@ static char *make_env_file(struct scripts *sc, size_t si, struct engine *eng, st
 	}
 	close(fd);
 	return path;
+}
+
+/*
+ * No writable temporary directory (a read-only root): on Linux the file is
+ * a memfd, which the script gets open at the same number and names as
+ * /proc/self/fd/N (so `>>"$TESTRIG_ENV"` works; we read it back the same
+ * way).  NULL with the reason in err where there is no memfd or no /proc.
+ */
+static char *env_file_in_memory(int *fd, struct buf *err)
+{
+#if defined(__linux__) && defined(MFD_CLOEXEC)
+	int m = memfd_create("testrig-env", MFD_CLOEXEC), check;
+	char *path;
+
+	if (m < 0) {
+		buf_printf(err, "memfd_create: %s", strerror(errno));
+		return NULL;
+	}
+	path = xasprintf("/proc/self/fd/%d", m);
+	if ((check = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		free(path);
+		close(m);
+		return NULL;
+	}
+	close(check);
+	*fd = m;
+	return path;
+#else
+	(void)fd;
+	buf_adds(err, "no memfd here");
+	return NULL;
+#endif
+}
+
+/*
+ * The script's TESTRIG_ENV: a file in the temporary directory, else a
+ * memfd.  With neither the script runs without one (one message says
+ * why): a script that exports nothing needs no file.
+ */
+static void make_env_file(struct scripts *sc, struct script_task *st, struct engine *eng)
+{
+	struct buf why = BUF_INIT, why2 = BUF_INIT;
+
+	st->env_fd = -1;
+	st->env_file = env_file_in_dir(sc, st->index, &why);
+	if (!st->env_file)
+		st->env_file = env_file_in_memory(&st->env_fd, &why2);
+	if (!st->env_file)
+		engine_message(eng, "setup script %s runs without TESTRIG_ENV (it cannot export "
+			       "variables): %s; %s", sc->cfg->scripts[st->index].name, why.data,
+			       why2.data);
+	buf_free(&why);
+	buf_free(&why2);
 }
 
 static struct job *setup_next(void *ctx, struct engine *eng, unsigned capacity,
@@ -235,7 +294,6 @@ static struct job *setup_next(void *ctx, struct engine *eng, unsigned capacity,
 	(void)wanted;
 	while (!sc->running && !engine_cancelled(eng) && sc->next < sc->cfg->nscripts) {
 		struct script_task *st;
-		struct buf err = BUF_INIT;
 		size_t si = sc->next++, pos;
 
 		for (pos = 0; pos < sc->norder; pos++)
@@ -246,17 +304,7 @@ static struct job *setup_next(void *ctx, struct engine *eng, unsigned capacity,
 		st = xcalloc(1, sizeof *st);
 		st->sc = sc;
 		st->index = si;
-		st->env_file = make_env_file(sc, si, eng, &err);
-		if (!st->env_file) {
-			struct script_outcome o;
-
-			memset(&o, 0, sizeof o);
-			o.error = err.data;
-			script_done(eng, st, &o);
-			buf_free(&err);
-			free(st);
-			continue;
-		}
+		make_env_file(sc, st, eng);
 		sc->started[si] = true;
 		return script_job(eng, st);
 	}
@@ -304,6 +352,7 @@ static struct job *teardown_next(void *ctx, struct engine *eng, unsigned capacit
 		st->sc = sc;
 		st->index = si;
 		st->teardown = true;
+		st->env_fd = -1;
 		return script_job(eng, st);
 	}
 	return NULL;

@@ -18,6 +18,7 @@
 #include "testrig/jobserver.h"
 #include "testrig/list.h"
 #include "testrig/listing.h"
+#include "testrig/path.h"
 #include "testrig/rebuild.h"
 #include "testrig/record.h"
 #include "testrig/select.h"
@@ -146,12 +147,50 @@ static int load_config(struct session *ss)
 	return 0;
 }
 
+/*
+ * A run from an archive records into the store of the directory testrig was
+ * started in, as `testrig runs` there finds it (the config around it, or
+ * .testrig in it), never into the extracted tree, which may be gone at the
+ * end.  --state-dir and $TESTRIG_STATE_DIR still come first (store_init).
+ * The archive's config can still turn recording off.
+ */
+static void open_archive_store(struct session *ss)
+{
+	struct config here;
+	struct test_list list;
+	struct buf err = BUF_INIT;
+	char *path = NULL;
+
+	memset(&here, 0, sizeof here);
+	test_list_init(&list);
+	if (config_find(NULL, &path, &err) || config_load(path, NULL, &here, &list, &err)) {
+		char *cwd = path_current_dir();
+
+		warnx_("%.*s (the run records go to %s/.testrig)", line_len(err.data), err.data,
+		       cwd ? cwd : ".");
+		store_init(&ss->store, ss->cli.state_dir, NULL, cwd, ss->cfg.store.keep_runs,
+			   ss->cfg.store.max_size);
+		free(cwd);
+	} else {
+		store_init(&ss->store, ss->cli.state_dir, here.store.dir, here.root,
+			   here.store.keep_runs, here.store.max_size);
+		ss->cfg.store.record = ss->cfg.store.record && here.store.record;
+	}
+	free(path);
+	buf_free(&err);
+	test_list_free(&list);
+	config_free(&here);
+}
+
 static void open_store(struct session *ss)
 {
 	const struct store_config *sc = &ss->cfg.store;
 
-	store_init(&ss->store, ss->cli.state_dir, sc->dir, ss->cfg.root, sc->keep_runs,
-		   sc->max_size);
+	if (ss->archive.dir)
+		open_archive_store(ss);
+	else
+		store_init(&ss->store, ss->cli.state_dir, sc->dir, ss->cfg.root, sc->keep_runs,
+			   sc->max_size);
 }
 
 int session_start(struct session *ss, char **argv)

@@ -4,8 +4,8 @@
  * self-pipe build) or under ThreadSanitizer; either way the child gets
  * PR_SET_PDEATHSIG.  Elsewhere posix_spawn, with a fork+exec fallback where
  * the C library cannot change directory in posix_spawn.  Also the pidfd probe.
- * Global state: the /dev/null fd and the pidfd probe result, both set once
- * and then only read (atomics).  Also what a runner needs to know about its
+ * Global state: the /dev/null fd (or an empty pipe's) and the pidfd probe
+ * result, both set once and then only read (atomics).  Also what a runner needs to know about its
  * children: process groups that are still alive, children found in /proc.
  */
 #define _GNU_SOURCE
@@ -50,12 +50,26 @@ static pid_t self_pid;
 static atomic_int pidfd_state = 1;
 #endif
 
+/*
+ * Every child's stdin: /dev/null, or where there is none (a bare chroot, a
+ * /dev without it) the read end of an empty pipe whose write end is closed,
+ * which reads as end of file just the same.
+ */
 int spawn_prepare(void)
 {
+	int p[2];
+
 	self_pid = getpid();
-	if (devnull_fd < 0)
-		devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	return devnull_fd < 0 ? errno : 0;
+	if (devnull_fd >= 0)
+		return 0;
+	devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull_fd >= 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC))
+		return errno;
+	close(p[1]);
+	devnull_fd = p[0];
+	return 0;
 }
 
 void child_init(struct child *c, char *const *argv, char *const *envp)
@@ -67,6 +81,7 @@ void child_init(struct child *c, char *const *argv, char *const *envp)
 	c->capture_stdout = c->capture_stderr = true;
 	c->pid = -1;
 	c->out_fd = c->err_fd = c->pidfd = -1;
+	c->inherit_fd = -1;
 }
 
 const char *spawn_strerror(int err)
@@ -220,6 +235,7 @@ static int fork_exec(struct child *c, const struct pipes *p, const char *path)
 		pthread_sigmask(SIG_SETMASK, &empty, NULL);
 		if (dup2(devnull_fd, 0) < 0 ||
 		    (o >= 0 && dup2(o, 1) < 0) || (e >= 0 && dup2(e, 2) < 0) ||
+		    (c->inherit_fd >= 0 && fcntl(c->inherit_fd, F_SETFD, 0) < 0) ||
 		    (c->cwd && chdir(c->cwd) < 0)) {
 			err = errno;
 		} else {
@@ -281,6 +297,7 @@ static int vfork_child(struct child *c, const struct pipes *p, const char *path)
 		}
 		if (setpgid(0, 0) < 0 || child_move_fd(devnull_fd, 0) ||
 		    (o >= 0 && child_move_fd(o, 1)) || (e >= 0 && child_move_fd(e, 2)) ||
+		    (c->inherit_fd >= 0 && child_move_fd(c->inherit_fd, c->inherit_fd)) ||
 		    (c->cwd && chdir(c->cwd) < 0) ||
 		    sigprocmask(SIG_SETMASK, &empty, NULL) < 0) {
 			err = errno;
@@ -325,6 +342,9 @@ static int posix_spawn_child(struct child *c, const struct pipes *p)
 		err = posix_spawn_file_actions_adddup2(&fa, o, 1);
 	if (!err && e >= 0)
 		err = posix_spawn_file_actions_adddup2(&fa, e, 2);
+	/* dup2 onto itself clears close-on-exec (POSIX.1-2024). */
+	if (!err && c->inherit_fd >= 0)
+		err = posix_spawn_file_actions_adddup2(&fa, c->inherit_fd, c->inherit_fd);
 #if HAVE_SPAWN_CHDIR
 	if (!err && c->cwd)
 		err = posix_spawn_file_actions_addchdir_np(&fa, c->cwd);

@@ -717,6 +717,7 @@ static struct attempt *run_attempt(struct unit_job *job, struct unit_ctl *ctl,
 		env_set_number(&job->env, "TESTRIG_ATTEMPT", number);
 	child_init(&w.c, strvec_get(&job->argv), strvec_get(&job->env));
 	w.c.search_path = job->search_path;
+	w.c.inherit_fd = job->inherit_fd > 2 ? job->inherit_fd : -1;
 	w.c.cwd = job->cwd;
 	w.c.capture = job->capture;
 	w.c.capture_stdout = job->capture_stdout;

@@ -1,8 +1,9 @@
 /*
  * spawn.h - starting one child process: argv, environment, working
  * directory, which of its streams are piped back to us, its own process
- * group, stdin from /dev/null, an empty signal mask.  It owns nothing after
- * child_spawn returns: the caller watches and reaps the child (see unit.h).
+ * group, stdin from /dev/null (or an empty pipe), an empty signal mask.
+ * It owns nothing after child_spawn returns: the caller watches and reaps
+ * the child (see unit.h).
  */
 #ifndef TESTRIG_SPAWN_H
 #define TESTRIG_SPAWN_H
@@ -25,6 +26,7 @@ struct child {
 	bool capture_stdout;        /* with CAPTURE_SPLIT: each stream can */
 	bool capture_stderr;        /*   be left inherited (setup scripts) */
 	pid_t ptracer;              /* > 0: the child lets this process ptrace it (Yama) */
+	int inherit_fd;             /* >= 0: the child has it too, at the same number */
 	/* Filled by child_spawn. */
 	pid_t pid;
 	int out_fd;                 /* read end of the stdout (or combined) pipe, or -1 */
@@ -39,8 +41,9 @@ struct child {
 };
 
 /*
- * Opens what every child shares (/dev/null for stdin) before any worker
- * runs; 0, or the errno value saying why not.  Called again, does nothing.
+ * Opens what every child shares (/dev/null for stdin, else an empty pipe)
+ * before any worker runs; 0, or the errno value saying why not.  Called
+ * again, does nothing.
  */
 int spawn_prepare(void);
 /* A child with the defaults: split capture of both streams, no cwd. */

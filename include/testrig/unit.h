@@ -51,6 +51,7 @@ struct unit_limits {
 struct unit_job {
 	struct strvec argv;         /* argv[0] is the program */
 	bool search_path;           /* look argv[0] up in $PATH (commands, not test paths) */
+	int inherit_fd;             /* > 2: left open in the child at its number; 0: none */
 	struct strvec env;
 	bool attempt_var;
 	const char *cwd;            /* borrowed; NULL: ours */

@@ -102,6 +102,44 @@ expect_rc 0
 kept=$(sed -n 's/^testrig: the archive is extracted in \(.*\) (kept)$/\1/p' "$T/err")
 [ -n "$kept" ] && [ -f "$kept/testrig-archive.ini" ] && ok || fail "--keep-extracted: '$kept'"
 rm -rf "$kept"
+# The run records go to the store of the directory testrig was started in
+# (runs and replay there find the run), never into the extracted tree.
+SHARED_STORE=1
+unset TESTRIG_STATE_DIR
+mkdir -p "$T/device"
+rig_in "$T/device" run --archive-file "$T/a.tar.gz" -E 'binary(bin/pass)'
+expect_rc 0
+rig_in "$T/device" runs --format json
+expect_rc 0
+[ "$(grep -c '"exit_code":0' "$T/out")" = 1 ] && ok ||
+	fail "runs in the starting directory: $(head -c 600 "$T/out")"
+rig_in "$T/device" replay --status-level all
+expect_rc 0
+expect_status bin/pass PASS
+[ -d "$T/device/.testrig/runs" ] && ok || fail "no store in the starting directory"
+rig_in "$T/device" run --archive-file "$T/a.tar.gz" --extract-to "$T/x2" -E 'binary(bin/pass)'
+expect_rc 0
+[ ! -e "$T/x2/.testrig" ] && ok || fail "--extract-to: a store in the extracted tree"
+rig_in "$T/device" runs --format json
+expect_rc 0
+[ "$(grep -c '"exit_code":0' "$T/out")" = 2 ] && ok ||
+	fail "runs after an --extract-to run: $(head -c 600 "$T/out")"
+# --state-dir still comes first.
+rig_in "$T/device" run --archive-file "$T/a.tar.gz" --state-dir "$T/sd" -E 'binary(bin/pass)'
+expect_rc 0
+[ -n "$(ls "$T/sd/runs" 2>/dev/null)" ] && ok || fail "--state-dir: no record in $T/sd"
+unset SHARED_STORE
+TESTRIG_STATE_DIR=$T/.store
+export TESTRIG_STATE_DIR
+# No writable temporary directory (TMPDIR a file: root ignores permissions):
+# --archive-file says to give --extract-to (96), and runs with it.
+: >"$T/not-a-dir"
+TMPDIR=$T/not-a-dir rig_in "$T/elsewhere" run --archive-file "$T/a.tar.gz" -E 'binary(bin/pass)'
+expect_rc 96
+expect_err "give --extract-to DIR on a writable file system"
+TMPDIR=$T/not-a-dir rig_in "$T/elsewhere" run --archive-file "$T/a.tar.gz" --extract-to "$T/x3" \
+	-E 'binary(bin/pass)'
+expect_rc 0
 # Command-line binaries keep their ids.
 rig_in "$pr" archive -o "$T/cl.tar.gz" --protocol exec bin/pass bin/skip
 expect_rc 0

@@ -141,6 +141,50 @@ while [ $i -lt 40 ]; do
 done
 [ $bad -eq 0 ] && ok || { cp "$T/out.bad" "$T/out"; fail "teardown disturbed by a stale request in $bad of 40 runs"; }
 
+# No writable temporary directory (a read-only root): TMPDIR a file or a
+# directory that does not exist (root ignores permissions, not these).  A
+# setup script still gets its TESTRIG_ENV, on Linux a memfd it opens as
+# /proc/self/fd/N, and >> appends to it; a script that exports nothing runs
+# all the same.
+cat >"$T/envpath.sh" <<'SH'
+#!/bin/sh
+printf '%s\n' "$TESTRIG_ENV" >"$T_ENVPATH"
+echo X=1 >>"$TESTRIG_ENV" && echo Y=2 >>"$TESTRIG_ENV"
+SH
+chmod +x "$T/envpath.sh"
+export T_ENVPATH="$T/envpath"
+ini '[suite.s]
+binaries = a/getenv
+
+[profile.default]
+success-output = immediate
+
+[script.e]
+command = ./envpath.sh
+
+[script.quiet]
+command = true'
+: >"$T/a-file"
+if [ "$(uname -s)" = Linux ] && [ -d /proc/self/fd ]; then
+	for tmp in "$T/a-file" "$T/no-such-dir"; do
+		rm -f "$T_ENVPATH"
+		FX_VAR=Y TMPDIR=$tmp rig_in "$T" run
+		expect_rc 0 "TMPDIR=$tmp: the exports arrive"
+		expect_out "Y=2"
+		grep -qx '/proc/self/fd/[0-9]*' "$T_ENVPATH" 2>/dev/null && ok ||
+			fail "TESTRIG_ENV without a temporary directory: $(cat "$T_ENVPATH" 2>&1)"
+	done
+	[ ! -e "$T/no-such-dir" ] && ok || fail "TMPDIR that did not exist was made"
+	# With a temporary directory, a file there as before.
+	mkdir -p "$T/tmp"
+	FX_VAR=Y TMPDIR=$T/tmp rig_in "$T" run
+	expect_rc 0
+	grep -q "^$T/tmp/testrig-" "$T_ENVPATH" && ok || fail "TESTRIG_ENV: $(cat "$T_ENVPATH")"
+	[ -z "$(ls -A "$T/tmp")" ] && ok || fail "left in TMPDIR: $(ls -A "$T/tmp")"
+else
+	lack "Linux with /proc"
+fi
+
 # At most 64 setup scripts (their exports are tracked in 64-bit masks): the
 # 65th is refused with its file and line, exit 96; 64 run.
 fx pass >/dev/null
