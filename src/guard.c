@@ -53,6 +53,7 @@ static bool mover_started;
 static char run_marker[96];         /* "TESTRIG_RUN_ID=<id>" */
 static bool cgroup_by_default = true;
 static int64_t grace_ns;
+static pid_t rig_pid;               /* the testrig the guardian guards (its parent) */
 /* The guardian's own state (its copy of the BSS; untouched pages cost nothing). */
 static pid_t groups[GROUPS_MAX];
 static size_t ngroups;
@@ -255,14 +256,49 @@ static void wait_gone(int64_t ns)
 		nap_ms(10);
 }
 
+struct nested {
+	const char *dir;
+	int depth;
+};
+
+static void rmdir_nested(const char *dir, int depth);
+
+static int rmdir_sub(void *ctx, const char *name)
+{
+	const struct nested *n = ctx;
+	char path[PATH_MAX];
+
+	if (strncmp(name, "testrig-", 8) ||
+	    (size_t)snprintf(path, sizeof path, "%s/%s", n->dir, name) >= sizeof path)
+		return 0;
+	rmdir_nested(path, n->depth + 1);
+	(void)rmdir(path);
+	return 0;
+}
+
+/*
+ * Removes the cgroups of testrigs run by our tests (testrig-PID under ours)
+ * whose guardians died with them: ours cannot go while they are there.
+ */
+static void rmdir_nested(const char *dir, int depth)
+{
+	struct nested n = { dir, depth };
+	int fd;
+
+	if (depth > 16 || (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	(void)dir_each(fd, rmdir_sub, &n);
+	close(fd);
+}
+
 /*
  * testrig is gone (died) or done: nothing it started stays.  Done, testrig
- * is still in the cgroup and exits without waiting for us: what else is
- * there escaped it, and the cgroup goes once testrig is gone too.
+ * exits without waiting for us, and may still start a process of its own
+ * on the way out (LeakSanitizer's tracer does): the cgroup is killed and
+ * removed once testrig is gone, whatever is in it then escaped.
  */
 static _Noreturn void guardian_end(bool died)
 {
-	pid_t rig = died ? 0 : getppid();
 	int64_t end;
 
 	if (died) {
@@ -272,13 +308,11 @@ static _Noreturn void guardian_end(bool died)
 	}
 	if (!cg_dir[0])
 		_exit(0);
-	for (end = now_ns() + 10 * 1000000000LL; now_ns() < end; nap_ms(5)) {
-		if (rig && getppid() != rig)
-			rig = 0;
-		if (!cg_populated())
-			break;
-		cg_signal(SIGKILL, rig);
-	}
+	while (!died && getppid() == rig_pid)
+		nap_ms(5);
+	for (end = now_ns() + 10 * 1000000000LL; cg_populated() && now_ns() < end; nap_ms(5))
+		cg_signal(SIGKILL, 0);
+	rmdir_nested(cg_dir, 0);
 	(void)rmdir(cg_dir);
 	_exit(0);
 }
@@ -493,13 +527,16 @@ static void *enter_cgroup(void *unused)
  */
 static pid_t start_guardian(int rfd)
 {
-	static char fd_arg[16], grace_arg[24];
+	static char fd_arg[16], grace_arg[24], pid_arg[24];
 	char *argv[] = { "testrig-guard", GUARD_ARG, fd_arg, grace_arg,
-			 cg_dir[0] ? cg_dir : "-", run_marker[0] ? run_marker : "-", NULL };
+			 cg_dir[0] ? cg_dir : "-", run_marker[0] ? run_marker : "-", pid_arg, NULL };
 	char *envp[] = { NULL };
 	volatile int err = 0;
 	pid_t pid;
 
+	/* Our pid, for the guardian's copy or the forked one alike. */
+	rig_pid = getpid();
+	snprintf(pid_arg, sizeof pid_arg, "%ld", (long)rig_pid);
 	snprintf(fd_arg, sizeof fd_arg, "%d", rfd);
 	snprintf(grace_arg, sizeof grace_arg, "%lld", (long long)grace_ns);
 	if (access("/proc/self/exe", X_OK) == 0) {
@@ -620,16 +657,19 @@ const char *guard_cgroup(void)
 	return atomic_load(&cg_state) == CG_IN ? cg_dir : NULL;
 }
 
-/* testrig-guard FD GRACE-NS CGROUP|- MARKER|-, from start_guardian. */
+/* testrig-guard FD GRACE-NS CGROUP|- MARKER|- PID, from start_guardian. */
 int guard_main(int argc, char **argv)
 {
 	char *end;
 	long fd;
 
-	if (argc != 6)
+	if (argc != 7)
 		return 2;
 	fd = strtol(argv[2], &end, 10);
 	if (*end || fd < 0 || fd > INT_MAX)
+		return 2;
+	rig_pid = (pid_t)strtol(argv[6], &end, 10);
+	if (*end || rig_pid <= 1)
 		return 2;
 	grace_ns = strtoll(argv[3], NULL, 10);
 	if (strcmp(argv[4], "-"))
