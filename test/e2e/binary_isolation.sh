@@ -209,7 +209,7 @@ printf '7 7 1\nTrue\n' | cmp -s - "$T/cases" && ok || fail "junit: $(cat "$T/cas
 rig_in "$T" run --message-format ptest
 expect_rc 0 "ptest"
 grep -c '^PASS: \|^SKIP: ' "$T/out" >"$T/n"
-[ "$(sed -n 1p "$T/out")" = "BEGIN: $id" ] && [ "$(cat "$T/n")" = 7 ] &&
+[ "$(sed -n 1p "$T/out")" = "BEGIN: testrig/$id/ptest" ] && [ "$(cat "$T/n")" = 7 ] &&
 	[ "$(grep -c '^BEGIN: ' "$T/out")" = 1 ] && ok || fail "ptest: $(cat "$T/out")"
 
 # Filters and partitions need the cases' names: the binary is listed, and

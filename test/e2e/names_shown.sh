@@ -146,7 +146,7 @@ expect_clean "$T/err"
 # The lines board farms read: ptest's name lines (a LAVA id is sanitized).
 rig run --message-format ptest "$odd"
 expect_rc 0
-expect_lines "$T/out" "BEGIN: $T/bin/pass@a\\e[1mb\\rc\\nd" "PASS: pass@a\\e[1mb\\rc\\nd"
+expect_lines "$T/out" "BEGIN: testrig/$T/bin/pass@a\\e[1mb\\rc\\nd/ptest" "PASS: pass@a\\e[1mb\\rc\\nd"
 expect_clean "$T/out"
 rig_in "$T" run --no-fail-fast --message-format ptest -E 'test(/^(esc|back|byte)/)'
 expect_rc 100
