@@ -1,14 +1,17 @@
 /*
- * guard.c - the guardian (see guard.h).  It is forked, not executed: what it
- * runs after fork makes system calls only (no malloc, no stdio), as a child
- * of a threaded process must.  It hears testrig through a pipe: 8-byte
- * messages (track or forget a process group, "no cgroup after all", quit);
- * end of file without a quit means testrig died, and then it signals what
- * is left (SIGTERM, up to the grace period, SIGKILL) and exits.
+ * guard.c - the guardian (see guard.h): testrig executed afresh with
+ * GUARD_ARG (or, without /proc/self/exe, a fork of it, which is why what
+ * the guardian runs makes system calls only: no malloc, no stdio).  It
+ * hears testrig through a pipe: 8-byte messages (track or forget a process
+ * group, "no cgroup after all", quit), read in batches; end of file without
+ * a quit means testrig died, and then it signals what is left (SIGTERM, up
+ * to the grace period, SIGKILL) and exits.  testrig's side: the run's
+ * cgroup made, the guardian started, the move into the cgroup (a thread).
  *
- * Global state: the guardian's pid, the pipe's write end and the cgroup's
- * path, set once by guard_start on the main thread before workers exist,
- * then only read.
+ * Global state: on testrig's side the guardian's pid, the pipe's write end,
+ * the cgroup's path and the mover thread, set by guard_start on the main
+ * thread before workers exist; cg_state, which the mover sets, is atomic.
+ * In the guardian, its own copies and the groups it was told of.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -360,6 +363,11 @@ static _Noreturn void guardian(int rfd)
 #if defined(__linux__) && defined(PR_SET_NAME)
 	(void)prctl(PR_SET_NAME, "testrig-guard", 0, 0, 0);
 #endif
+	if (rfd < 3) {
+		rfd = fcntl(rfd, F_DUPFD_CLOEXEC, 3);
+		if (rfd < 0)
+			_exit(1);
+	}
 	/* No one waits on a pipe or terminal because the guardian holds it. */
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		for (int i = 0; i < 3; i++)
@@ -370,11 +378,6 @@ static _Noreturn void guardian(int rfd)
 	} else {
 		for (int i = 0; i < 3; i++)
 			close(i);
-	}
-	if (rfd < 3) {
-		rfd = fcntl(rfd, F_DUPFD_CLOEXEC, 3);
-		if (rfd < 0)
-			_exit(1);
 	}
 	close_from(3, rfd);
 	/*
@@ -444,7 +447,9 @@ static bool own_cgroup(char *dir, size_t size)
 		rlen = strcmp(root, "/") ? strlen(root) : 0;
 		if (strncmp(rel, root, rlen) || (rel[rlen] && rel[rlen] != '/'))
 			continue;
-		found = (size_t)snprintf(dir, size, "%s%s", mnt, rel + rlen) < size;
+		/* (Our cgroup may be the mount's root: no slash at the end.) */
+		found = (size_t)snprintf(dir, size, "%s%s", mnt,
+					 strcmp(rel + rlen, "/") ? rel + rlen : "") < size;
 	}
 	fclose(f);
 	return found;
