@@ -33,6 +33,9 @@ chmod +x "$T/t/many"
 # exit status and peak RSS in KiB (ru_maxrss of the biggest child: testrig;
 # awk's own stays small).  Temporary files go to $T/tmp.
 peak() {
+	# (An ASan build keeps freed memory in its quarantine, 256 MiB by
+	# default, which would count as testrig's: none is kept here.)
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
 	TAP_N=$1 TMPDIR=$T/tmp python3 - "$T" "$RIG" "$@" <<'PY'
 import resource, subprocess, sys
 root, rig, args = sys.argv[1], sys.argv[2], sys.argv[4:]
