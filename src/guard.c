@@ -536,7 +536,8 @@ static pid_t start_guardian(int rfd)
 	char *argv[] = { "testrig-guard", GUARD_ARG, fd_arg, grace_arg,
 			 cg_dir[0] ? cg_dir : "-", run_marker[0] ? run_marker : "-", pid_arg, NULL };
 	char *envp[] = { NULL };
-	volatile int err = 0;
+	int ep[2], err = 0;
+	ssize_t r;
 	pid_t pid;
 
 	/* Our pid, for the guardian's copy or the forked one alike. */
@@ -544,7 +545,8 @@ static pid_t start_guardian(int rfd)
 	snprintf(pid_arg, sizeof pid_arg, "%ld", (long)rig_pid);
 	snprintf(fd_arg, sizeof fd_arg, "%d", rfd);
 	snprintf(grace_arg, sizeof grace_arg, "%lld", (long long)grace_ns);
-	if (access("/proc/self/exe", X_OK) == 0) {
+	/* An exec that fails says why through a close-on-exec pipe (vfork or fork alike). */
+	if (access("/proc/self/exe", X_OK) == 0 && pipe2(ep, O_CLOEXEC) == 0) {
 #if defined(__linux__) && !defined(TESTRIG_NO_VFORK)
 		pid = vfork();
 #else
@@ -555,9 +557,15 @@ static pid_t start_guardian(int rfd)
 			if (fcntl(rfd, F_SETFD, 0) == 0)
 				execve("/proc/self/exe", argv, envp);
 			err = errno ? errno : ENOEXEC;
+			(void)!write(ep[1], &err, sizeof err);
 			_exit(127);
 		}
-		if (pid < 0 || !err)
+		close(ep[1]);
+		do
+			r = pid > 0 ? read(ep[0], &err, sizeof err) : 0;
+		while (r < 0 && errno == EINTR);
+		close(ep[0]);
+		if (pid < 0 || r != (ssize_t)sizeof err)
 			return pid;
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
