@@ -115,6 +115,12 @@ expect_rc() {
 	if [ "$rc" -eq "$1" ]; then ok; else fail "exit status $rc, expected $1${2:+ ($2)}"; fi
 }
 
+# built_with SANITIZER: the testrig under test links lib<SANITIZER> (tsan,
+# asan): its own threads and shadow memory change process counts and RSS.
+built_with() {
+	ldd "$RIG" 2>/dev/null | grep -q "lib$1"
+}
+
 # have TOOL: TOOL is on this machine; when it is not, the checks that need it
 # are left out, and finish names it in the tally.
 have() {
