@@ -789,10 +789,7 @@ static struct engine *cannot_start(struct engine *eng, struct buf *msg, const ch
 {
 	buf_printf(msg, "cannot start %s: ", what);
 	workers_describe_shortage(err, msg);
-	if (err == EMFILE)
-		buf_adds(msg, "; raise the limit (ulimit -n) to run tests");
-	else if (err == EAGAIN)
-		buf_adds(msg, "; raise the limit (ulimit -u) or end other processes");
+	workers_describe_fix(err, msg);
 	engine_free(eng);
 	return NULL;
 }

@@ -132,6 +132,7 @@ int main(int argc, char **argv)
 	code = sig_init(!kernel_has_pidfd(), argc > 1 && strcmp(argv[1], "automake-driver") == 0);
 	if (code) {
 		workers_describe_shortage(code, &err);
+		workers_describe_fix(code, &err);
 		errorx_(NULL, "cannot start: no descriptor to hear signals on: %s", err.data);
 		buf_free(&err);
 		workers_drop_jobserver();

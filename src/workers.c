@@ -182,3 +182,11 @@ void workers_describe_shortage(int err, struct buf *b)
 		break;
 	}
 }
+
+void workers_describe_fix(int err, struct buf *b)
+{
+	if (err == EMFILE)
+		buf_adds(b, "; raise the limit (ulimit -n) to run tests");
+	else if (err == EAGAIN)
+		buf_adds(b, "; raise the limit (ulimit -u) or end other processes");
+}

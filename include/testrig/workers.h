@@ -56,5 +56,7 @@ bool workers_shortage(int err);
  * "too many open files (RLIMIT_NOFILE 12)".  Appended to b.
  */
 void workers_describe_shortage(int err, struct buf *b);
+/* What a person can do about it, "; raise the limit (ulimit -n) ...", where known. */
+void workers_describe_fix(int err, struct buf *b);
 
 #endif
