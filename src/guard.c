@@ -647,16 +647,21 @@ void guard_stop(void)
 		pthread_join(mover, NULL);
 	mover_started = false;
 	in_cgroup = atomic_load(&cg_state) == CG_IN;
-	send_msg(MSG_QUIT, 0);
-	close(gfd);
-	gfd = -1;
 	/*
 	 * With a cgroup the guardian outlives us by a moment: the cgroup can go
-	 * only once we are out of it, that is gone.  Without one it ends at once.
+	 * only once we are out of it, that is gone.  Without one it has nothing
+	 * left to do, and it may be napping between reads: it is ended at once.
 	 */
-	if (!in_cgroup)
+	if (in_cgroup) {
+		send_msg(MSG_QUIT, 0);
+		close(gfd);
+	} else {
+		close(gfd);
+		kill(gpid, SIGKILL);
 		while (waitpid(gpid, NULL, 0) < 0 && errno == EINTR)
 			;
+	}
+	gfd = -1;
 	gpid = 0;
 }
 
